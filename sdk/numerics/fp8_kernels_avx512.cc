@@ -1,0 +1,177 @@
+// AVX-512 kernels (AVX512F + AVX512BW), 16 lanes, masked tails. Compiled with
+// -mavx512f -mavx512bw; only called after a CPUID check (fp8_convert.cc).
+#include <immintrin.h>
+
+#include "sdk/numerics/fp8_kernels.h"
+
+namespace fp8sdk {
+namespace internal {
+namespace {
+
+inline __mmask16 TailMask(size_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
+
+struct EncodeConsts {
+  explicit EncodeConsts(const Fp8EncodeParams& p)
+      : abs_mask(_mm512_set1_epi32(0x7FFFFFFF)),
+        inf(_mm512_set1_epi32(0x7F800000)),
+        normal_min(_mm512_set1_epi32(static_cast<int>(p.normal_min))),
+        rebias(_mm512_set1_epi32(static_cast<int>(p.rebias))),
+        shift(_mm_cvtsi32_si128(static_cast<int>(p.shift))),
+        half_m1(_mm512_set1_epi32(static_cast<int>(p.half_m1))),
+        sub_base(_mm512_set1_epi32(static_cast<int>(p.sub_base))),
+        max_code(_mm512_set1_epi32(static_cast<int>(p.max_code))),
+        overflow_code(_mm512_set1_epi32(static_cast<int>(p.overflow_code))),
+        nan_code(_mm512_set1_epi32(static_cast<int>(p.nan_code))) {}
+  __m512i abs_mask, inf, normal_min, rebias;
+  __m128i shift;
+  __m512i half_m1, sub_base, max_code, overflow_code, nan_code;
+};
+
+// Lane-wise EncodeFp8Bits (fp8_kernels.h) on 16 float bit patterns.
+inline __m512i EncodeLanes(__m512i u, const EncodeConsts& k) {
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i a = _mm512_and_si512(u, k.abs_mask);
+  const __m512i sign = _mm512_and_si512(_mm512_srli_epi32(u, 24), _mm512_set1_epi32(0x80));
+  // Normal range.
+  const __m512i lsb = _mm512_and_si512(_mm512_srl_epi32(a, k.shift), one);
+  __m512i nrm = _mm512_add_epi32(_mm512_sub_epi32(a, k.rebias), _mm512_add_epi32(k.half_m1, lsb));
+  nrm = _mm512_srl_epi32(nrm, k.shift);
+  nrm = _mm512_mask_mov_epi32(nrm, _mm512_cmpgt_epu32_mask(nrm, k.max_code), k.overflow_code);
+  // Subnormal range.
+  __m512i s = _mm512_sub_epi32(k.sub_base, _mm512_srli_epi32(a, 23));
+  s = _mm512_min_epi32(_mm512_max_epi32(s, one), _mm512_set1_epi32(31));
+  const __m512i m24 =
+      _mm512_or_si512(_mm512_and_si512(a, _mm512_set1_epi32(0x7FFFFF)), _mm512_set1_epi32(0x800000));
+  const __m512i half = _mm512_sllv_epi32(one, _mm512_sub_epi32(s, one));
+  const __m512i sub_lsb = _mm512_and_si512(_mm512_srlv_epi32(m24, s), one);
+  __m512i sub = _mm512_add_epi32(_mm512_add_epi32(m24, half), _mm512_sub_epi32(sub_lsb, one));
+  sub = _mm512_srlv_epi32(sub, s);
+  __m512i r = _mm512_mask_mov_epi32(sub, _mm512_cmpge_epu32_mask(a, k.normal_min), nrm);
+  r = _mm512_or_si512(r, sign);
+  return _mm512_mask_mov_epi32(r, _mm512_cmpgt_epu32_mask(a, k.inf), k.nan_code);
+}
+
+void EncodeAvx512(const float* src, uint8_t* dst, size_t n, float mul, const Fp8EncodeParams& p) {
+  const EncodeConsts k(p);
+  const __m512 vmul = _mm512_set1_ps(mul);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i r0 = EncodeLanes(_mm512_castps_si512(_mm512_mul_ps(_mm512_loadu_ps(src + i), vmul)), k);
+    const __m512i r1 =
+        EncodeLanes(_mm512_castps_si512(_mm512_mul_ps(_mm512_loadu_ps(src + i + 16), vmul)), k);
+    const __m512i r2 =
+        EncodeLanes(_mm512_castps_si512(_mm512_mul_ps(_mm512_loadu_ps(src + i + 32), vmul)), k);
+    const __m512i r3 =
+        EncodeLanes(_mm512_castps_si512(_mm512_mul_ps(_mm512_loadu_ps(src + i + 48), vmul)), k);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm512_cvtepi32_epi8(r0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 16), _mm512_cvtepi32_epi8(r1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 32), _mm512_cvtepi32_epi8(r2));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 48), _mm512_cvtepi32_epi8(r3));
+  }
+  for (; i < n; i += 16) {
+    const size_t len = n - i < 16 ? n - i : 16;
+    const __mmask16 m = TailMask(len);
+    const __m512 x = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, src + i), vmul);
+    _mm512_mask_cvtepi32_storeu_epi8(dst + i, m, EncodeLanes(_mm512_castps_si512(x), k));
+  }
+}
+
+struct DecodeConsts {
+  explicit DecodeConsts(const Fp8DecodeParams& p)
+      : shift(_mm_cvtsi32_si128(static_cast<int>(p.shift))),
+        rebias(_mm512_set1_epi32(static_cast<int>(p.rebias))),
+        sub_limit(_mm512_set1_epi32(static_cast<int>(p.sub_limit))),
+        sub_unit(_mm512_set1_ps(p.sub_unit)),
+        max_code(_mm512_set1_epi32(static_cast<int>(p.max_code))),
+        inf_code(_mm512_set1_epi32(static_cast<int>(p.inf_code))) {}
+  __m128i shift;
+  __m512i rebias, sub_limit;
+  __m512 sub_unit;
+  __m512i max_code, inf_code;
+};
+
+// Lane-wise DecodeFp8Bits on 16 codes (zero-extended to 32 bits).
+inline __m512i DecodeLanes(__m512i c, const DecodeConsts& k) {
+  const __m512i mag = _mm512_and_si512(c, _mm512_set1_epi32(0x7F));
+  __m512i bits = _mm512_add_epi32(_mm512_sll_epi32(mag, k.shift), k.rebias);
+  const __m512i sub = _mm512_castps_si512(_mm512_mul_ps(_mm512_cvtepi32_ps(mag), k.sub_unit));
+  bits = _mm512_mask_mov_epi32(bits, _mm512_cmplt_epu32_mask(mag, k.sub_limit), sub);
+  const __m512i special = _mm512_mask_mov_epi32(_mm512_set1_epi32(0x7FC00000),
+                                                _mm512_cmpeq_epi32_mask(mag, k.inf_code),
+                                                _mm512_set1_epi32(0x7F800000));
+  bits = _mm512_mask_mov_epi32(bits, _mm512_cmpgt_epu32_mask(mag, k.max_code), special);
+  const __m512i sign = _mm512_slli_epi32(_mm512_and_si512(c, _mm512_set1_epi32(0x80)), 24);
+  return _mm512_or_si512(bits, sign);
+}
+
+void DecodeF32Avx512(const uint8_t* src, float* dst, size_t n, float mul,
+                     const Fp8DecodeParams& p) {
+  const DecodeConsts k(p);
+  const __m512 vmul = _mm512_set1_ps(mul);
+  for (size_t i = 0; i < n; i += 16) {
+    const size_t len = n - i < 16 ? n - i : 16;
+    const __mmask16 m = TailMask(len);
+    const __m512i c = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, src + i));
+    const __m512 f = _mm512_mul_ps(_mm512_castsi512_ps(DecodeLanes(c, k)), vmul);
+    _mm512_mask_storeu_ps(dst + i, m, f);
+  }
+}
+
+void DecodeBf16Avx512(const uint8_t* src, uint16_t* dst, size_t n, const Fp8DecodeParams& p) {
+  const DecodeConsts k(p);
+  for (size_t i = 0; i < n; i += 16) {
+    const size_t len = n - i < 16 ? n - i : 16;
+    const __mmask16 m = TailMask(len);
+    const __m512i c = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, src + i));
+    const __m512i bf = _mm512_srli_epi32(DecodeLanes(c, k), 16);
+    _mm512_mask_cvtepi32_storeu_epi16(dst + i, m, bf);
+  }
+}
+
+float AbsMaxAvx512(const float* src, size_t n) {
+  __m512 m = _mm512_setzero_ps();
+  __mmask16 nan = 0;
+  for (size_t i = 0; i < n; i += 16) {
+    const size_t len = n - i < 16 ? n - i : 16;
+    const __m512 x = _mm512_abs_ps(_mm512_maskz_loadu_ps(TailMask(len), src + i));
+    nan |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    m = _mm512_max_ps(m, x);
+  }
+  if (nan) return __builtin_nanf("");
+  return _mm512_reduce_max_ps(m);
+}
+
+void QuantizeInt8Avx512(const float* src, int8_t* dst, size_t n, float mul) {
+  const __m512 vmul = _mm512_set1_ps(mul);
+  const __m512 lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
+  for (size_t i = 0; i < n; i += 16) {
+    const size_t len = n - i < 16 ? n - i : 16;
+    const __mmask16 m = TailMask(len);
+    const __m512 y = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, src + i), vmul);
+    const __mmask16 ordered = _mm512_cmp_ps_mask(y, y, _CMP_ORD_Q);
+    const __m512 c = _mm512_min_ps(_mm512_max_ps(y, lo), hi);
+    __m512i q = _mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    q = _mm512_maskz_mov_epi32(ordered, q);
+    _mm512_mask_cvtepi32_storeu_epi8(dst + i, m, q);
+  }
+}
+
+void DequantizeInt8Avx512(const int8_t* src, float* dst, size_t n, float mul) {
+  const __m512 vmul = _mm512_set1_ps(mul);
+  for (size_t i = 0; i < n; i += 16) {
+    const size_t len = n - i < 16 ? n - i : 16;
+    const __mmask16 m = TailMask(len);
+    const __m512i q = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, src + i));
+    _mm512_mask_storeu_ps(dst + i, m, _mm512_mul_ps(_mm512_cvtepi32_ps(q), vmul));
+  }
+}
+
+}  // namespace
+
+const ConvertKernels kAvx512Kernels = {
+    "avx512",     EncodeAvx512,       DecodeF32Avx512,      DecodeBf16Avx512,
+    AbsMaxAvx512, QuantizeInt8Avx512, DequantizeInt8Avx512,
+};
+
+}  // namespace internal
+}  // namespace fp8sdk
