@@ -1,5 +1,7 @@
-// AVX-512 kernels (AVX512F + AVX512BW), 16 lanes, masked tails. Compiled with
-// -mavx512f -mavx512bw; only called after a CPUID check (fp8_convert.cc).
+// AVX-512 kernels (AVX512F + AVX512BW + AVX512VL), unmasked main loops and
+// masked tails (narrowing stores with a mask are microcoded on some CPUs, so
+// they stay out of the loops). Compiled with -mavx512f -mavx512bw
+// -mavx512vl; only called after a CPUID check (fp8_convert.cc).
 #include <immintrin.h>
 
 #include "sdk/numerics/fp8_kernels.h"
@@ -76,91 +78,138 @@ void EncodeAvx512(const float* src, uint8_t* dst, size_t n, float mul, const Fp8
   }
 }
 
+// Decoding works on 32 lanes of 16 bits: every FP8 value is a bf16 value, so
+// the bf16 bits are computed directly and float32 bits are bf16 bits << 16.
 struct DecodeConsts {
   explicit DecodeConsts(const Fp8DecodeParams& p)
-      : shift(_mm_cvtsi32_si128(static_cast<int>(p.shift))),
-        rebias(_mm512_set1_epi32(static_cast<int>(p.rebias))),
-        sub_limit(_mm512_set1_epi32(static_cast<int>(p.sub_limit))),
-        sub_unit(_mm512_set1_ps(p.sub_unit)),
-        max_code(_mm512_set1_epi32(static_cast<int>(p.max_code))),
-        inf_code(_mm512_set1_epi32(static_cast<int>(p.inf_code))) {}
+      : shift(_mm_cvtsi32_si128(static_cast<int>(p.shift - 16))),
+        rebias(_mm512_set1_epi16(static_cast<int16_t>(p.rebias >> 16))),
+        sub_limit(_mm512_set1_epi16(static_cast<int16_t>(p.sub_limit))),
+        max_code(_mm512_set1_epi16(static_cast<int16_t>(p.max_code))),
+        inf_code(_mm512_set1_epi16(static_cast<int16_t>(p.inf_code))) {
+    // bf16 of every subnormal code (at most 32 of them: m <= 5).
+    alignas(64) uint16_t table[32];
+    for (uint32_t c = 0; c < 32; ++c) {
+      table[c] = c < p.sub_limit ? static_cast<uint16_t>(DecodeFp8Bits(c, p) >> 16) : 0;
+    }
+    sub_table = _mm512_load_si512(table);
+  }
   __m128i shift;
-  __m512i rebias, sub_limit;
-  __m512 sub_unit;
-  __m512i max_code, inf_code;
+  __m512i rebias, sub_limit, max_code, inf_code, sub_table;
 };
 
-// Lane-wise DecodeFp8Bits on 16 codes (zero-extended to 32 bits).
-inline __m512i DecodeLanes(__m512i c, const DecodeConsts& k) {
-  const __m512i mag = _mm512_and_si512(c, _mm512_set1_epi32(0x7F));
-  __m512i bits = _mm512_add_epi32(_mm512_sll_epi32(mag, k.shift), k.rebias);
-  const __m512i sub = _mm512_castps_si512(_mm512_mul_ps(_mm512_cvtepi32_ps(mag), k.sub_unit));
-  bits = _mm512_mask_mov_epi32(bits, _mm512_cmplt_epu32_mask(mag, k.sub_limit), sub);
-  const __m512i special = _mm512_mask_mov_epi32(_mm512_set1_epi32(0x7FC00000),
-                                                _mm512_cmpeq_epi32_mask(mag, k.inf_code),
-                                                _mm512_set1_epi32(0x7F800000));
-  bits = _mm512_mask_mov_epi32(bits, _mm512_cmpgt_epu32_mask(mag, k.max_code), special);
-  const __m512i sign = _mm512_slli_epi32(_mm512_and_si512(c, _mm512_set1_epi32(0x80)), 24);
+// Lane-wise DecodeFp8Bits(...) >> 16 on 32 codes zero-extended to 16 bits.
+inline __m512i DecodeBf16Lanes(__m512i c, const DecodeConsts& k) {
+  const __m512i mag = _mm512_and_si512(c, _mm512_set1_epi16(0x7F));
+  __m512i bits = _mm512_add_epi16(_mm512_sll_epi16(mag, k.shift), k.rebias);
+  bits = _mm512_mask_mov_epi16(bits, _mm512_cmplt_epu16_mask(mag, k.sub_limit),
+                               _mm512_permutexvar_epi16(mag, k.sub_table));
+  const __m512i special = _mm512_mask_mov_epi16(_mm512_set1_epi16(0x7FC0),
+                                                _mm512_cmpeq_epi16_mask(mag, k.inf_code),
+                                                _mm512_set1_epi16(0x7F80));
+  bits = _mm512_mask_mov_epi16(bits, _mm512_cmpgt_epu16_mask(mag, k.max_code), special);
+  const __m512i sign = _mm512_slli_epi16(_mm512_and_si512(c, _mm512_set1_epi16(0x80)), 8);
   return _mm512_or_si512(bits, sign);
+}
+
+inline __m512i LoadCodes32(const uint8_t* src) {
+  return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)));
+}
+
+inline __mmask32 TailMask32(size_t n) {
+  return n >= 32 ? ~__mmask32{0} : static_cast<__mmask32>((1u << n) - 1u);
+}
+
+// bf16 lanes [0,16) or [16,32) of `bf` as 16 floats times `mul`.
+inline __m512 WidenBf16(__m512i bf, int half, __m512 mul) {
+  const __m256i h = half == 0 ? _mm512_castsi512_si256(bf) : _mm512_extracti64x4_epi64(bf, 1);
+  return _mm512_mul_ps(_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)), mul);
 }
 
 void DecodeF32Avx512(const uint8_t* src, float* dst, size_t n, float mul,
                      const Fp8DecodeParams& p) {
   const DecodeConsts k(p);
   const __m512 vmul = _mm512_set1_ps(mul);
-  for (size_t i = 0; i < n; i += 16) {
-    const size_t len = n - i < 16 ? n - i : 16;
-    const __mmask16 m = TailMask(len);
-    const __m512i c = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, src + i));
-    const __m512 f = _mm512_mul_ps(_mm512_castsi512_ps(DecodeLanes(c, k)), vmul);
-    _mm512_mask_storeu_ps(dst + i, m, f);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512i bf = DecodeBf16Lanes(LoadCodes32(src + i), k);
+    _mm512_storeu_ps(dst + i, WidenBf16(bf, 0, vmul));
+    _mm512_storeu_ps(dst + i + 16, WidenBf16(bf, 1, vmul));
+  }
+  if (i < n) {
+    const size_t len = n - i;
+    const __m512i c = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(TailMask32(len), src + i));
+    const __m512i bf = DecodeBf16Lanes(c, k);
+    _mm512_mask_storeu_ps(dst + i, TailMask(len < 16 ? len : 16), WidenBf16(bf, 0, vmul));
+    if (len > 16) _mm512_mask_storeu_ps(dst + i + 16, TailMask(len - 16), WidenBf16(bf, 1, vmul));
   }
 }
 
 void DecodeBf16Avx512(const uint8_t* src, uint16_t* dst, size_t n, const Fp8DecodeParams& p) {
   const DecodeConsts k(p);
-  for (size_t i = 0; i < n; i += 16) {
-    const size_t len = n - i < 16 ? n - i : 16;
-    const __mmask16 m = TailMask(len);
-    const __m512i c = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, src + i));
-    const __m512i bf = _mm512_srli_epi32(DecodeLanes(c, k), 16);
-    _mm512_mask_cvtepi32_storeu_epi16(dst + i, m, bf);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    _mm512_storeu_si512(dst + i, DecodeBf16Lanes(LoadCodes32(src + i), k));
+    _mm512_storeu_si512(dst + i + 32, DecodeBf16Lanes(LoadCodes32(src + i + 32), k));
+  }
+  for (; i < n; i += 32) {
+    const __mmask32 m = TailMask32(n - i);
+    const __m512i c = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m, src + i));
+    _mm512_mask_storeu_epi16(dst + i, m, DecodeBf16Lanes(c, k));
   }
 }
 
 float AbsMaxAvx512(const float* src, size_t n) {
-  __m512 m = _mm512_setzero_ps();
+  __m512 m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
   __mmask16 nan = 0;
-  for (size_t i = 0; i < n; i += 16) {
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 x0 = _mm512_abs_ps(_mm512_loadu_ps(src + i));
+    const __m512 x1 = _mm512_abs_ps(_mm512_loadu_ps(src + i + 16));
+    nan |= _mm512_cmp_ps_mask(x0, x1, _CMP_UNORD_Q);
+    m0 = _mm512_max_ps(m0, x0);
+    m1 = _mm512_max_ps(m1, x1);
+  }
+  for (; i < n; i += 16) {
     const size_t len = n - i < 16 ? n - i : 16;
     const __m512 x = _mm512_abs_ps(_mm512_maskz_loadu_ps(TailMask(len), src + i));
     nan |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-    m = _mm512_max_ps(m, x);
+    m0 = _mm512_max_ps(m0, x);
   }
   if (nan) return __builtin_nanf("");
-  return _mm512_reduce_max_ps(m);
+  return _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+}
+
+inline __m512i QuantizeInt8Lanes(__m512 y) {
+  const __mmask16 ordered = _mm512_cmp_ps_mask(y, y, _CMP_ORD_Q);
+  const __m512 c = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
+  const __m512i q = _mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  return _mm512_maskz_mov_epi32(ordered, q);
 }
 
 void QuantizeInt8Avx512(const float* src, int8_t* dst, size_t n, float mul) {
   const __m512 vmul = _mm512_set1_ps(mul);
-  const __m512 lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
-  for (size_t i = 0; i < n; i += 16) {
-    const size_t len = n - i < 16 ? n - i : 16;
-    const __mmask16 m = TailMask(len);
-    const __m512 y = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, src + i), vmul);
-    const __mmask16 ordered = _mm512_cmp_ps_mask(y, y, _CMP_ORD_Q);
-    const __m512 c = _mm512_min_ps(_mm512_max_ps(y, lo), hi);
-    __m512i q = _mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    q = _mm512_maskz_mov_epi32(ordered, q);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i q = QuantizeInt8Lanes(_mm512_mul_ps(_mm512_loadu_ps(src + i), vmul));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm512_cvtepi32_epi8(q));
+  }
+  if (i < n) {
+    const __mmask16 m = TailMask(n - i);
+    const __m512i q = QuantizeInt8Lanes(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, src + i), vmul));
     _mm512_mask_cvtepi32_storeu_epi8(dst + i, m, q);
   }
 }
 
 void DequantizeInt8Avx512(const int8_t* src, float* dst, size_t n, float mul) {
   const __m512 vmul = _mm512_set1_ps(mul);
-  for (size_t i = 0; i < n; i += 16) {
-    const size_t len = n - i < 16 ? n - i : 16;
-    const __mmask16 m = TailMask(len);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i q = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+    _mm512_storeu_ps(dst + i, _mm512_mul_ps(_mm512_cvtepi32_ps(q), vmul));
+  }
+  if (i < n) {
+    const __mmask16 m = TailMask(n - i);
     const __m512i q = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, src + i));
     _mm512_mask_storeu_ps(dst + i, m, _mm512_mul_ps(_mm512_cvtepi32_ps(q), vmul));
   }

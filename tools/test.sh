@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test with Bazel, then prints one summary
+# line "N passed, N failed, N skipped" counted over the GoogleTest cases of
+# all test targets (a target that fails without a result file, e.g. a crash
+# or a time-out, counts as one failure). Exits non-zero on any failure.
+# Extra arguments go to `bazel test` (e.g. a target pattern).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+flags=(--test_summary=short)
+if [ -n "${CI:-}" ] || [ ! -t 1 ]; then
+  flags+=(--curses=no --color=no --show_progress_rate_limit=30)
+fi
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(//...)
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+bazel test "${flags[@]}" "${targets[@]}" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+python3 tools/test_summary.py "$log" bazel-testlogs
+summary_status=$?
+if [ "$status" -ne 0 ] || [ "$summary_status" -ne 0 ]; then
+  exit 1
+fi
+exit 0
