@@ -14,8 +14,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 STATUS_RE = re.compile(
-    r"^(//[^\s]+)\s+(?:\(cached\)\s+)?(PASSED|FAILED|TIMEOUT|FLAKY|NO STATUS|"
-    r"FAILED TO BUILD|INCOMPLETE|REMOTE FAILURE|SKIPPED)\b")
+    r"^(//[^\s]+)\s+(?:\(cached\)\s+)?(PASSED|FAILED TO BUILD|FAILED|TIMEOUT|FLAKY|NO STATUS|"
+    r"INCOMPLETE|REMOTE FAILURE|SKIPPED)\b")
 
 
 def count_xml(path):
