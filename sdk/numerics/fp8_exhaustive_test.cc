@@ -86,6 +86,36 @@ TEST(Fp8Exhaustive, AllFloatsMatchCudaOnEveryIsa) {
   std::printf("checked 2^32 floats x 4 modes x %zu instruction sets\n", isas.size());
 }
 
+// float -> f16 over all 2^32 inputs and f16 -> float over all 2^16 codes
+// equal CUDA's host conversions (__float2half_rn, __half2float).
+TEST(Fp8Exhaustive, HalfConversionsMatchCuda) {
+  uint64_t mismatches = 0;
+  for (uint64_t i = 0; i < (uint64_t{1} << 32); ++i) {
+    const uint32_t bits = static_cast<uint32_t>(i);
+    float x;
+    std::memcpy(&x, &bits, 4);
+    const __half_raw want = __half_raw(__float2half_rn(x));
+    const uint16_t got = FloatToF16(x);
+    const bool both_nan = (want.x & 0x7FFF) > 0x7C00 && (got & 0x7FFF) > 0x7C00;
+    if (got != want.x && !both_nan && mismatches++ < 10) {
+      ADD_FAILURE() << "float->f16 x=0x" << std::hex << bits << " got 0x" << got << " want 0x"
+                    << want.x;
+    }
+  }
+  EXPECT_EQ(mismatches, 0u);
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    __half_raw raw;
+    raw.x = static_cast<unsigned short>(h);
+    const float want = __half2float(__half(raw));
+    const float got = F16ToFloat(static_cast<uint16_t>(h));
+    if (std::isnan(want)) {
+      EXPECT_TRUE(std::isnan(got)) << h;
+    } else {
+      EXPECT_EQ(std::memcmp(&got, &want, 4), 0) << "f16 0x" << std::hex << h;
+    }
+  }
+}
+
 // All 256 codes of each format decode to the value CUDA's decoder gives.
 TEST(Fp8Exhaustive, AllCodesDecodeLikeCuda) {
   for (const Mode& m : {kModes[0], kModes[2]}) {

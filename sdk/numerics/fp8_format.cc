@@ -159,4 +159,30 @@ uint16_t FloatToBf16(float x) {
   return static_cast<uint16_t>(u >> 16);
 }
 
+float F16ToFloat(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t e = (h >> 10) & 0x1Fu, m = h & 0x3FFu;
+  if (e == 0x1F) return BitsFloat(sign | 0x7F800000u | (m << 13) | (m ? 0x400000u : 0u));
+  if (e == 0) {
+    const float v = static_cast<float>(m) * std::ldexp(1.0f, -24);
+    return sign ? -v : v;
+  }
+  return BitsFloat(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+uint16_t FloatToF16(float x) {
+  const uint32_t u = FloatBits(x);
+  const uint32_t sign = (u >> 16) & 0x8000u;
+  const uint32_t a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return static_cast<uint16_t>(sign | 0x7E00u);
+  if (a >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // >= 65520: infinity
+  if (a >= 0x38800000u) {                                              // normal: >= 2^-14
+    return static_cast<uint16_t>(sign | ((a - (112u << 23) + 0xFFFu + ((a >> 13) & 1u)) >> 13));
+  }
+  int32_t s = 126 - static_cast<int32_t>(a >> 23);  // subnormal step 2^-24
+  s = s > 31 ? 31 : s;
+  const uint32_t m24 = (a & 0x7FFFFFu) | 0x800000u;
+  return static_cast<uint16_t>(sign | ((m24 + (1u << (s - 1)) - 1u + ((m24 >> s) & 1u)) >> s));
+}
+
 }  // namespace fp8sdk

@@ -100,6 +100,10 @@ float E5M2ToFloat(uint8_t code);
 float Bf16ToFloat(uint16_t bits);
 uint16_t FloatToBf16(float x);
 
+// IEEE binary16 <-> float, same rules (overflow rounds to infinity).
+float F16ToFloat(uint16_t bits);
+uint16_t FloatToF16(float x);
+
 }  // namespace fp8sdk
 
 #endif  // FP8SDK_SDK_NUMERICS_FP8_FORMAT_H_
