@@ -4,6 +4,7 @@
 #include <random>
 
 #include "formats/model_writer.h"
+#include "sdk/numerics/fp8_convert.h"
 #include "sdk/numerics/quantize.h"
 
 namespace fp8sdk {
@@ -372,6 +373,171 @@ std::vector<double> TinyBertForwardFloat64(const TinyBertConfig& c, const TinyBe
   for (double& z : pooled) z = std::tanh(z);
   const size_t L = static_cast<size_t>(c.labels);
   return LinearF64(pooled, B, H, tw.at("classifier.weight"), tw.at("classifier.bias"), L);
+}
+
+namespace {
+
+using MatF = std::vector<float>;
+
+// Weight codes (unscaled) and per-output scales as the converter stores them.
+struct SimWeight {
+  MatF codes;                 // [out, in]
+  std::vector<float> scales;  // per output
+};
+
+SimWeight SimulatedWeight(const std::vector<float>& w, size_t out, size_t in,
+                          const TinyBertQuant* q) {
+  SimWeight s;
+  s.scales.assign(out, 1.0f);
+  if (!q || q->weight_dtype == DType::kF32) {
+    s.codes = w;
+    return s;
+  }
+  s.codes.resize(w.size());
+  if (q->weight_dtype == DType::kF16 || q->weight_dtype == DType::kBF16) {
+    for (size_t i = 0; i < w.size(); ++i) {
+      s.codes[i] = q->weight_dtype == DType::kF16 ? F16ToFloat(FloatToF16(w[i]))
+                                                  : Bf16ToFloat(FloatToBf16(w[i]));
+    }
+    return s;
+  }
+  ChannelLayout layout = q->per_channel ? ChannelLayout{1, out, in} : ChannelLayout{1, 1, w.size()};
+  std::vector<float> amax(layout.channels), scales(layout.channels), ones(layout.channels, 1.0f);
+  AbsMaxPerChannel(w.data(), layout, amax.data());
+  std::vector<uint8_t> bytes(w.size());
+  if (q->weight_dtype == DType::kINT8) {
+    for (size_t c = 0; c < amax.size(); ++c) scales[c] = Int8ScaleForAmax(amax[c]);
+    QuantizeInt8PerChannel(w.data(), reinterpret_cast<int8_t*>(bytes.data()), layout, scales.data());
+    DequantizeInt8PerChannel(reinterpret_cast<int8_t*>(bytes.data()), s.codes.data(), layout, ones.data());
+  } else {
+    const Fp8Format f = Fp8FormatOf(q->weight_dtype, kE4M3);
+    for (size_t c = 0; c < amax.size(); ++c) scales[c] = Fp8ScaleForAmax(amax[c], f);
+    QuantizeFp8PerChannel(w.data(), bytes.data(), layout, scales.data(), f);
+    DequantizeFp8PerChannel(bytes.data(), s.codes.data(), layout, ones.data(), f);
+  }
+  for (size_t o = 0; o < out; ++o) s.scales[o] = scales[q->per_channel ? o : 0];
+  return s;
+}
+
+MatF SimLinear(const MatF& x, size_t rows, size_t in, const std::string& name,
+               const TinyBertWeights& tw, size_t out, const TinyBertQuant* q) {
+  const SimWeight w = SimulatedWeight(tw.at(name + ".weight"), out, in, q);
+  const std::vector<float>& b = tw.at(name + ".bias");
+  MatF xq = x;
+  float sx = 1.0f;
+  if (q && q->weight_dtype != DType::kF32 && q->quantize_inputs) {
+    auto it = q->input_scales.find(name + ".weight");
+    sx = it != q->input_scales.end() ? it->second : q->default_input_scale;
+    const Fp8Format f = Fp8FormatOf(q->input_dtype, kE4M3);
+    std::vector<uint8_t> codes(x.size());
+    if (q->input_dtype == DType::kINT8) {
+      QuantizeInt8(x.data(), reinterpret_cast<int8_t*>(codes.data()), x.size(), sx);
+      DequantizeInt8(reinterpret_cast<int8_t*>(codes.data()), xq.data(), x.size(), 1.0f);
+    } else {
+      QuantizeFp8(x.data(), codes.data(), x.size(), sx, f);
+      ConvertFp8ToFloat(codes.data(), xq.data(), x.size(), f);
+    }
+  }
+  MatF y(rows * out);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t o = 0; o < out; ++o) {
+      float acc = 0.0f;
+      for (size_t i = 0; i < in; ++i) acc += xq[r * in + i] * w.codes[o * in + i];
+      y[r * out + o] = acc * (sx * w.scales[o]) + b[o];
+    }
+  }
+  return y;
+}
+
+void SimLayerNorm(MatF* x, size_t rows, size_t h, const std::vector<float>& g,
+                  const std::vector<float>& b, float eps) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* v = x->data() + r * h;
+    float sum = 0.0f;
+    for (size_t i = 0; i < h; ++i) sum += v[i];
+    const float mean = sum / static_cast<float>(h);
+    float sq = 0.0f;
+    for (size_t i = 0; i < h; ++i) sq += (v[i] - mean) * (v[i] - mean);
+    const float inv = 1.0f / std::sqrt(sq / static_cast<float>(h) + eps);
+    for (size_t i = 0; i < h; ++i) v[i] = (v[i] - mean) * inv * g[i] + b[i];
+  }
+}
+
+}  // namespace
+
+std::vector<float> TinyBertSimulateFloat32(const TinyBertConfig& c, const TinyBertWeights& tw,
+                                           const TinyBertQuant* q, const TinyBertInputs& in) {
+  const size_t B = static_cast<size_t>(in.batch), S = static_cast<size_t>(in.sequence);
+  const size_t H = static_cast<size_t>(c.hidden), NH = static_cast<size_t>(c.heads);
+  const size_t D = H / NH, I = static_cast<size_t>(c.intermediate), R = B * S;
+  MatF x(R * H);
+  const auto& we = tw.at("embeddings.word_embeddings.weight");
+  const auto& pe = tw.at("embeddings.position_embeddings.weight");
+  const auto& te = tw.at("embeddings.token_type_embeddings.weight");
+  for (size_t r = 0; r < R; ++r) {
+    for (size_t i = 0; i < H; ++i) {
+      x[r * H + i] = (we[static_cast<size_t>(in.input_ids[r]) * H + i] + pe[(r % S) * H + i]) +
+                     te[static_cast<size_t>(in.token_type_ids[r]) * H + i];
+    }
+  }
+  SimLayerNorm(&x, R, H, tw.at("embeddings.LayerNorm.weight"), tw.at("embeddings.LayerNorm.bias"),
+               c.layer_norm_eps);
+  const float alpha = 1.0f / std::sqrt(static_cast<float>(D));
+  for (int l = 0; l < c.layers; ++l) {
+    const std::string p = "encoder.layer." + std::to_string(l) + ".";
+    const MatF qm = SimLinear(x, R, H, p + "attention.self.query", tw, H, q);
+    const MatF km = SimLinear(x, R, H, p + "attention.self.key", tw, H, q);
+    const MatF vm = SimLinear(x, R, H, p + "attention.self.value", tw, H, q);
+    MatF ctx(R * H);
+    std::vector<float> prob(S);
+    for (size_t b = 0; b < B; ++b) {
+      for (size_t h = 0; h < NH; ++h) {
+        for (size_t i = 0; i < S; ++i) {
+          float mx = -INFINITY;
+          for (size_t j = 0; j < S; ++j) {
+            float acc = 0.0f;
+            for (size_t d = 0; d < D; ++d) acc += qm[(b * S + i) * H + h * D + d] * km[(b * S + j) * H + h * D + d];
+            float z = (acc * alpha) * 1.0f;
+            if (in.attention_mask[b * S + j] == 0) z = -INFINITY;
+            prob[j] = z;
+            mx = std::max(mx, z);
+          }
+          float sum = 0.0f;
+          for (size_t j = 0; j < S; ++j) sum += (prob[j] = std::exp(prob[j] - mx));
+          const float inv = 1.0f / sum;
+          for (size_t j = 0; j < S; ++j) prob[j] *= inv;
+          for (size_t d = 0; d < D; ++d) {
+            float acc = 0.0f;
+            for (size_t j = 0; j < S; ++j) acc += prob[j] * vm[(b * S + j) * H + h * D + d];
+            ctx[(b * S + i) * H + h * D + d] = acc * 1.0f;
+          }
+        }
+      }
+    }
+    MatF a = SimLinear(ctx, R, H, p + "attention.output.dense", tw, H, q);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = a[i] + x[i];
+    SimLayerNorm(&a, R, H, tw.at(p + "attention.output.LayerNorm.weight"),
+                 tw.at(p + "attention.output.LayerNorm.bias"), c.layer_norm_eps);
+    MatF up = SimLinear(a, R, H, p + "intermediate.dense", tw, I, q);
+    for (float& z : up) {
+      z = c.gelu == GeluApprox::kErf
+              ? 0.5f * z * (1.0f + std::erf(z * 0.7071067811865476f))
+              : 0.5f * z * (1.0f + std::tanh(0.7978845608028654f * (z + 0.044715f * z * z * z)));
+    }
+    MatF down = SimLinear(up, R, I, p + "output.dense", tw, H, q);
+    for (size_t i = 0; i < down.size(); ++i) down[i] = down[i] + a[i];
+    SimLayerNorm(&down, R, H, tw.at(p + "output.LayerNorm.weight"), tw.at(p + "output.LayerNorm.bias"),
+                 c.layer_norm_eps);
+    x = std::move(down);
+  }
+  MatF cls(B * H);
+  for (size_t b = 0; b < B; ++b) {
+    for (size_t i = 0; i < H; ++i) cls[b * H + i] = x[(b * S) * H + i];
+  }
+  const TinyBertQuant* head_q = q && q->quantize_pooler_and_classifier ? q : nullptr;
+  MatF pooled = SimLinear(cls, B, H, "pooler.dense", tw, H, head_q);
+  for (float& z : pooled) z = std::tanh(z);
+  return SimLinear(pooled, B, H, "classifier", tw, static_cast<size_t>(c.labels), head_q);
 }
 
 }  // namespace testing

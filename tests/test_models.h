@@ -72,6 +72,16 @@ std::vector<double> TinyBertForwardFloat64(const TinyBertConfig& config,
                                            const TinyBertWeights& weights,
                                            const TinyBertInputs& inputs);
 
+// The quantized network (quant != nullptr) or the FP32 one (nullptr) in
+// float32, step by step in the order the reference backend defines
+// (backends/reference/kernels_*.cc): quantized Linears decode their codes,
+// accumulate in increasing k, then scale (s_x * s_w[n]) and add the bias.
+// Returns logits [batch * labels].
+std::vector<float> TinyBertSimulateFloat32(const TinyBertConfig& config,
+                                           const TinyBertWeights& weights,
+                                           const TinyBertQuant* quant,
+                                           const TinyBertInputs& inputs);
+
 }  // namespace testing
 }  // namespace fp8sdk
 

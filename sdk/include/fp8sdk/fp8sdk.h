@@ -127,6 +127,16 @@ FP8_API const char* fp8_session_describe(const fp8_session_t* session);
 /* Bytes of the activation arenas the session planned (all devices). */
 FP8_API size_t fp8_session_planned_bytes(const fp8_session_t* session);
 
+/* ---- Backends ----
+ * Backends are found automatically (see backend.h and the search path in
+ * README.md). These add more: a statically linked backend's entry function,
+ * or a plugin library by path. A backend built for another ABI version is
+ * refused with FP8_STATUS_ABI_MISMATCH. Affects sessions created afterwards. */
+struct fp8_backend_vtable_t;
+FP8_API fp8_status_t* fp8_register_backend(
+    const struct fp8_backend_vtable_t* (*entry)(uint32_t host_abi_version));
+FP8_API fp8_status_t* fp8_load_backend_plugin(const char* path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,117 @@
+#include "backends/reference/kernel.h"
+
+#include <cstring>
+
+#include "sdk/numerics/fp8_convert.h"
+#include "sdk/numerics/quantize.h"
+
+namespace fp8sdk {
+namespace reference {
+
+const void* Operand::Data(const ExecContext& c) const {
+  if (constant) return constant;
+  const fp8_tensor_binding_t& b = c.bindings[tensor];
+  return static_cast<const uint8_t*>(b.buffer) + b.offset;
+}
+
+Shape Operand::GetShape(const ExecContext& c) const {
+  return constant ? const_shape : backend::BindingShape(c.bindings[tensor]);
+}
+
+Kernel::Kernel(const backend::GraphAccess& g, size_t node)
+    : node_(node), label_(g.NodeLabel(node)), output_(g.Output(node)) {
+  for (size_t i = 0; i < g.InputCount(node); ++i) {
+    Operand op;
+    op.tensor = g.Input(node, i);
+    if (op.tensor >= 0) {
+      op.dtype = g.TensorDType(op.tensor);
+      op.constant = g.ConstData(op.tensor);
+      if (op.constant) op.const_shape = g.PlanShape(op.tensor);
+    }
+    inputs_.push_back(op);
+  }
+}
+
+void* Kernel::OutData(const ExecContext& c) const {
+  const fp8_tensor_binding_t& b = c.bindings[output_];
+  return static_cast<uint8_t*>(b.buffer) + b.offset;
+}
+
+Shape Kernel::OutShape(const ExecContext& c) const { return backend::BindingShape(c.bindings[output_]); }
+
+fp8_status_code_t Kernel::Fail(const ExecContext& c, fp8_status_code_t code,
+                               const std::string& what) const {
+  return backend::Fail(c.err, code, "%s: %s", label_.c_str(), what.c_str());
+}
+
+std::vector<float> DecodeConstant(const backend::GraphAccess& g, int32_t tensor,
+                                  bool apply_scales) {
+  size_t bytes = 0;
+  const void* data = g.ConstData(tensor, &bytes);
+  const DType dt = g.TensorDType(tensor);
+  const Shape shape = g.PlanShape(tensor);
+  const size_t n = static_cast<size_t>(shape.NumElements());
+  std::vector<float> out(n);
+  switch (dt) {
+    case DType::kF32:
+      std::memcpy(out.data(), data, n * sizeof(float));
+      return out;
+    case DType::kF16:
+    case DType::kBF16: {
+      const uint16_t* h = static_cast<const uint16_t*>(data);
+      for (size_t i = 0; i < n; ++i) out[i] = dt == DType::kF16 ? F16ToFloat(h[i]) : Bf16ToFloat(h[i]);
+      return out;
+    }
+    default:
+      break;
+  }
+  const backend::QuantView q = g.Quant(tensor);
+  std::vector<float> ones;
+  ChannelLayout layout{1, 1, n};
+  const float* scales = q.scales;
+  if (q.axis >= 0) {
+    std::vector<int64_t> dims(shape.dims.begin(), shape.dims.begin() + shape.rank);
+    MakeChannelLayout(dims, q.axis, &layout);
+  }
+  if (!apply_scales) {
+    ones.assign(layout.channels, 1.0f);
+    scales = ones.data();
+  }
+  if (dt == DType::kINT8) {
+    DequantizeInt8PerChannel(static_cast<const int8_t*>(data), out.data(), layout, scales);
+  } else {
+    DequantizeFp8PerChannel(static_cast<const uint8_t*>(data), out.data(), layout, scales,
+                            q.format);
+  }
+  return out;
+}
+
+std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, fp8_error_t* err) {
+  switch (g.Op(node)) {
+    case OpType::kADD:
+    case OpType::kMUL:
+    case OpType::kGELU:
+    case OpType::kTANH:
+    case OpType::kQUANTIZE:
+    case OpType::kDEQUANTIZE:
+      return MakeElementwiseKernel(g, node);
+    case OpType::kLINEAR:
+    case OpType::kBATCH_MATMUL:
+      return MakeMatMulKernel(g, node, err);
+    case OpType::kLAYER_NORM:
+    case OpType::kSOFTMAX:
+      return MakeNormKernel(g, node);
+    case OpType::kGATHER:
+    case OpType::kRESHAPE:
+    case OpType::kTRANSPOSE:
+    case OpType::kSPLIT_HEADS:
+    case OpType::kMERGE_HEADS:
+    case OpType::kSLICE:
+      return MakeLayoutKernel(g, node);
+  }
+  backend::Fail(err, FP8_STATUS_UNSUPPORTED, "%s: no reference kernel", g.NodeLabel(node).c_str());
+  return nullptr;
+}
+
+}  // namespace reference
+}  // namespace fp8sdk

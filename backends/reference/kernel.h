@@ -1,0 +1,78 @@
+// The reference backend's kernels: one object per graph node, built at
+// prepare (weights decoded, scratch sized for the planning shapes) and run
+// with the bindings of each execute. Plain C++ with fp32 accumulation in a
+// fixed order: the numerical definition the other backends are tested
+// against.
+#ifndef FP8SDK_BACKENDS_REFERENCE_KERNEL_H_
+#define FP8SDK_BACKENDS_REFERENCE_KERNEL_H_
+
+#include <memory>
+#include <vector>
+
+#include "backends/common/graph_access.h"
+#include "sdk/common/thread_pool.h"
+
+namespace fp8sdk {
+namespace reference {
+
+struct ExecContext {
+  const fp8_tensor_binding_t* bindings = nullptr;
+  size_t binding_count = 0;
+  ThreadPool* pool = nullptr;
+  fp8_error_t* err = nullptr;
+};
+
+// One input of a node: a constant (data fixed at prepare) or an activation
+// (found in the bindings at run).
+struct Operand {
+  int32_t tensor = -1;
+  DType dtype = DType::kF32;
+  const void* constant = nullptr;
+  Shape const_shape;
+
+  bool present() const { return tensor >= 0; }
+  // Host pointer and actual shape in this run.
+  const void* Data(const ExecContext& c) const;
+  Shape GetShape(const ExecContext& c) const;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual fp8_status_code_t Run(const ExecContext& ctx) = 0;
+
+ protected:
+  Kernel(const backend::GraphAccess& g, size_t node);
+  const Operand& in(size_t i) const { return inputs_[i]; }
+  void* OutData(const ExecContext& c) const;
+  Shape OutShape(const ExecContext& c) const;
+  // Error naming this node.
+  fp8_status_code_t Fail(const ExecContext& c, fp8_status_code_t code, const std::string& what) const;
+
+  size_t node_;
+  std::string label_;
+  std::vector<Operand> inputs_;
+  int32_t output_;
+};
+
+// Builds the kernel of `node`; on failure returns null with `err` set.
+std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, fp8_error_t* err);
+
+// Per-family factories (kernels_*.cc).
+std::unique_ptr<Kernel> MakeElementwiseKernel(const backend::GraphAccess& g, size_t node);
+std::unique_ptr<Kernel> MakeMatMulKernel(const backend::GraphAccess& g, size_t node,
+                                         fp8_error_t* err);
+std::unique_ptr<Kernel> MakeNormKernel(const backend::GraphAccess& g, size_t node);
+std::unique_ptr<Kernel> MakeLayoutKernel(const backend::GraphAccess& g, size_t node);
+
+// Decodes any float-like constant (f32/f16/bf16/FP8/INT8) to float32 values.
+// With `apply_scales`, quantized values are multiplied by their scales
+// (per tensor or along the quantization axis); without, the raw code values
+// are returned.
+std::vector<float> DecodeConstant(const backend::GraphAccess& g, int32_t tensor,
+                                  bool apply_scales);
+
+}  // namespace reference
+}  // namespace fp8sdk
+
+#endif  // FP8SDK_BACKENDS_REFERENCE_KERNEL_H_

@@ -1,0 +1,138 @@
+// ADD, MUL (numpy broadcasting), GELU, TANH, QUANTIZE, DEQUANTIZE.
+#include <cmath>
+
+#include "backends/reference/broadcast.h"
+#include "backends/reference/kernel.h"
+#include "sdk/numerics/quantize.h"
+
+namespace fp8sdk {
+namespace reference {
+namespace {
+
+constexpr int64_t kGrain = 16384;
+
+class BinaryKernel : public Kernel {
+ public:
+  BinaryKernel(const backend::GraphAccess& g, size_t node) : Kernel(g, node), mul_(g.Op(node) == OpType::kMUL) {}
+
+  fp8_status_code_t Run(const ExecContext& c) override {
+    const float* a = static_cast<const float*>(in(0).Data(c));
+    const float* b = static_cast<const float*>(in(1).Data(c));
+    float* y = static_cast<float*>(OutData(c));
+    const Shape out = OutShape(c);
+    const Shape sa = in(0).GetShape(c), sb = in(1).GetShape(c);
+    const BroadcastIndexer ia(sa, out), ib(sb, out);
+    const bool mul = mul_;
+    c.pool->ParallelFor(out.NumElements(), kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const float x = a[ia.Map(i)], z = b[ib.Map(i)];
+        y[i] = mul ? x * z : x + z;
+      }
+    });
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  bool mul_;
+};
+
+class UnaryKernel : public Kernel {
+ public:
+  UnaryKernel(const backend::GraphAccess& g, size_t node)
+      : Kernel(g, node),
+        op_(g.Op(node)),
+        tanh_gelu_(op_ == OpType::kGELU && g.AttrInt(node, FP8_ATTR_GELU_APPROX) == FP8_GELU_TANH) {}
+
+  fp8_status_code_t Run(const ExecContext& c) override {
+    const float* x = static_cast<const float*>(in(0).Data(c));
+    float* y = static_cast<float*>(OutData(c));
+    const int64_t n = OutShape(c).NumElements();
+    if (op_ == OpType::kTANH) {
+      c.pool->ParallelFor(n, kGrain, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) y[i] = std::tanh(x[i]);
+      });
+    } else if (tanh_gelu_) {
+      // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+      const float k0 = 0.7978845608028654f, k1 = 0.044715f;
+      c.pool->ParallelFor(n, kGrain, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          const float v = x[i];
+          y[i] = 0.5f * v * (1.0f + std::tanh(k0 * (v + k1 * v * v * v)));
+        }
+      });
+    } else {
+      // 0.5 x (1 + erf(x / sqrt(2)))
+      const float inv_sqrt2 = 0.7071067811865476f;
+      c.pool->ParallelFor(n, kGrain, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          const float v = x[i];
+          y[i] = 0.5f * v * (1.0f + std::erf(v * inv_sqrt2));
+        }
+      });
+    }
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  OpType op_;
+  bool tanh_gelu_;
+};
+
+// QUANTIZE takes the output tensor's parameters; DEQUANTIZE the input's.
+class QuantizeKernel : public Kernel {
+ public:
+  QuantizeKernel(const backend::GraphAccess& g, size_t node)
+      : Kernel(g, node), quantize_(g.Op(node) == OpType::kQUANTIZE) {
+    const int32_t qt = quantize_ ? g.Output(node) : g.Input(node, 0);
+    q_ = g.Quant(qt);
+    scales_.assign(q_.scales, q_.scales + q_.scale_count);
+  }
+
+  fp8_status_code_t Run(const ExecContext& c) override {
+    const Shape shape = OutShape(c);
+    ChannelLayout l{1, 1, static_cast<size_t>(shape.NumElements())};
+    if (q_.axis >= 0) {
+      std::vector<int64_t> dims(shape.dims.begin(), shape.dims.begin() + shape.rank);
+      if (!MakeChannelLayout(dims, q_.axis, &l)) return Fail(c, FP8_STATUS_INVALID_ARGUMENT, "bad axis");
+    }
+    const void* src = in(0).Data(c);
+    void* dst = OutData(c);
+    if (q_.dtype == DType::kINT8) {
+      if (quantize_) {
+        QuantizeInt8PerChannel(static_cast<const float*>(src), static_cast<int8_t*>(dst), l, scales_.data());
+      } else {
+        DequantizeInt8PerChannel(static_cast<const int8_t*>(src), static_cast<float*>(dst), l, scales_.data());
+      }
+    } else if (quantize_) {
+      QuantizeFp8PerChannel(static_cast<const float*>(src), static_cast<uint8_t*>(dst), l,
+                            scales_.data(), q_.format);
+    } else {
+      DequantizeFp8PerChannel(static_cast<const uint8_t*>(src), static_cast<float*>(dst), l,
+                              scales_.data(), q_.format);
+    }
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  bool quantize_;
+  backend::QuantView q_;
+  std::vector<float> scales_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> MakeElementwiseKernel(const backend::GraphAccess& g, size_t node) {
+  switch (g.Op(node)) {
+    case OpType::kADD:
+    case OpType::kMUL:
+      return std::make_unique<BinaryKernel>(g, node);
+    case OpType::kQUANTIZE:
+    case OpType::kDEQUANTIZE:
+      return std::make_unique<QuantizeKernel>(g, node);
+    default:
+      return std::make_unique<UnaryKernel>(g, node);
+  }
+}
+
+}  // namespace reference
+}  // namespace fp8sdk

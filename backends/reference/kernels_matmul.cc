@@ -1,0 +1,214 @@
+// LINEAR and BATCH_MATMUL.
+//
+// Numerical definition (what every backend approximates, and what FP8
+// backends reproduce up to summation order):
+//   a quantized operand is replaced by its decoded codes:
+//     x_q = decode(encode(x * (1 / s_x)))         (saturating, RNE)
+//   acc = sum over k, in increasing k, of x_q[k] * w_q[k]   (fp32, no FMA)
+//   y   = acc * (s_x * s_w[n]) + bias[n]          (LINEAR)
+//   y   = acc * ((alpha * s_a) * s_b)              (BATCH_MATMUL)
+// where an unquantized operand has s = 1 and its values as they are.
+#include <algorithm>
+#include <cstring>
+
+#include "backends/reference/kernel.h"
+#include "sdk/numerics/fp8_convert.h"
+#include "sdk/numerics/quantize.h"
+
+namespace fp8sdk {
+namespace reference {
+namespace {
+
+// Replaces x by the decoded codes of its quantization (see above).
+void FakeQuantize(const float* x, float* out, size_t n, const backend::ActQuantView& q,
+                  std::vector<uint8_t>* codes) {
+  if (q.dtype == DType::kINT8) {
+    QuantizeInt8(x, reinterpret_cast<int8_t*>(codes->data()), n, q.scale);
+    DequantizeInt8(reinterpret_cast<const int8_t*>(codes->data()), out, n, 1.0f);
+  } else {
+    QuantizeFp8(x, codes->data(), n, q.scale, q.format);
+    ConvertFp8ToFloat(codes->data(), out, n, q.format);
+  }
+}
+
+constexpr int64_t kBlockN = 64;
+
+class LinearKernel : public Kernel {
+ public:
+  LinearKernel(const backend::GraphAccess& g, size_t node) : Kernel(g, node) {
+    const int32_t w = g.Input(node, 1);
+    const Shape ws = g.PlanShape(w);
+    n_ = ws[0];
+    k_ = ws[1];
+    // Weight codes (unscaled), transposed to [K, N] so that the inner loop
+    // runs over contiguous outputs, each summed in increasing k.
+    const std::vector<float> codes = DecodeConstant(g, w, /*apply_scales=*/false);
+    wt_.resize(static_cast<size_t>(n_ * k_));
+    for (int64_t n = 0; n < n_; ++n) {
+      for (int64_t k = 0; k < k_; ++k) wt_[static_cast<size_t>(k * n_ + n)] = codes[static_cast<size_t>(n * k_ + k)];
+    }
+    const backend::QuantView wq = g.Quant(w);
+    act_ = g.ActQuant(node, 0);
+    const float sx = act_.enabled ? act_.scale : 1.0f;
+    scale_.assign(static_cast<size_t>(n_), sx);
+    if (wq.quantized) {
+      for (int64_t n = 0; n < n_; ++n) {
+        scale_[static_cast<size_t>(n)] = sx * wq.scales[wq.scale_count == 1 ? 0 : n];
+      }
+    }
+    bias_.assign(static_cast<size_t>(n_), 0.0f);
+    const int32_t b = g.Input(node, 2);
+    if (b >= 0) std::memcpy(bias_.data(), g.ConstData(b), bias_.size() * sizeof(float));
+    if (act_.enabled) {
+      const size_t max_in = static_cast<size_t>(g.PlanShape(g.Input(node, 0)).NumElements());
+      xq_.resize(max_in);
+      codes_.resize(max_in);
+    }
+  }
+
+  fp8_status_code_t Run(const ExecContext& c) override {
+    const float* x = static_cast<const float*>(in(0).Data(c));
+    const Shape xs = in(0).GetShape(c);
+    const int64_t m_total = xs.NumElements() / k_;
+    if (act_.enabled) {
+      const size_t n = static_cast<size_t>(xs.NumElements());
+      if (n > xq_.size()) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
+      FakeQuantize(x, xq_.data(), n, act_, &codes_);
+      x = xq_.data();
+    }
+    float* y = static_cast<float*>(OutData(c));
+    const int64_t N = n_, K = k_;
+    const float* wt = wt_.data();
+    const float* scale = scale_.data();
+    const float* bias = bias_.data();
+    c.pool->ParallelFor(m_total, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, N)),
+                        [&](int64_t m0, int64_t m1) {
+      float acc[kBlockN];
+      for (int64_t m = m0; m < m1; ++m) {
+        const float* xr = x + m * K;
+        for (int64_t n0 = 0; n0 < N; n0 += kBlockN) {
+          const int64_t nb = std::min(kBlockN, N - n0);
+          std::fill(acc, acc + nb, 0.0f);
+          for (int64_t k = 0; k < K; ++k) {
+            const float xv = xr[k];
+            const float* wr = wt + k * N + n0;
+            for (int64_t j = 0; j < nb; ++j) acc[j] += xv * wr[j];
+          }
+          for (int64_t j = 0; j < nb; ++j) y[m * N + n0 + j] = acc[j] * scale[n0 + j] + bias[n0 + j];
+        }
+      }
+    });
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  int64_t n_ = 0, k_ = 0;
+  std::vector<float> wt_, scale_, bias_;
+  backend::ActQuantView act_;
+  std::vector<float> xq_;
+  std::vector<uint8_t> codes_;
+};
+
+class BatchMatMulKernel : public Kernel {
+ public:
+  BatchMatMulKernel(const backend::GraphAccess& g, size_t node) : Kernel(g, node) {
+    transpose_b_ = g.AttrInt(node, FP8_ATTR_TRANSPOSE_B) != 0;
+    const float alpha = g.AttrFloat(node, FP8_ATTR_ALPHA);
+    qa_ = g.ActQuant(node, 0);
+    qb_ = g.ActQuant(node, 1);
+    scale_ = (alpha * (qa_.enabled ? qa_.scale : 1.0f)) * (qb_.enabled ? qb_.scale : 1.0f);
+    for (int i = 0; i < 2; ++i) {
+      const backend::ActQuantView& q = i == 0 ? qa_ : qb_;
+      if (!q.enabled) continue;
+      const size_t n = static_cast<size_t>(g.PlanShape(g.Input(node, static_cast<size_t>(i))).NumElements());
+      scratch_[i].resize(n);
+      codes_[i].resize(n);
+    }
+  }
+
+  fp8_status_code_t Run(const ExecContext& c) override {
+    const float* a = static_cast<const float*>(in(0).Data(c));
+    const float* b = static_cast<const float*>(in(1).Data(c));
+    const Shape sa = in(0).GetShape(c), sb = in(1).GetShape(c), so = OutShape(c);
+    const float* ops[2] = {a, b};
+    const Shape shapes[2] = {sa, sb};
+    const backend::ActQuantView* qs[2] = {&qa_, &qb_};
+    for (int i = 0; i < 2; ++i) {
+      if (!qs[i]->enabled) continue;
+      const size_t n = static_cast<size_t>(shapes[i].NumElements());
+      if (n > scratch_[i].size()) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
+      FakeQuantize(ops[i], scratch_[i].data(), n, *qs[i], &codes_[i]);
+      ops[i] = scratch_[i].data();
+    }
+    a = ops[0];
+    b = ops[1];
+    const int r = so.rank;
+    const int64_t M = sa[r - 2], K = sa[r - 1], N = so[r - 1];
+    const int64_t batches = so.NumElements() / (M * N);
+    // Batch index -> operand batch offsets under broadcasting.
+    Shape batch_out, batch_a, batch_b;
+    batch_out.rank = batch_a.rank = batch_b.rank = r - 2;
+    for (int i = 0; i < r - 2; ++i) {
+      batch_out[i] = so[i];
+      batch_a[i] = sa[i];
+      batch_b[i] = sb[i];
+    }
+    const float scale = scale_;
+    const bool tb = transpose_b_;
+    c.pool->ParallelFor(batches * M, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, N * K / 64)),
+                        [&](int64_t r0, int64_t r1) {
+      for (int64_t row = r0; row < r1; ++row) {
+        const int64_t bi = row / M, m = row % M;
+        int64_t oa = 0, ob = 0, rem = bi, sa_stride = 1, sb_stride = 1;
+        for (int d = batch_out.rank - 1; d >= 0; --d) {
+          const int64_t idx = rem % batch_out[d];
+          rem /= batch_out[d];
+          if (batch_a[d] != 1) oa += idx * sa_stride;
+          if (batch_b[d] != 1) ob += idx * sb_stride;
+          sa_stride *= batch_a[d];
+          sb_stride *= batch_b[d];
+        }
+        const float* ar = a + (oa * M + m) * K;
+        const float* bm = b + ob * K * N;
+        float* yr = static_cast<float*>(OutData(c)) + (bi * M + m) * N;
+        for (int64_t n = 0; n < N; ++n) {
+          float acc = 0.0f;
+          if (tb) {
+            const float* br = bm + n * K;
+            for (int64_t k = 0; k < K; ++k) acc += ar[k] * br[k];
+          } else {
+            for (int64_t k = 0; k < K; ++k) acc += ar[k] * bm[k * N + n];
+          }
+          yr[n] = acc * scale;
+        }
+      }
+    });
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  bool transpose_b_ = false;
+  float scale_ = 1.0f;
+  backend::ActQuantView qa_, qb_;
+  std::vector<float> scratch_[2];
+  std::vector<uint8_t> codes_[2];
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> MakeMatMulKernel(const backend::GraphAccess& g, size_t node,
+                                         fp8_error_t* err) {
+  if (g.Op(node) == OpType::kLINEAR) {
+    const int32_t bias = g.Input(node, 2);
+    if (!g.ConstData(g.Input(node, 1)) || (bias >= 0 && !g.ConstData(bias))) {
+      backend::Fail(err, FP8_STATUS_UNSUPPORTED, "%s: weight and bias must be constants",
+                    g.NodeLabel(node).c_str());
+      return nullptr;
+    }
+    return std::make_unique<LinearKernel>(g, node);
+  }
+  return std::make_unique<BatchMatMulKernel>(g, node);
+}
+
+}  // namespace reference
+}  // namespace fp8sdk

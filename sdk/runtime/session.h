@@ -1,0 +1,113 @@
+// A session: one model prepared for execution on the backends available.
+//
+// Create: bind symbolic dimensions to the session's limits and infer the
+// planning shapes; create backend instances; let backends claim nodes in
+// priority order (the reference backend takes the rest); cut contiguous
+// partitions; place every tensor in a memory domain (host memory is one
+// domain shared by host backends, each device another) and insert copies at
+// domain boundaries; plan one arena per domain by tensor lifetimes; prepare
+// every partition.
+// Run: infer the actual shapes from the inputs set, execute the steps in
+// order, synchronize. Run allocates nothing.
+//
+// A session is used by one thread at a time; concurrent calls are detected
+// and refused ("session is busy").
+#ifndef FP8SDK_SDK_RUNTIME_SESSION_H_
+#define FP8SDK_SDK_RUNTIME_SESSION_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fp8sdk/backend.h"
+#include "sdk/runtime/backend_registry.h"
+#include "sdk/runtime/graph.h"
+#include "sdk/runtime/graph_check.h"
+#include "sdk/runtime/graph_view.h"
+#include "sdk/runtime/status.h"
+
+namespace fp8sdk {
+
+struct SessionOptions {
+  fp8_device_kind_t device = FP8_DEVICE_AUTO;
+  int num_threads = 0;        // 0: one per core
+  int64_t max_batch = 0;      // 0: the model's limit, else 1
+  int64_t max_sequence = 0;   // 0: the model's limit, else 512
+  bool strict_device = false;
+};
+
+struct TensorView {
+  const char* name = nullptr;
+  DType dtype = DType::kF32;
+  Shape shape;
+  const void* data = nullptr;
+  size_t size_bytes = 0;
+};
+
+class Session {
+ public:
+  // `graph` must outlive the session.
+  static Result<std::unique_ptr<Session>> Create(const Graph& graph, const SessionOptions& options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Status SetInput(const std::string& name, DType dtype, const int64_t* dims, size_t rank,
+                  const void* data, size_t size_bytes);
+  Status Run();
+  // Valid until the next Run.
+  Status GetOutput(const std::string& name, TensorView* out) const;
+
+  const std::string& Describe() const { return description_; }
+  // Bytes of all activation arenas (the planner's peak, summed over domains).
+  uint64_t PlannedBytes() const;
+  // What the same tensors would need without reuse.
+  uint64_t UnplannedBytes() const;
+  // Which backend runs each node ("reference", "onednn", ...).
+  std::vector<std::string> NodeBackends() const;
+
+ private:
+  struct Slot;
+  struct Domain;
+  struct Instance;
+  struct Step;
+
+  explicit Session(const Graph& graph);
+  Status Init(const SessionOptions& options);
+  Status CreateSlots(const SessionOptions& options);
+  Status AssignNodes(const SessionOptions& options);
+  Status BuildSteps();
+  Status PlanAndAllocate();
+  Status PrepareSteps();
+  Status RunLocked();
+  void BuildDescription(const SessionOptions& options);
+  int InstanceOf(int tensor, int domain) const;
+
+  const Graph& graph_;
+  fp8_graph graph_view_{};
+  std::vector<Shape> plan_shapes_, run_shapes_, run_input_shapes_;
+  SymbolValues plan_symbols_, run_symbols_;
+
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<Domain> domains_;
+  std::vector<int> node_slot_;
+  std::vector<std::string> declines_;
+  std::vector<std::string> notes_;
+  std::vector<Instance> instances_;
+  std::vector<std::vector<int>> instance_index_;  // [tensor] -> instance per domain (-1)
+  std::vector<Step> steps_;
+
+  std::vector<std::vector<uint8_t>> input_buffers_;  // one per model input (host)
+  std::vector<uint8_t> input_set_;
+  std::vector<Shape> input_shapes_set_;
+  std::vector<std::vector<uint8_t>> output_buffers_;  // for outputs living on a device
+  std::vector<uint8_t> bounce_;                       // device -> device copies
+  std::string description_;
+  std::atomic<bool> busy_{false};
+  bool ran_ = false;
+};
+
+}  // namespace fp8sdk
+
+#endif  // FP8SDK_SDK_RUNTIME_SESSION_H_
