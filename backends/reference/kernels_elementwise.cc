@@ -92,8 +92,9 @@ class QuantizeKernel : public Kernel {
     const Shape shape = OutShape(c);
     ChannelLayout l{1, 1, static_cast<size_t>(shape.NumElements())};
     if (q_.axis >= 0) {
-      std::vector<int64_t> dims(shape.dims.begin(), shape.dims.begin() + shape.rank);
-      if (!MakeChannelLayout(dims, q_.axis, &l)) return Fail(c, FP8_STATUS_INVALID_ARGUMENT, "bad axis");
+      if (!MakeChannelLayout(shape.dims.data(), shape.rank, q_.axis, &l)) {
+        return Fail(c, FP8_STATUS_INVALID_ARGUMENT, "quantization axis out of range");
+      }
     }
     const void* src = in(0).Data(c);
     void* dst = OutData(c);

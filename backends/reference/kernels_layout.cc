@@ -1,5 +1,7 @@
 // GATHER (with index checks), RESHAPE, TRANSPOSE, SPLIT_HEADS, MERGE_HEADS,
 // SLICE: data movement only, any element size.
+#include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "backends/reference/kernel.h"
@@ -88,7 +90,8 @@ class PermuteKernel : public Kernel {
 
   fp8_status_code_t Run(const ExecContext& c) override {
     Shape in_shape = in(0).GetShape(c);
-    std::vector<int64_t> perm = perm_;
+    std::array<int64_t, kMaxRank> perm{};
+    std::copy(perm_.begin(), perm_.end(), perm.begin());
     if (op_ == OpType::kSPLIT_HEADS) {  // [B, S, H*D] as [B, S, H, D] -> [B, H, S, D]
       in_shape = Shape::Of({in_shape[0], in_shape[1], heads_, in_shape[2] / heads_});
       perm = {0, 2, 1, 3};

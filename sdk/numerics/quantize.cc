@@ -55,7 +55,10 @@ void DequantizeInt8(const int8_t* src, float* dst, size_t n, float scale, CpuIsa
 }
 
 bool MakeChannelLayout(const std::vector<int64_t>& dims, int axis, ChannelLayout* out) {
-  const int rank = static_cast<int>(dims.size());
+  return MakeChannelLayout(dims.data(), static_cast<int>(dims.size()), axis, out);
+}
+
+bool MakeChannelLayout(const int64_t* dims, int rank, int axis, ChannelLayout* out) {
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return false;
   ChannelLayout l;

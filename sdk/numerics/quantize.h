@@ -56,6 +56,7 @@ struct ChannelLayout {
 // The layout of a row-major tensor of shape `dims` quantized along `axis`
 // (negative counts from the end). Returns false if axis is out of range.
 bool MakeChannelLayout(const std::vector<int64_t>& dims, int axis, ChannelLayout* out);
+bool MakeChannelLayout(const int64_t* dims, int rank, int axis, ChannelLayout* out);
 
 // out_amax[c] = max |x| over channel c (NaN if the channel holds a NaN).
 void AbsMaxPerChannel(const float* src, const ChannelLayout& layout, float* out_amax,
