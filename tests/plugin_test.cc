@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "backends/reference/reference_backend.h"
 #include "fp8sdk/fp8sdk.h"
 #include "sdk/runtime/backend_registry.h"
 #include "sdk/runtime/session.h"
@@ -125,6 +126,19 @@ TEST_F(PluginTest, LoadingAWrongAbiPluginByPathIsRefused) {
   st = fp8_load_backend_plugin("/no/such/libfp8_backend_x.so");
   ASSERT_NE(st, nullptr);
   EXPECT_EQ(fp8_status_code(st), FP8_STATUS_NOT_FOUND);
+  fp8_status_free(st);
+}
+
+TEST_F(PluginTest, StaticRegistrationIsCheckedToo) {
+  fp8_status_t* st = fp8_register_backend(nullptr);
+  EXPECT_EQ(fp8_status_code(st), FP8_STATUS_INVALID_ARGUMENT);
+  fp8_status_free(st);
+  // The reference backend is built in: registering it again is refused.
+  st = fp8_register_backend(fp8_reference_backend_entry);
+  EXPECT_EQ(fp8_status_code(st), FP8_STATUS_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(fp8_status_message(st)).find("'reference' is already registered"),
+            std::string::npos)
+      << fp8_status_message(st);
   fp8_status_free(st);
 }
 
