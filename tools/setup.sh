@@ -36,6 +36,23 @@ else
   echo "setup: all ${#PACKAGES[@]} packages present"
 fi
 
+# Test peers from npm (ONNX Runtime CPU, Hugging Face tokenizers) in
+# tools/npm/node_modules. ONNXRUNTIME_NODE_INSTALL=skip keeps onnxruntime-node
+# from downloading CUDA libraries; its CPU library ships in the package.
+here=$(cd "$(dirname "$0")" && pwd)
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f "$here/npm/node_modules/.package-lock.json" ] ||
+     ! cmp -s "$here/npm/package-lock.json" "$here/npm/node_modules/.fp8sdk-lock-installed"; then
+    echo "setup: installing npm test peers in tools/npm"
+    (cd "$here/npm" && ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip \
+       npm ci --no-audit --no-fund --loglevel=error) &&
+      cp "$here/npm/package-lock.json" "$here/npm/node_modules/.fp8sdk-lock-installed" ||
+      echo "setup: warning: npm install failed; tests that compare with ONNX Runtime or the npm tokenizer will skip" >&2
+  fi
+else
+  echo "setup: note: npm not found; tests that compare with ONNX Runtime or the npm tokenizer will skip" >&2
+fi
+
 if [ ! -x /usr/local/cuda/bin/nvcc ]; then
   echo "setup: note: /usr/local/cuda (CUDA toolkit) not found; the CUDA backend will not build" >&2
 fi

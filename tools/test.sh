@@ -16,6 +16,15 @@ if [ -n "${CI:-}" ]; then
   # result for the same inputs (the cache still serves compiled objects).
   flags+=(--nocache_test_results)
 fi
+# Where tests find the shared data (SST-2, the BERT vocabulary) and the npm
+# test peers; tests that need them skip with a message when they are absent.
+if [ -z "${FP8SDK_DATA:-}" ] && [ -d ../shared/data ]; then
+  FP8SDK_DATA=$(cd ../shared/data && pwd)
+fi
+export FP8SDK_DATA="${FP8SDK_DATA:-}"
+export FP8SDK_NODE_MODULES="${FP8SDK_NODE_MODULES:-$(pwd)/tools/npm/node_modules}"
+flags+=(--test_env=FP8SDK_DATA --test_env=FP8SDK_NODE_MODULES --test_env=PATH)
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(//...)
 
