@@ -1,9 +1,12 @@
 #include "tests/test_models.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "formats/model_writer.h"
+#include "sdk/runtime/session.h"
 #include "sdk/numerics/fp8_convert.h"
 #include "sdk/numerics/quantize.h"
 
@@ -538,6 +541,33 @@ std::vector<float> TinyBertSimulateFloat32(const TinyBertConfig& c, const TinyBe
   MatF pooled = SimLinear(cls, B, H, "pooler.dense", tw, H, head_q);
   for (float& z : pooled) z = std::tanh(z);
   return SimLinear(pooled, B, H, "classifier", tw, static_cast<size_t>(c.labels), head_q);
+}
+
+std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& in,
+                                fp8_device_kind_t device) {
+  SessionOptions o;
+  o.device = device;
+  o.max_batch = std::max(1, in.batch);
+  o.max_sequence = std::max(1, in.sequence);
+  auto s = Session::Create(graph, o);
+  if (!s.ok()) {
+    std::fprintf(stderr, "RunBertGraph: %s\n", s.status().ToString().c_str());
+    return {};
+  }
+  const int64_t dims[2] = {in.batch, in.sequence};
+  const size_t bytes = in.input_ids.size() * sizeof(int64_t);
+  Status st = s.value()->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes);
+  if (st.ok()) st = s.value()->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes);
+  if (st.ok()) st = s.value()->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes);
+  if (st.ok()) st = s.value()->Run();
+  TensorView v;
+  if (st.ok()) st = s.value()->GetOutput(graph.tensors[static_cast<size_t>(graph.outputs[0])].name, &v);
+  if (!st.ok()) {
+    std::fprintf(stderr, "RunBertGraph: %s\n", st.ToString().c_str());
+    return {};
+  }
+  const float* p = static_cast<const float*>(v.data);
+  return std::vector<float>(p, p + v.size_bytes / sizeof(float));
 }
 
 }  // namespace testing

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fp8sdk/types.h"
 #include "sdk/runtime/graph.h"
 
 namespace fp8sdk {
@@ -81,6 +82,11 @@ std::vector<float> TinyBertSimulateFloat32(const TinyBertConfig& config,
                                            const TinyBertWeights& weights,
                                            const TinyBertQuant* quant,
                                            const TinyBertInputs& inputs);
+
+// Runs a BERT graph (inputs input_ids, token_type_ids, attention_mask) in a
+// fresh session and returns its first output, flattened.
+std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& inputs,
+                                fp8_device_kind_t device = FP8_DEVICE_AUTO);
 
 }  // namespace testing
 }  // namespace fp8sdk
