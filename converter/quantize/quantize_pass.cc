@@ -122,7 +122,8 @@ std::vector<int> ActivationTensors(const Graph& g, const Selection& s, const Qua
 Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
                          const std::vector<int>& act_tensors,
                          const std::vector<RangeObserver>& observers,
-                         std::vector<TensorReport>* report) {
+                         std::vector<TensorReport>* report,
+                         std::vector<std::vector<uint8_t>>* retired) {
   std::map<int, ScaleChoice> act_choice;
   for (size_t i = 0; i < act_tensors.size(); ++i) {
     const RangeObserver& obs = observers[i];
@@ -215,6 +216,7 @@ Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
     w.dtype = o.dtype;
     w.quant = std::move(q);
     w.external = nullptr;
+    if (retired && !w.owned.empty()) retired->push_back(std::move(w.owned));
     w.owned = std::move(bytes);
     w.data_size = w.owned.size();
   }

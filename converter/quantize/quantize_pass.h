@@ -66,10 +66,14 @@ struct TensorReport {
 // Quantizes the selected nodes of `g` in place: weights become FP8/INT8
 // constants with scales, activation inputs get the chosen scales.
 // observers[i] belongs to ActivationTensors(...)[i].
+// Float32 weight data the graph owned is moved to `retired` (if non-null)
+// rather than freed, so that a ShareGraph copy of the float32 graph stays
+// valid.
 Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
                          const std::vector<int>& act_tensors,
                          const std::vector<RangeObserver>& observers,
-                         std::vector<TensorReport>* report);
+                         std::vector<TensorReport>* report,
+                         std::vector<std::vector<uint8_t>>* retired = nullptr);
 
 }  // namespace convert
 }  // namespace fp8sdk
