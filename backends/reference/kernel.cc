@@ -86,7 +86,8 @@ std::vector<float> DecodeConstant(const backend::GraphAccess& g, int32_t tensor,
   return out;
 }
 
-std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, fp8_error_t* err) {
+std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, int threads,
+                                   fp8_error_t* err) {
   switch (g.Op(node)) {
     case OpType::kADD:
     case OpType::kMUL:
@@ -97,7 +98,7 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, f
       return MakeElementwiseKernel(g, node);
     case OpType::kLINEAR:
     case OpType::kBATCH_MATMUL:
-      return MakeMatMulKernel(g, node, err);
+      return MakeMatMulKernel(g, node, threads, err);
     case OpType::kLAYER_NORM:
     case OpType::kSOFTMAX:
       return MakeNormKernel(g, node);

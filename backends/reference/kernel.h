@@ -56,11 +56,13 @@ class Kernel {
 };
 
 // Builds the kernel of `node`; on failure returns null with `err` set.
-std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, fp8_error_t* err);
+// `threads`: the pool size, for per-thread scratch.
+std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, int threads,
+                                   fp8_error_t* err);
 
 // Per-family factories (kernels_*.cc).
 std::unique_ptr<Kernel> MakeElementwiseKernel(const backend::GraphAccess& g, size_t node);
-std::unique_ptr<Kernel> MakeMatMulKernel(const backend::GraphAccess& g, size_t node,
+std::unique_ptr<Kernel> MakeMatMulKernel(const backend::GraphAccess& g, size_t node, int threads,
                                          fp8_error_t* err);
 std::unique_ptr<Kernel> MakeNormKernel(const backend::GraphAccess& g, size_t node);
 std::unique_ptr<Kernel> MakeLayoutKernel(const backend::GraphAccess& g, size_t node);

@@ -19,6 +19,15 @@ namespace fp8sdk {
 namespace reference {
 namespace {
 
+// 0..255, for decoding tables.
+const uint8_t kAllCodes[256] = {
+#define FP8_ROW(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 15
+    FP8_ROW(0),   FP8_ROW(16),  FP8_ROW(32),  FP8_ROW(48),  FP8_ROW(64),  FP8_ROW(80),
+    FP8_ROW(96),  FP8_ROW(112), FP8_ROW(128), FP8_ROW(144), FP8_ROW(160), FP8_ROW(176),
+    FP8_ROW(192), FP8_ROW(208), FP8_ROW(224), FP8_ROW(240),
+#undef FP8_ROW
+};
+
 // Replaces x by the decoded codes of its quantization (see above).
 void FakeQuantize(const float* x, float* out, size_t n, const backend::ActQuantView& q,
                   std::vector<uint8_t>* codes) {
@@ -31,23 +40,60 @@ void FakeQuantize(const float* x, float* out, size_t n, const backend::ActQuantV
   }
 }
 
-constexpr int64_t kBlockN = 64;
+constexpr int64_t kBlockN = 64;  // outputs per block: 4 zmm accumulators per row
+constexpr int64_t kRows = 4;     // rows sharing one pass over a weight block
 
+// Decodes rows [n0, n0 + nb) of a [N, K] weight (codes, unscaled) into
+// dst[k * kBlockN + j] = w[n0 + j, k].
+void DecodeWeightBlock(const void* w, DType dt, const Fp8Format& f, int64_t K, int64_t n0,
+                       int64_t nb, float* dst) {
+  for (int64_t j = 0; j < nb; ++j) {
+    const int64_t row = (n0 + j) * K;
+    switch (dt) {
+      case DType::kF32: {
+        const float* src = static_cast<const float*>(w) + row;
+        for (int64_t k = 0; k < K; ++k) dst[k * kBlockN + j] = src[k];
+        break;
+      }
+      case DType::kF16:
+      case DType::kBF16: {
+        const uint16_t* src = static_cast<const uint16_t*>(w) + row;
+        for (int64_t k = 0; k < K; ++k) {
+          dst[k * kBlockN + j] = dt == DType::kF16 ? F16ToFloat(src[k]) : Bf16ToFloat(src[k]);
+        }
+        break;
+      }
+      case DType::kINT8: {
+        const int8_t* src = static_cast<const int8_t*>(w) + row;
+        for (int64_t k = 0; k < K; ++k) dst[k * kBlockN + j] = static_cast<float>(src[k]);
+        break;
+      }
+      default: {  // FP8: a 256-entry table per block is cheaper than per-element decode
+        const uint8_t* src = static_cast<const uint8_t*>(w) + row;
+        float table[256];
+        ConvertFp8ToFloat(kAllCodes, table, 256, f);
+        for (int64_t k = 0; k < K; ++k) dst[k * kBlockN + j] = table[src[k]];
+        break;
+      }
+    }
+  }
+}
+
+// The weight stays in the model (used in place); each thread decodes and
+// transposes one block of 64 output channels at a time into its scratch, and
+// runs every input row against it, kRows rows per pass. Each output still
+// sums its products in increasing k.
 class LinearKernel : public Kernel {
  public:
-  LinearKernel(const backend::GraphAccess& g, size_t node) : Kernel(g, node) {
+  LinearKernel(const backend::GraphAccess& g, size_t node, int threads) : Kernel(g, node) {
     const int32_t w = g.Input(node, 1);
     const Shape ws = g.PlanShape(w);
     n_ = ws[0];
     k_ = ws[1];
-    // Weight codes (unscaled), transposed to [K, N] so that the inner loop
-    // runs over contiguous outputs, each summed in increasing k.
-    const std::vector<float> codes = DecodeConstant(g, w, /*apply_scales=*/false);
-    wt_.resize(static_cast<size_t>(n_ * k_));
-    for (int64_t n = 0; n < n_; ++n) {
-      for (int64_t k = 0; k < k_; ++k) wt_[static_cast<size_t>(k * n_ + n)] = codes[static_cast<size_t>(n * k_ + k)];
-    }
+    w_ = g.ConstData(w);
+    wdtype_ = g.TensorDType(w);
     const backend::QuantView wq = g.Quant(w);
+    wformat_ = wq.quantized && IsFp8(wdtype_) ? wq.format : kE4M3;
     act_ = g.ActQuant(node, 0);
     const float sx = act_.enabled ? act_.scale : 1.0f;
     scale_.assign(static_cast<size_t>(n_), sx);
@@ -64,12 +110,15 @@ class LinearKernel : public Kernel {
       xq_.resize(max_in);
       codes_.resize(max_in);
     }
+    zeros_.assign(static_cast<size_t>(k_), 0.0f);
+    scratch_.resize(static_cast<size_t>(std::max(1, threads)));
+    for (auto& s : scratch_) s.resize(static_cast<size_t>(k_ * kBlockN));
   }
 
   fp8_status_code_t Run(const ExecContext& c) override {
     const float* x = static_cast<const float*>(in(0).Data(c));
     const Shape xs = in(0).GetShape(c);
-    const int64_t m_total = xs.NumElements() / k_;
+    const int64_t M = xs.NumElements() / k_;
     if (act_.enabled) {
       const size_t n = static_cast<size_t>(xs.NumElements());
       if (n > xq_.size()) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
@@ -78,23 +127,31 @@ class LinearKernel : public Kernel {
     }
     float* y = static_cast<float*>(OutData(c));
     const int64_t N = n_, K = k_;
-    const float* wt = wt_.data();
-    const float* scale = scale_.data();
-    const float* bias = bias_.data();
-    c.pool->ParallelFor(m_total, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, N)),
-                        [&](int64_t m0, int64_t m1) {
-      float acc[kBlockN];
-      for (int64_t m = m0; m < m1; ++m) {
-        const float* xr = x + m * K;
-        for (int64_t n0 = 0; n0 < N; n0 += kBlockN) {
-          const int64_t nb = std::min(kBlockN, N - n0);
-          std::fill(acc, acc + nb, 0.0f);
+    const int64_t blocks = (N + kBlockN - 1) / kBlockN;
+    c.pool->ParallelForIndexed(blocks, 1, [&](int64_t b0, int64_t b1, int64_t chunk) {
+      float* wt = scratch_[static_cast<size_t>(chunk)].data();
+      float acc[kRows][kBlockN];
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t n0 = blk * kBlockN, nb = std::min(kBlockN, N - n0);
+        DecodeWeightBlock(w_, wdtype_, wformat_, K, n0, nb, wt);
+        for (int64_t m0 = 0; m0 < M; m0 += kRows) {
+          const int64_t rows = std::min(kRows, M - m0);
+          // Rows past M read a zero row, so that the loop below has a fixed
+          // trip count and vectorizes (their results are discarded).
+          const float* xr[kRows];
+          for (int64_t r = 0; r < kRows; ++r) xr[r] = r < rows ? x + (m0 + r) * K : zeros_.data();
+          for (int64_t r = 0; r < kRows; ++r) std::fill(acc[r], acc[r] + kBlockN, 0.0f);
           for (int64_t k = 0; k < K; ++k) {
-            const float xv = xr[k];
-            const float* wr = wt + k * N + n0;
-            for (int64_t j = 0; j < nb; ++j) acc[j] += xv * wr[j];
+            const float* wr = wt + k * kBlockN;
+            for (int64_t r = 0; r < kRows; ++r) {
+              const float xv = xr[r][k];
+              for (int64_t j = 0; j < kBlockN; ++j) acc[r][j] += xv * wr[j];
+            }
           }
-          for (int64_t j = 0; j < nb; ++j) y[m * N + n0 + j] = acc[j] * scale[n0 + j] + bias[n0 + j];
+          for (int64_t r = 0; r < rows; ++r) {
+            float* yr = y + (m0 + r) * N + n0;
+            for (int64_t j = 0; j < nb; ++j) yr[j] = acc[r][j] * scale_[static_cast<size_t>(n0 + j)] + bias_[static_cast<size_t>(n0 + j)];
+          }
         }
       }
     });
@@ -103,10 +160,15 @@ class LinearKernel : public Kernel {
 
  private:
   int64_t n_ = 0, k_ = 0;
-  std::vector<float> wt_, scale_, bias_;
+  const void* w_ = nullptr;
+  DType wdtype_ = DType::kF32;
+  Fp8Format wformat_ = kE4M3;
+  std::vector<float> scale_, bias_;
   backend::ActQuantView act_;
   std::vector<float> xq_;
   std::vector<uint8_t> codes_;
+  std::vector<float> zeros_;                 // one zero input row
+  std::vector<std::vector<float>> scratch_;  // one [K, kBlockN] block per thread
 };
 
 class BatchMatMulKernel : public Kernel {
@@ -196,7 +258,7 @@ class BatchMatMulKernel : public Kernel {
 
 }  // namespace
 
-std::unique_ptr<Kernel> MakeMatMulKernel(const backend::GraphAccess& g, size_t node,
+std::unique_ptr<Kernel> MakeMatMulKernel(const backend::GraphAccess& g, size_t node, int threads,
                                          fp8_error_t* err) {
   if (g.Op(node) == OpType::kLINEAR) {
     const int32_t bias = g.Input(node, 2);
@@ -205,7 +267,7 @@ std::unique_ptr<Kernel> MakeMatMulKernel(const backend::GraphAccess& g, size_t n
                     g.NodeLabel(node).c_str());
       return nullptr;
     }
-    return std::make_unique<LinearKernel>(g, node);
+    return std::make_unique<LinearKernel>(g, node, threads);
   }
   return std::make_unique<BatchMatMulKernel>(g, node);
 }

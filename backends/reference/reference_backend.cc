@@ -92,13 +92,13 @@ fp8_status_code_t CopyToHost(void*, uint32_t, void* dst, const void* src, uint64
   return FP8_STATUS_OK;
 }
 
-fp8_status_code_t Prepare(void*, uint32_t, const fp8_graph_t* graph, const fp8_graph_api_t* api,
+fp8_status_code_t Prepare(void* instance, uint32_t, const fp8_graph_t* graph, const fp8_graph_api_t* api,
                           const size_t* nodes, size_t count, void** out, fp8_error_t* err) {
   const backend::GraphAccess g(graph, api);
   auto part = std::make_unique<Partition>();
   try {
     for (size_t i = 0; i < count; ++i) {
-      std::unique_ptr<Kernel> k = MakeKernel(g, nodes[i], err);
+      std::unique_ptr<Kernel> k = MakeKernel(g, nodes[i], Self(instance)->pool.num_threads(), err);
       if (!k) return FP8_STATUS_UNSUPPORTED;
       part->kernels.push_back(std::move(k));
     }

@@ -21,7 +21,7 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::RunChunks() {
   for (int64_t c; (c = next_chunk_.fetch_add(1)) < chunks_;) {
     const int64_t begin = n_ * c / chunks_, end = n_ * (c + 1) / chunks_;
-    (*fn_)(begin, end);
+    (*fn_)(begin, end, c);
     if (remaining_.fetch_sub(1) == 1) {
       std::lock_guard<std::mutex> lock(mu_);
       done_.notify_all();

@@ -39,11 +39,26 @@ class ThreadPool {
       fn(int64_t{0}, n);
       return;
     }
-    Run(n, chunks, [&fn](int64_t b, int64_t e) { fn(b, e); });
+    Run(n, chunks, [&fn](int64_t b, int64_t e, int64_t) { fn(b, e); });
+  }
+
+  // Like ParallelFor, and also passes the chunk index c (0 <= c <
+  // num_threads()): no two chunks with the same index run at once, so c can
+  // select per-thread scratch memory.
+  template <typename Fn>
+  void ParallelForIndexed(int64_t n, int64_t grain, Fn&& fn) {
+    if (n <= 0) return;
+    const int64_t max_chunks = grain > 0 ? (n + grain - 1) / grain : n;
+    const int64_t chunks = std::min<int64_t>(max_chunks, num_threads());
+    if (chunks <= 1 || in_parallel_for_) {
+      fn(int64_t{0}, n, int64_t{0});
+      return;
+    }
+    Run(n, chunks, [&fn](int64_t b, int64_t e, int64_t c) { fn(b, e, c); });
   }
 
  private:
-  using RangeFn = std::function<void(int64_t, int64_t)>;
+  using RangeFn = std::function<void(int64_t, int64_t, int64_t)>;
   void Run(int64_t n, int64_t chunks, const RangeFn& fn);
   void WorkerLoop();
   void RunChunks();
