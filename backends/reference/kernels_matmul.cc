@@ -79,6 +79,24 @@ void DecodeWeightBlock(const void* w, DType dt, const Fp8Format& f, int64_t K, i
   }
 }
 
+// acc[r][j] = sum over k (in increasing k) of xr[r][k] * wt[k * kBlockN + j].
+// Cloned for AVX-512 / AVX2 / baseline and picked at load time: vector lanes
+// are separate outputs, so every instruction set gives the same bits (no FMA:
+// the build uses -ffp-contract=off).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void AccumulateBlock(
+    const float* const* xr, const float* wt, int64_t K, float (*acc)[kBlockN]) {
+  for (int64_t r = 0; r < kRows; ++r) {
+    for (int64_t j = 0; j < kBlockN; ++j) acc[r][j] = 0.0f;
+  }
+  for (int64_t k = 0; k < K; ++k) {
+    const float* wr = wt + k * kBlockN;
+    for (int64_t r = 0; r < kRows; ++r) {
+      const float xv = xr[r][k];
+      for (int64_t j = 0; j < kBlockN; ++j) acc[r][j] += xv * wr[j];
+    }
+  }
+}
+
 // The weight stays in the model (used in place); each thread decodes and
 // transposes one block of 64 output channels at a time into its scratch, and
 // runs every input row against it, kRows rows per pass. Each output still
@@ -140,14 +158,7 @@ class LinearKernel : public Kernel {
           // trip count and vectorizes (their results are discarded).
           const float* xr[kRows];
           for (int64_t r = 0; r < kRows; ++r) xr[r] = r < rows ? x + (m0 + r) * K : zeros_.data();
-          for (int64_t r = 0; r < kRows; ++r) std::fill(acc[r], acc[r] + kBlockN, 0.0f);
-          for (int64_t k = 0; k < K; ++k) {
-            const float* wr = wt + k * kBlockN;
-            for (int64_t r = 0; r < kRows; ++r) {
-              const float xv = xr[r][k];
-              for (int64_t j = 0; j < kBlockN; ++j) acc[r][j] += xv * wr[j];
-            }
-          }
+          AccumulateBlock(xr, wt, K, acc);
           for (int64_t r = 0; r < rows; ++r) {
             float* yr = y + (m0 + r) * N + n0;
             for (int64_t j = 0; j < nb; ++j) yr[j] = acc[r][j] * scale_[static_cast<size_t>(n0 + j)] + bias_[static_cast<size_t>(n0 + j)];
