@@ -3,6 +3,8 @@
 // report of what was quantized and how well.
 //
 // Exit status: 0 success, 1 conversion failed, 2 usage error.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -199,6 +201,10 @@ int Convert(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Under `bazel run`, resolve relative paths against the caller's directory.
+  if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) {
+    if (chdir(wd) != 0) std::perror("chdir");
+  }
   if (argc < 2) return Usage("no command");
   const std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {

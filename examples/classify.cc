@@ -6,7 +6,10 @@
 // Prints one line per sentence: the label, its probability, and the text;
 // with --file and a labelled TSV, also the accuracy.
 #include <cmath>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -28,6 +31,10 @@ int Usage(const char* error) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Under `bazel run`, resolve relative paths against the caller's directory.
+  if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) {
+    if (chdir(wd) != 0) std::perror("chdir");
+  }
   std::string model_path, vocab, file, device = "auto";
   std::vector<std::string> sentences;
   int max_length = 128, batch = 32;

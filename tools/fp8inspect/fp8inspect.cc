@@ -7,7 +7,10 @@
 //   --no-operators  skip the operator list
 // Exit status: 0 on success, 1 if the model does not load, 2 on bad usage.
 #include <algorithm>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -205,6 +208,10 @@ int Inspect(const char* path, bool verify, bool operators) {
 }  // namespace fp8sdk
 
 int main(int argc, char** argv) {
+  // Under `bazel run`, resolve relative paths against the caller's directory.
+  if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) {
+    if (chdir(wd) != 0) std::perror("chdir");
+  }
   const char* path = nullptr;
   bool verify = false, operators = true;
   for (int i = 1; i < argc; ++i) {

@@ -17,7 +17,8 @@ async function main() {
     console.error('usage: node ort_run.js MODEL.onnx INPUTS.json OUTPUT.json');
     process.exit(2);
   }
-  const ort = require(path.join(__dirname, 'node_modules', 'onnxruntime-node'));
+  const modules = process.env.FP8SDK_NODE_MODULES || path.join(__dirname, 'node_modules');
+  const ort = require(path.join(modules, 'onnxruntime-node'));
   const session = await ort.InferenceSession.create(modelPath, {
     intraOpNumThreads: 2,
     graphOptimizationLevel: 'all',

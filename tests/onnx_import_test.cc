@@ -1,0 +1,155 @@
+// ONNX import of BERT as torch.onnx exports it (opset 11 with decomposed
+// LayerNorm, opset 14 with tanh GELU, opset 17 with LayerNormalization), and
+// the Hugging Face import of the same weights (F32, F16, BF16): every model's
+// logits match torch's to 1e-4; the ONNX and safetensors imports of one model
+// give the same graph and bit-identical outputs; malformed or unsupported
+// ONNX files give errors naming the node, op and opset.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <onnx/onnx_pb.h>
+
+#include "converter/import/hf_import.h"
+#include "converter/import/onnx_import.h"
+#include "converter/testing/hf_fixture.h"
+#include "tests/test_models.h"
+
+namespace fp8sdk {
+namespace {
+
+const char kDir[] = "tests/data/bert_random/";
+
+nlohmann::json Golden() {
+  std::ifstream in(std::string(kDir) + "golden.json");
+  return nlohmann::json::parse(in);
+}
+
+testing::TinyBertInputs InputsOf(const nlohmann::json& j) {
+  testing::TinyBertInputs in;
+  in.batch = static_cast<int>(j["input_ids"].size());
+  in.sequence = static_cast<int>(j["input_ids"][0].size());
+  for (const char* key : {"input_ids", "token_type_ids", "attention_mask"}) {
+    std::vector<int64_t>& dst = std::string(key) == "input_ids"        ? in.input_ids
+                                : std::string(key) == "token_type_ids" ? in.token_type_ids
+                                                                       : in.attention_mask;
+    for (const auto& row : j[key]) {
+      for (const auto& v : row) dst.push_back(v.get<int64_t>());
+    }
+  }
+  return in;
+}
+
+Result<std::unique_ptr<convert::ImportedModel>> Import(const std::string& name) {
+  const std::string path = kDir + name;
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".onnx") == 0) {
+    return convert::ImportOnnxFile(path);
+  }
+  return convert::ImportHfDirectory(path);
+}
+
+TEST(OnnxImport, EveryFixtureMatchesTorch) {
+  const nlohmann::json golden = Golden();
+  for (auto it = golden["logits"].begin(); it != golden["logits"].end(); ++it) {
+    const std::string name = it.key();
+    auto m = Import(name);
+    ASSERT_TRUE(m.ok()) << name << ": " << m.status().ToString();
+    for (size_t i = 0; i < golden["inputs"].size(); ++i) {
+      const testing::TinyBertInputs in = InputsOf(golden["inputs"][i]);
+      const std::vector<float> got = testing::RunBertGraph(m.value()->graph, in);
+      std::vector<float> want;
+      for (const auto& row : it.value()[i]) {
+        for (const auto& v : row) want.push_back(v.get<float>());
+      }
+      ASSERT_EQ(got.size(), want.size()) << name;
+      for (size_t k = 0; k < want.size(); ++k) {
+        EXPECT_NEAR(got[k], want[k], 1e-4) << name << " input " << i << " logit " << k;
+      }
+    }
+  }
+}
+
+TEST(OnnxImport, OnnxAndSafetensorsGiveTheSameGraph) {
+  for (auto [onnx, hf] : {std::pair{"erf_opset17.onnx", "hf_f32"}, std::pair{"erf_opset11.onnx", "hf_f32"},
+                          std::pair{"tanh_opset14.onnx", "hf_tanh"}}) {
+    auto a = Import(onnx);
+    auto b = Import(hf);
+    ASSERT_TRUE(a.ok() && b.ok()) << onnx;
+    const Graph& ga = a.value()->graph;
+    const Graph& gb = b.value()->graph;
+    ASSERT_EQ(ga.nodes.size(), gb.nodes.size()) << onnx;
+    ASSERT_EQ(ga.tensors.size(), gb.tensors.size()) << onnx;
+    for (size_t i = 0; i < ga.nodes.size(); ++i) {
+      EXPECT_EQ(ga.nodes[i].type, gb.nodes[i].type);
+      EXPECT_EQ(ga.nodes[i].name, gb.nodes[i].name);
+      EXPECT_EQ(ga.nodes[i].inputs, gb.nodes[i].inputs);
+      EXPECT_EQ(ga.nodes[i].attrs.epsilon, gb.nodes[i].attrs.epsilon) << ga.nodes[i].name;
+      EXPECT_EQ(ga.nodes[i].attrs.gelu, gb.nodes[i].attrs.gelu) << ga.nodes[i].name;
+      EXPECT_EQ(ga.nodes[i].attrs.num_heads, gb.nodes[i].attrs.num_heads) << ga.nodes[i].name;
+      EXPECT_EQ(ga.nodes[i].attrs.alpha, gb.nodes[i].attrs.alpha) << ga.nodes[i].name;
+    }
+    for (size_t i = 0; i < ga.tensors.size(); ++i) {
+      const TensorDesc& x = ga.tensors[i];
+      const TensorDesc& y = gb.tensors[i];
+      EXPECT_EQ(x.name, y.name);
+      ASSERT_EQ(x.IsConstant(), y.IsConstant()) << x.name;
+      if (x.IsConstant()) {
+        ASSERT_EQ(x.data_size, y.data_size) << x.name;
+        EXPECT_EQ(std::memcmp(x.data(), y.data(), x.data_size), 0) << onnx << ": " << x.name;
+      }
+    }
+    const testing::TinyBertInputs in = InputsOf(Golden()["inputs"][0]);
+    EXPECT_EQ(testing::RunBertGraph(ga, in), testing::RunBertGraph(gb, in)) << onnx;
+  }
+}
+
+TEST(OnnxImport, MalformedAndUnsupportedModels) {
+  const std::string dir = convert::testing::MakeTempDir();
+  auto expect = [&](const std::string& path, const std::string& needle) {
+    auto m = convert::ImportOnnxFile(path);
+    ASSERT_FALSE(m.ok()) << needle;
+    EXPECT_NE(m.status().message().find(needle), std::string::npos) << m.status().ToString();
+  };
+  expect(dir + "/missing.onnx", "cannot read ONNX file");
+  convert::testing::WriteFile(dir + "/garbage.onnx", std::string("\xff\xff\xff garbage", 11));
+  expect(dir + "/garbage.onnx", "not a valid ONNX model");
+
+  onnx::ModelProto m;
+  std::ifstream in(std::string(kDir) + "erf_opset17.onnx", std::ios::binary);
+  ASSERT_TRUE(m.ParseFromIstream(&in));
+  onnx::ModelProto lstm = m;
+  onnx::NodeProto* n = lstm.mutable_graph()->add_node();
+  n->set_name("my_lstm");
+  n->set_op_type("LSTM");
+  convert::testing::WriteFile(dir + "/lstm.onnx", lstm.SerializeAsString());
+  expect(dir + "/lstm.onnx", "node 'my_lstm' (op LSTM, opset 17) is not supported");
+
+  onnx::ModelProto old = m;
+  old.mutable_opset_import(0)->set_version(9);
+  convert::testing::WriteFile(dir + "/old.onnx", old.SerializeAsString());
+  expect(dir + "/old.onnx", "opset 9; this importer reads opsets 11-17");
+
+  onnx::ModelProto no_ids = m;
+  no_ids.mutable_graph()->mutable_input(0)->set_name("tokens");
+  convert::testing::WriteFile(dir + "/no_ids.onnx", no_ids.SerializeAsString());
+  expect(dir + "/no_ids.onnx", "no input 'input_ids'");
+
+  onnx::ModelProto external = m;
+  for (auto& t : *external.mutable_graph()->mutable_initializer()) {
+    if (t.name() != "bert.embeddings.word_embeddings.weight") continue;
+    t.clear_raw_data();
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    auto* kv = t.add_external_data();
+    kv->set_key("location");
+    kv->set_value("weights.bin");
+  }
+  convert::testing::WriteFile(dir + "/external.onnx", external.SerializeAsString());
+  expect(dir + "/external.onnx", "external data file");
+  convert::testing::WriteFile(dir + "/weights.bin", "tiny");
+  expect(dir + "/external.onnx", "has 4 bytes for");
+  convert::testing::RemoveTree(dir);
+}
+
+}  // namespace
+}  // namespace fp8sdk
