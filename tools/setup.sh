@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Installs every Debian package fp8sdk needs to build, test and run (idempotent).
 # Usage: tools/setup.sh        (as root, or with sudo available)
+#        tools/setup.sh --train  also installs what models/train_sst2.py and
+#                                models/make_fixtures.py need (torch, onnx, numpy, OpenBLAS)
 set -euo pipefail
+
+TRAIN=0
+for arg in "$@"; do
+  case "$arg" in
+    --train) TRAIN=1 ;;
+    *) echo "usage: tools/setup.sh [--train]" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   # build
@@ -16,7 +26,16 @@ PACKAGES=(
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   # converter: ONNX schema, protobuf, JSON
   libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev libonnx-testdata
+  # tokenizer: Unicode properties and normalization
+  libutf8proc-dev
 )
+if [ "$TRAIN" = 1 ]; then
+  PACKAGES+=(
+    # training and export of models/ and tests/data/ (run with Debian's /usr/bin/python3);
+    # libopenblas0-pthread makes torch's CPU matrix products much faster
+    python3-torch python3-onnx python3-numpy libopenblas0-pthread
+  )
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
