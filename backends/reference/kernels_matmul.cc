@@ -41,7 +41,7 @@ void FakeQuantize(const float* x, float* out, size_t n, const backend::ActQuantV
 }
 
 constexpr int64_t kBlockN = 64;  // outputs per block: 4 zmm accumulators per row
-constexpr int64_t kRows = 4;     // rows sharing one pass over a weight block
+constexpr int64_t kRows = 4;     // rows sharing one pass over a weight block (AccumulateBlock)
 
 // Decodes rows [n0, n0 + nb) of a [N, K] weight (codes, unscaled) into
 // dst[k * kBlockN + j] = w[n0 + j, k].
@@ -83,16 +83,32 @@ void DecodeWeightBlock(const void* w, DType dt, const Fp8Format& f, int64_t K, i
 // Cloned for AVX-512 / AVX2 / baseline and picked at load time: vector lanes
 // are separate outputs, so every instruction set gives the same bits (no FMA:
 // the build uses -ffp-contract=off).
+// 16 floats; GCC lowers it to the widest vectors of each clone.
+typedef float V16 __attribute__((vector_size(64), aligned(4)));
+
 __attribute__((target_clones("avx512f", "avx2", "default"))) void AccumulateBlock(
-    const float* const* xr, const float* wt, int64_t K, float (*acc)[kBlockN]) {
-  for (int64_t r = 0; r < kRows; ++r) {
-    for (int64_t j = 0; j < kBlockN; ++j) acc[r][j] = 0.0f;
-  }
+    const float* const* xr, const float* __restrict wt, int64_t K, float (*out)[kBlockN]) {
+  static_assert(kRows == 4 && kBlockN == 64, "the unrolling below assumes 4 x 64");
+  // 16 named accumulators stay in registers (4 rows x 64 outputs).
+  V16 a00 = {}, a01 = {}, a02 = {}, a03 = {}, a10 = {}, a11 = {}, a12 = {}, a13 = {};
+  V16 a20 = {}, a21 = {}, a22 = {}, a23 = {}, a30 = {}, a31 = {}, a32 = {}, a33 = {};
+  const float* x0 = xr[0];
+  const float* x1 = xr[1];
+  const float* x2 = xr[2];
+  const float* x3 = xr[3];
   for (int64_t k = 0; k < K; ++k) {
-    const float* wr = wt + k * kBlockN;
-    for (int64_t r = 0; r < kRows; ++r) {
-      const float xv = xr[r][k];
-      for (int64_t j = 0; j < kBlockN; ++j) acc[r][j] += xv * wr[j];
+    const V16* w = reinterpret_cast<const V16*>(wt + k * kBlockN);
+    const V16 w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    const float v0 = x0[k], v1 = x1[k], v2 = x2[k], v3 = x3[k];
+    a00 += v0 * w0; a01 += v0 * w1; a02 += v0 * w2; a03 += v0 * w3;
+    a10 += v1 * w0; a11 += v1 * w1; a12 += v1 * w2; a13 += v1 * w3;
+    a20 += v2 * w0; a21 += v2 * w1; a22 += v2 * w2; a23 += v2 * w3;
+    a30 += v3 * w0; a31 += v3 * w1; a32 += v3 * w2; a33 += v3 * w3;
+  }
+  const V16 acc[4][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}, {a30, a31, a32, a33}};
+  for (int r = 0; r < kRows; ++r) {
+    for (int q = 0; q < 4; ++q) {
+      for (int j = 0; j < 16; ++j) out[r][q * 16 + j] = acc[r][q][j];
     }
   }
 }
