@@ -38,6 +38,21 @@ uint64_t ConstantBytesAsF32(const Graph& g) {
   return n;
 }
 
+constexpr int kEvalBatch = 2;
+
+// Rows [row, row + count) of a batch.
+CalibBatch SliceBatch(const CalibBatch& b, int row, int count) {
+  CalibBatch s;
+  s.batch = count;
+  s.sequence = b.sequence;
+  const size_t begin = static_cast<size_t>(row) * static_cast<size_t>(b.sequence);
+  const size_t end = begin + static_cast<size_t>(count) * static_cast<size_t>(b.sequence);
+  s.input_ids.assign(b.input_ids.begin() + static_cast<std::ptrdiff_t>(begin), b.input_ids.begin() + static_cast<std::ptrdiff_t>(end));
+  s.token_type_ids.assign(b.token_type_ids.begin() + static_cast<std::ptrdiff_t>(begin), b.token_type_ids.begin() + static_cast<std::ptrdiff_t>(end));
+  s.attention_mask.assign(b.attention_mask.begin() + static_cast<std::ptrdiff_t>(begin), b.attention_mask.begin() + static_cast<std::ptrdiff_t>(end));
+  return s;
+}
+
 std::string RecipeSummary(const ConvertOptions& o) {
   if (!o.quantize) return "float32 (no quantization)";
   const QuantOptions& q = o.quant;
@@ -135,12 +150,15 @@ Status RunConvert(const ConvertOptions& o, ConvertReport* report_out) {
     // 5. Evaluate: each quantized operator's output and the final output vs FP32.
     if (evaluate) {
       t = Clock::now();
+      // Evaluation keeps every compared tensor of two sessions alive at once:
+      // small batches bound that memory.
       std::vector<CalibBatch> eval;
       int n = 0;
       for (const CalibBatch& b : data) {
-        if (n >= o.eval_samples) break;
-        eval.push_back(b);
-        n += b.batch;
+        for (int r = 0; r < b.batch && n < o.eval_samples; r += kEvalBatch) {
+          eval.push_back(SliceBatch(b, r, std::min(kEvalBatch, b.batch - r)));
+          n += eval.back().batch;
+        }
       }
       std::vector<std::string> names;
       for (size_t ni : sel.nodes) names.push_back(g.tensors[static_cast<size_t>(g.nodes[ni].outputs[0])].name);

@@ -8,6 +8,17 @@
 namespace fp8sdk {
 namespace reference {
 
+void Scratch::Reserve(size_t operand0, size_t operand1, size_t code_bytes, size_t block_floats,
+                      int threads) {
+  if (operand[0].size() < operand0) operand[0].resize(operand0);
+  if (operand[1].size() < operand1) operand[1].resize(operand1);
+  if (codes.size() < code_bytes) codes.resize(code_bytes);
+  if (blocks.size() < static_cast<size_t>(threads)) blocks.resize(static_cast<size_t>(threads));
+  for (auto& b : blocks) {
+    if (b.size() < block_floats) b.resize(block_floats);
+  }
+}
+
 const void* Operand::Data(const ExecContext& c) const {
   if (constant) return constant;
   const fp8_tensor_binding_t& b = c.bindings[tensor];

@@ -15,10 +15,23 @@
 namespace fp8sdk {
 namespace reference {
 
+// Working memory shared by the kernels of a partition (they run one after
+// another), sized at prepare for the largest need.
+struct Scratch {
+  std::vector<float> operand[2];            // fake-quantized matmul operands
+  std::vector<uint8_t> codes;               // their FP8 / INT8 codes
+  std::vector<std::vector<float>> blocks;   // one decoded weight block per thread
+
+  // Grows to cover a kernel's needs.
+  void Reserve(size_t operand0, size_t operand1, size_t code_bytes, size_t block_floats,
+               int threads);
+};
+
 struct ExecContext {
   const fp8_tensor_binding_t* bindings = nullptr;
   size_t binding_count = 0;
   ThreadPool* pool = nullptr;
+  Scratch* scratch = nullptr;
   fp8_error_t* err = nullptr;
 };
 
@@ -40,6 +53,11 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   virtual fp8_status_code_t Run(const ExecContext& ctx) = 0;
+  // Adds this kernel's working memory needs (planning shapes) to `s`.
+  virtual void ReserveScratch(Scratch* s, int threads) const {
+    (void)s;
+    (void)threads;
+  }
 
  protected:
   Kernel(const backend::GraphAccess& g, size_t node);

@@ -30,13 +30,13 @@ const uint8_t kAllCodes[256] = {
 
 // Replaces x by the decoded codes of its quantization (see above).
 void FakeQuantize(const float* x, float* out, size_t n, const backend::ActQuantView& q,
-                  std::vector<uint8_t>* codes) {
+                  uint8_t* codes) {
   if (q.dtype == DType::kINT8) {
-    QuantizeInt8(x, reinterpret_cast<int8_t*>(codes->data()), n, q.scale);
-    DequantizeInt8(reinterpret_cast<const int8_t*>(codes->data()), out, n, 1.0f);
+    QuantizeInt8(x, reinterpret_cast<int8_t*>(codes), n, q.scale);
+    DequantizeInt8(reinterpret_cast<const int8_t*>(codes), out, n, 1.0f);
   } else {
-    QuantizeFp8(x, codes->data(), n, q.scale, q.format);
-    ConvertFp8ToFloat(codes->data(), out, n, q.format);
+    QuantizeFp8(x, codes, n, q.scale, q.format);
+    ConvertFp8ToFloat(codes, out, n, q.format);
   }
 }
 
@@ -139,14 +139,12 @@ class LinearKernel : public Kernel {
     bias_.assign(static_cast<size_t>(n_), 0.0f);
     const int32_t b = g.Input(node, 2);
     if (b >= 0) std::memcpy(bias_.data(), g.ConstData(b), bias_.size() * sizeof(float));
-    if (act_.enabled) {
-      const size_t max_in = static_cast<size_t>(g.PlanShape(g.Input(node, 0)).NumElements());
-      xq_.resize(max_in);
-      codes_.resize(max_in);
-    }
+    if (act_.enabled) max_in_ = static_cast<size_t>(g.PlanShape(g.Input(node, 0)).NumElements());
     zeros_.assign(static_cast<size_t>(k_), 0.0f);
-    scratch_.resize(static_cast<size_t>(std::max(1, threads)));
-    for (auto& s : scratch_) s.resize(static_cast<size_t>(k_ * kBlockN));
+  }
+
+  void ReserveScratch(Scratch* s, int threads) const override {
+    s->Reserve(max_in_, 0, max_in_, static_cast<size_t>(k_ * kBlockN), threads);
   }
 
   fp8_status_code_t Run(const ExecContext& c) override {
@@ -155,15 +153,16 @@ class LinearKernel : public Kernel {
     const int64_t M = xs.NumElements() / k_;
     if (act_.enabled) {
       const size_t n = static_cast<size_t>(xs.NumElements());
-      if (n > xq_.size()) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
-      FakeQuantize(x, xq_.data(), n, act_, &codes_);
-      x = xq_.data();
+      if (n > max_in_) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
+      float* xq = c.scratch->operand[0].data();
+      FakeQuantize(x, xq, n, act_, c.scratch->codes.data());
+      x = xq;
     }
     float* y = static_cast<float*>(OutData(c));
     const int64_t N = n_, K = k_;
     const int64_t blocks = (N + kBlockN - 1) / kBlockN;
     c.pool->ParallelForIndexed(blocks, 1, [&](int64_t b0, int64_t b1, int64_t chunk) {
-      float* wt = scratch_[static_cast<size_t>(chunk)].data();
+      float* wt = c.scratch->blocks[static_cast<size_t>(chunk)].data();
       float acc[kRows][kBlockN];
       for (int64_t blk = b0; blk < b1; ++blk) {
         const int64_t n0 = blk * kBlockN, nb = std::min(kBlockN, N - n0);
@@ -192,10 +191,8 @@ class LinearKernel : public Kernel {
   Fp8Format wformat_ = kE4M3;
   std::vector<float> scale_, bias_;
   backend::ActQuantView act_;
-  std::vector<float> xq_;
-  std::vector<uint8_t> codes_;
-  std::vector<float> zeros_;                 // one zero input row
-  std::vector<std::vector<float>> scratch_;  // one [K, kBlockN] block per thread
+  size_t max_in_ = 0;         // elements of the largest input (fake quantization)
+  std::vector<float> zeros_;  // one zero input row
 };
 
 class BatchMatMulKernel : public Kernel {
@@ -209,10 +206,12 @@ class BatchMatMulKernel : public Kernel {
     for (int i = 0; i < 2; ++i) {
       const backend::ActQuantView& q = i == 0 ? qa_ : qb_;
       if (!q.enabled) continue;
-      const size_t n = static_cast<size_t>(g.PlanShape(g.Input(node, static_cast<size_t>(i))).NumElements());
-      scratch_[i].resize(n);
-      codes_[i].resize(n);
+      max_[i] = static_cast<size_t>(g.PlanShape(g.Input(node, static_cast<size_t>(i))).NumElements());
     }
+  }
+
+  void ReserveScratch(Scratch* s, int threads) const override {
+    s->Reserve(max_[0], max_[1], std::max(max_[0], max_[1]), 0, threads);
   }
 
   fp8_status_code_t Run(const ExecContext& c) override {
@@ -225,9 +224,10 @@ class BatchMatMulKernel : public Kernel {
     for (int i = 0; i < 2; ++i) {
       if (!qs[i]->enabled) continue;
       const size_t n = static_cast<size_t>(shapes[i].NumElements());
-      if (n > scratch_[i].size()) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
-      FakeQuantize(ops[i], scratch_[i].data(), n, *qs[i], &codes_[i]);
-      ops[i] = scratch_[i].data();
+      if (n > max_[i]) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
+      float* dst = c.scratch->operand[i].data();
+      FakeQuantize(ops[i], dst, n, *qs[i], c.scratch->codes.data());
+      ops[i] = dst;
     }
     a = ops[0];
     b = ops[1];
@@ -279,8 +279,7 @@ class BatchMatMulKernel : public Kernel {
   bool transpose_b_ = false;
   float scale_ = 1.0f;
   backend::ActQuantView qa_, qb_;
-  std::vector<float> scratch_[2];
-  std::vector<uint8_t> codes_[2];
+  size_t max_[2] = {0, 0};  // elements of each operand when fake-quantized
 };
 
 }  // namespace

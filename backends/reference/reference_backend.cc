@@ -20,6 +20,7 @@ struct Instance {
 
 struct Partition {
   std::vector<std::unique_ptr<Kernel>> kernels;
+  Scratch scratch;
 };
 
 Instance* Self(void* instance) { return static_cast<Instance*>(instance); }
@@ -100,6 +101,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t, const fp8_graph_t* graph, co
     for (size_t i = 0; i < count; ++i) {
       std::unique_ptr<Kernel> k = MakeKernel(g, nodes[i], Self(instance)->pool.num_threads(), err);
       if (!k) return FP8_STATUS_UNSUPPORTED;
+      k->ReserveScratch(&part->scratch, Self(instance)->pool.num_threads());
       part->kernels.push_back(std::move(k));
     }
   } catch (const std::bad_alloc&) {
@@ -116,7 +118,9 @@ fp8_status_code_t Execute(void* instance, uint32_t, void* partition,
   ctx.binding_count = count;
   ctx.pool = &Self(instance)->pool;
   ctx.err = err;
-  for (auto& k : static_cast<Partition*>(partition)->kernels) {
+  Partition* part = static_cast<Partition*>(partition);
+  ctx.scratch = &part->scratch;
+  for (auto& k : part->kernels) {
     const fp8_status_code_t st = k->Run(ctx);
     if (st != FP8_STATUS_OK) return st;
   }
