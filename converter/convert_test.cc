@@ -82,8 +82,8 @@ TEST_F(ConvertTest, DefaultRecipeQuantizesEncoderLinearsToE4M3) {
   ConvertReport r;
   const Status st = RunConvert(o, &r);
   ASSERT_TRUE(st.ok()) << st.ToString();
-  // 2 layers x 6 linears, weight + activation rows each.
-  EXPECT_EQ(r.tensors.size(), 24u);
+  // 2 layers x (6 weights + 4 distinct activation inputs: Q/K/V share one).
+  EXPECT_EQ(r.tensors.size(), 20u);
   for (const TensorReport& t : r.tensors) {
     EXPECT_EQ(t.format, "E4M3") << t.tensor;
     EXPECT_GT(t.sqnr_db, 15.0) << t.tensor;
@@ -123,7 +123,7 @@ TEST_F(ConvertTest, DefaultRecipeQuantizesEncoderLinearsToE4M3) {
   // The JSON report parses and carries the same rows.
   std::ifstream js(o.report_json);
   const auto j = nlohmann::json::parse(js);
-  EXPECT_EQ(j["tensors"].size(), 24u);
+  EXPECT_EQ(j["tensors"].size(), 20u);
   EXPECT_EQ(j["recipe"]["dtype"], "fp8_e4m3");
   EXPECT_FALSE(r.ToTable().empty());
 }
@@ -146,17 +146,19 @@ TEST_F(ConvertTest, RecipeOptions) {
     size_t tensors;
   };
   const Variant variants[] = {
-      {"int8", [](ConvertOptions* o) { o->quant.dtype = DType::kINT8; }, 24},
-      {"e5m2", [](ConvertOptions* o) { o->quant.dtype = DType::kFP8_E5M2; }, 24},
-      {"per-tensor", [](ConvertOptions* o) { o->quant.per_channel_weights = false; }, 24},
+      {"int8", [](ConvertOptions* o) { o->quant.dtype = DType::kINT8; }, 20},
+      {"e5m2", [](ConvertOptions* o) { o->quant.dtype = DType::kFP8_E5M2; }, 20},
+      {"per-tensor", [](ConvertOptions* o) { o->quant.per_channel_weights = false; }, 20},
       {"weight-only", [](ConvertOptions* o) { o->quant.quantize_activations = false; }, 12},
-      {"percentile", [](ConvertOptions* o) { o->quant.method = CalibMethod::kPercentile; }, 24},
-      {"mse", [](ConvertOptions* o) { o->quant.method = CalibMethod::kMse; }, 24},
-      {"search-format", [](ConvertOptions* o) { o->quant.search_format = true; }, 24},
-      {"attention", [](ConvertOptions* o) { o->quant.attention = true; }, 24 + 2 * 2 * 2},
-      {"head", [](ConvertOptions* o) { o->quant.head = true; }, 28},
-      {"keep-first", [](ConvertOptions* o) { o->quant.keep_first = 1; }, 12},
-      {"skip", [](ConvertOptions* o) { o->quant.skip = {"intermediate"}; }, 20},
+      {"percentile", [](ConvertOptions* o) { o->quant.method = CalibMethod::kPercentile; }, 20},
+      {"mse", [](ConvertOptions* o) { o->quant.method = CalibMethod::kMse; }, 20},
+      {"search-format", [](ConvertOptions* o) { o->quant.search_format = true; }, 20},
+      // + Q, K, V heads and the probabilities per layer.
+      {"attention", [](ConvertOptions* o) { o->quant.attention = true; }, 28},
+      // + pooler and classifier weights and inputs.
+      {"head", [](ConvertOptions* o) { o->quant.head = true; }, 24},
+      {"keep-first", [](ConvertOptions* o) { o->quant.keep_first = 1; }, 10},
+      {"skip", [](ConvertOptions* o) { o->quant.skip = {"intermediate"}; }, 16},
   };
   for (const Variant& v : variants) {
     ConvertOptions o = Options(std::string(v.name) + ".fp8");

@@ -92,7 +92,7 @@ std::string ConvertReport::ToTable() const {
   o << "recipe: " << recipe << "\n";
   if (quantized) {
     o << "calibration: " << calib_sentences << " sentences, up to " << max_length << " tokens\n\n";
-    std::snprintf(line, sizeof(line), "%-44s %-6s %-12s %10s %10s %8s %9s %9s\n", "tensor", "kind",
+    std::snprintf(line, sizeof(line), "%-48s %-6s %-12s %10s %16s %8s %9s %9s\n", "tensor", "kind",
                   "format", "amax", "scale", "clipped", "SQNR", "out SQNR");
     o << line;
     std::map<std::string, double> out_sqnr(output_sqnr_db.begin(), output_sqnr_db.end());
@@ -107,8 +107,8 @@ std::string ConvertReport::ToTable() const {
       scale = b;
       auto it = out_sqnr.find(t.node);
       const std::string out = t.kind == "weight" && it != out_sqnr.end() ? DbText(it->second) : "";
-      std::snprintf(line, sizeof(line), "%-44s %-6s %-12s %10.4g %10s %7.3f%% %9s %9s\n",
-                    t.tensor.substr(0, 44).c_str(), t.kind == "weight" ? "weight" : "input",
+      std::snprintf(line, sizeof(line), "%-48s %-6s %-12s %10.4g %16s %7.3f%% %9s %9s\n",
+                    t.tensor.substr(0, 48).c_str(), t.kind == "weight" ? "weight" : "input",
                     t.format.substr(0, 12).c_str(), t.amax, scale.c_str(), t.clipped_pct,
                     DbText(t.sqnr_db).c_str(), out.c_str());
       o << line;

@@ -152,6 +152,10 @@ Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
       const RangeObserver& obs =
           observers[static_cast<size_t>(std::find(act_tensors.begin(), act_tensors.end(), tensor) -
                                         act_tensors.begin())];
+      // One row per activation tensor, however many operators read it.
+      for (const TensorReport& seen : *report) {
+        if (seen.kind == "activation" && seen.tensor == g->tensors[static_cast<size_t>(tensor)].name) return;
+      }
       TensorReport r;
       r.node = n.name;
       r.tensor = g->tensors[static_cast<size_t>(tensor)].name;
