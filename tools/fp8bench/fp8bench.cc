@@ -1,0 +1,213 @@
+// fp8bench: latency and throughput of any model file on any backend, like
+// TFLite's benchmark_model.
+//
+// usage: fp8bench MODEL.fp8 [--backend auto|cpu|cuda|vulkan|reference] [--strict]
+//                 [--batch B] [--seq S] [--threads N] [--warmup W] [--iterations I]
+//                 [--json FILE]
+// Inputs are synthetic: token ids drawn uniformly from the embedding table,
+// token types 0, attention mask 1 (BERT inputs); other integer inputs get
+// zeros, float inputs uniform [-1, 1].
+// Prints the session (which backend runs what), median / p90 / mean latency,
+// throughput (sequences/s and tokens/s), the activation arena and peak RSS.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "sdk/runtime/model_loader.h"
+#include "sdk/runtime/session.h"
+
+namespace fp8sdk {
+namespace {
+
+struct Args {
+  std::string model, json;
+  fp8_device_kind_t device = FP8_DEVICE_AUTO;
+  bool strict = false;
+  int batch = 1, seq = 128, threads = 0, warmup = 3, iterations = 20;
+};
+
+int Usage(const std::string& error) {
+  if (!error.empty()) std::fprintf(stderr, "fp8bench: %s\n", error.c_str());
+  std::fprintf(stderr,
+               "usage: fp8bench MODEL.fp8 [--backend auto|cpu|cuda|vulkan|reference] [--strict]\n"
+               "                [--batch B] [--seq S] [--threads N] [--warmup W] [--iterations I]\n"
+               "                [--json FILE]\n");
+  return 2;
+}
+
+double PeakRssMb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  }
+  return 0.0;
+}
+
+// Rows of the embedding table the ids index (the GATHER reading input_ids).
+int64_t VocabOf(const Graph& g, int input) {
+  for (const Node& n : g.nodes) {
+    if (n.type == OpType::kGATHER && n.inputs.size() == 2 && n.inputs[1] == input) {
+      const Shape s = g.tensors[static_cast<size_t>(n.inputs[0])].FixedShape();
+      if (s.rank >= 1) return s[0];
+    }
+  }
+  return 2;
+}
+
+int Run(const Args& a) {
+  auto loaded = LoadedModel::LoadFile(a.model);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "fp8bench: %s\n", loaded.status().ToString().c_str());
+    return 1;
+  }
+  const Graph& g = loaded.value()->graph();
+  SessionOptions o;
+  o.device = a.device;
+  o.strict_device = a.strict;
+  o.num_threads = a.threads;
+  o.max_batch = a.batch;
+  o.max_sequence = a.seq;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto session = Session::Create(g, o);
+  const double create_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!session.ok()) {
+    std::fprintf(stderr, "fp8bench: %s\n", session.status().ToString().c_str());
+    return 1;
+  }
+  Session& s = *session.value();
+  std::mt19937 rng(1);
+  for (int t : g.inputs) {
+    const TensorDesc& d = g.tensors[static_cast<size_t>(t)];
+    std::vector<int64_t> dims;
+    for (const Dim& dim : d.shape) {
+      dims.push_back(!dim.IsSymbolic() ? dim.value : dim.symbol == "batch" ? a.batch : a.seq);
+    }
+    int64_t n = 1;
+    for (int64_t v : dims) n *= v;
+    std::vector<uint8_t> bytes(static_cast<size_t>(n) * DTypeSize(d.dtype));
+    if (d.dtype == DType::kINT64 || d.dtype == DType::kINT32) {
+      const int64_t vocab = VocabOf(g, t);
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t v = 0;
+        if (d.name == "attention_mask") v = 1;
+        else if (d.name != "token_type_ids") v = static_cast<int64_t>(rng() % static_cast<uint64_t>(vocab));
+        if (d.dtype == DType::kINT64) std::memcpy(bytes.data() + 8 * i, &v, 8);
+        else { const int32_t w = static_cast<int32_t>(v); std::memcpy(bytes.data() + 4 * i, &w, 4); }
+      }
+    } else if (d.dtype == DType::kF32) {
+      std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+      for (int64_t i = 0; i < n; ++i) {
+        const float v = u(rng);
+        std::memcpy(bytes.data() + 4 * i, &v, 4);
+      }
+    }
+    const Status st = s.SetInput(d.name, d.dtype, dims.data(), dims.size(), bytes.data(), bytes.size());
+    if (!st.ok()) {
+      std::fprintf(stderr, "fp8bench: %s\n", st.ToString().c_str());
+      return 1;
+    }
+  }
+  std::vector<double> ms;
+  for (int i = 0; i < a.warmup + a.iterations; ++i) {
+    const auto b = std::chrono::steady_clock::now();
+    const Status st = s.Run();
+    const double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - b).count();
+    if (!st.ok()) {
+      std::fprintf(stderr, "fp8bench: run %d: %s\n", i, st.ToString().c_str());
+      return 1;
+    }
+    if (i >= a.warmup) ms.push_back(t);
+  }
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  const double p90 = sorted[std::min(sorted.size() - 1, sorted.size() * 9 / 10)];
+  double mean = 0;
+  for (double v : ms) mean += v / static_cast<double>(ms.size());
+  std::map<std::string, int> per_backend;
+  for (const std::string& b : s.NodeBackends()) per_backend[b]++;
+
+  std::printf("%s", s.Describe().c_str());
+  std::printf("model: %s (%zu operators)\n", a.model.c_str(), g.nodes.size());
+  std::printf("batch %d, sequence %d, %d warm-up + %d timed runs, session created in %.1f ms\n",
+              a.batch, a.seq, a.warmup, a.iterations, create_ms);
+  std::printf("latency: median %.3f ms, p90 %.3f ms, mean %.3f ms, min %.3f ms\n", median, p90, mean, sorted.front());
+  std::printf("throughput: %.1f sequences/s, %.0f tokens/s\n", 1000.0 * a.batch / median,
+              1000.0 * a.batch * a.seq / median);
+  std::printf("memory: activation arena %.2f MiB, peak RSS %.1f MB\n",
+              static_cast<double>(s.PlannedBytes()) / (1 << 20), PeakRssMb());
+  if (!a.json.empty()) {
+    nlohmann::json j = {{"model", a.model},   {"batch", a.batch},      {"sequence", a.seq},
+                        {"threads", a.threads}, {"iterations", a.iterations},
+                        {"median_ms", median}, {"p90_ms", p90},        {"mean_ms", mean},
+                        {"min_ms", sorted.front()}, {"sequences_per_s", 1000.0 * a.batch / median},
+                        {"arena_bytes", s.PlannedBytes()}, {"peak_rss_mb", PeakRssMb()},
+                        {"session_create_ms", create_ms}, {"operators_by_backend", per_backend},
+                        {"runs_ms", ms}};
+    std::ofstream(a.json) << j.dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace fp8sdk
+
+int main(int argc, char** argv) {
+  if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) {
+    if (chdir(wd) != 0) std::perror("chdir");
+  }
+  fp8sdk::Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string f = argv[i];
+    auto num = [&](int lo, int hi, int* out) -> bool {
+      if (i + 1 >= argc) return false;
+      char* end = nullptr;
+      const long v = std::strtol(argv[++i], &end, 10);
+      if (*end || v < lo || v > hi) return false;
+      *out = static_cast<int>(v);
+      return true;
+    };
+    if (f == "--backend" && i + 1 < argc) {
+      const std::string b = argv[++i];
+      if (b == "auto") a.device = FP8_DEVICE_AUTO;
+      else if (b == "cpu" || b == "onednn") a.device = FP8_DEVICE_CPU;
+      else if (b == "cuda") a.device = FP8_DEVICE_CUDA;
+      else if (b == "vulkan") a.device = FP8_DEVICE_VULKAN;
+      else if (b == "reference") a.device = FP8_DEVICE_REFERENCE;
+      else return fp8sdk::Usage("unknown backend '" + b + "'");
+    } else if (f == "--strict") {
+      a.strict = true;
+    } else if (f == "--batch") {
+      if (!num(1, 4096, &a.batch)) return fp8sdk::Usage("--batch needs an integer in [1, 4096]");
+    } else if (f == "--seq") {
+      if (!num(1, 1 << 16, &a.seq)) return fp8sdk::Usage("--seq needs an integer in [1, 65536]");
+    } else if (f == "--threads") {
+      if (!num(1, 1024, &a.threads)) return fp8sdk::Usage("--threads needs an integer in [1, 1024]");
+    } else if (f == "--warmup") {
+      if (!num(0, 100000, &a.warmup)) return fp8sdk::Usage("--warmup needs an integer >= 0");
+    } else if (f == "--iterations") {
+      if (!num(1, 1000000, &a.iterations)) return fp8sdk::Usage("--iterations needs an integer >= 1");
+    } else if (f == "--json" && i + 1 < argc) {
+      a.json = argv[++i];
+    } else if (f == "-h" || f == "--help") {
+      return fp8sdk::Usage("");
+    } else if (!f.empty() && f[0] != '-' && a.model.empty()) {
+      a.model = f;
+    } else {
+      return fp8sdk::Usage("unexpected argument '" + f + "'");
+    }
+  }
+  if (a.model.empty()) return fp8sdk::Usage("no model file");
+  return fp8sdk::Run(a);
+}
