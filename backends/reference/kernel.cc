@@ -19,42 +19,6 @@ void Scratch::Reserve(size_t operand0, size_t operand1, size_t code_bytes, size_
   }
 }
 
-const void* Operand::Data(const ExecContext& c) const {
-  if (constant) return constant;
-  const fp8_tensor_binding_t& b = c.bindings[tensor];
-  return static_cast<const uint8_t*>(b.buffer) + b.offset;
-}
-
-Shape Operand::GetShape(const ExecContext& c) const {
-  return constant ? const_shape : backend::BindingShape(c.bindings[tensor]);
-}
-
-Kernel::Kernel(const backend::GraphAccess& g, size_t node)
-    : node_(node), label_(g.NodeLabel(node)), output_(g.Output(node)) {
-  for (size_t i = 0; i < g.InputCount(node); ++i) {
-    Operand op;
-    op.tensor = g.Input(node, i);
-    if (op.tensor >= 0) {
-      op.dtype = g.TensorDType(op.tensor);
-      op.constant = g.ConstData(op.tensor);
-      if (op.constant) op.const_shape = g.PlanShape(op.tensor);
-    }
-    inputs_.push_back(op);
-  }
-}
-
-void* Kernel::OutData(const ExecContext& c) const {
-  const fp8_tensor_binding_t& b = c.bindings[output_];
-  return static_cast<uint8_t*>(b.buffer) + b.offset;
-}
-
-Shape Kernel::OutShape(const ExecContext& c) const { return backend::BindingShape(c.bindings[output_]); }
-
-fp8_status_code_t Kernel::Fail(const ExecContext& c, fp8_status_code_t code,
-                               const std::string& what) const {
-  return backend::Fail(c.err, code, "%s: %s", label_.c_str(), what.c_str());
-}
-
 std::vector<float> DecodeConstant(const backend::GraphAccess& g, int32_t tensor,
                                   bool apply_scales) {
   size_t bytes = 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/common/graph_access.h"
+#include "backends/common/host_node.h"
 #include "sdk/common/thread_pool.h"
 
 namespace fp8sdk {
@@ -35,23 +36,10 @@ struct ExecContext {
   fp8_error_t* err = nullptr;
 };
 
-// One input of a node: a constant (data fixed at prepare) or an activation
-// (found in the bindings at run).
-struct Operand {
-  int32_t tensor = -1;
-  DType dtype = DType::kF32;
-  const void* constant = nullptr;
-  Shape const_shape;
+using backend::Operand;
 
-  bool present() const { return tensor >= 0; }
-  // Host pointer and actual shape in this run.
-  const void* Data(const ExecContext& c) const;
-  Shape GetShape(const ExecContext& c) const;
-};
-
-class Kernel {
+class Kernel : public backend::HostNode {
  public:
-  virtual ~Kernel() = default;
   virtual fp8_status_code_t Run(const ExecContext& ctx) = 0;
   // Adds this kernel's working memory needs (planning shapes) to `s`.
   virtual void ReserveScratch(Scratch* s, int threads) const {
@@ -60,17 +48,7 @@ class Kernel {
   }
 
  protected:
-  Kernel(const backend::GraphAccess& g, size_t node);
-  const Operand& in(size_t i) const { return inputs_[i]; }
-  void* OutData(const ExecContext& c) const;
-  Shape OutShape(const ExecContext& c) const;
-  // Error naming this node.
-  fp8_status_code_t Fail(const ExecContext& c, fp8_status_code_t code, const std::string& what) const;
-
-  size_t node_;
-  std::string label_;
-  std::vector<Operand> inputs_;
-  int32_t output_;
+  Kernel(const backend::GraphAccess& g, size_t node) : HostNode(g, node) {}
 };
 
 // Builds the kernel of `node`; on failure returns null with `err` set.

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backends/onednn/onednn_backend.h"
 #include "backends/reference/reference_backend.h"
 
 namespace fp8sdk {
@@ -40,6 +41,9 @@ BackendRegistry& BackendRegistry::Global() {
 
 BackendRegistry::BackendRegistry() {
   Status st = Add(fp8_reference_backend_entry(FP8_BACKEND_ABI_VERSION), "built in");
+  (void)st;
+  // The CPU backend on oneDNN (priority 50, above the reference).
+  st = Add(fp8_onednn_backend_entry(FP8_BACKEND_ABI_VERSION), "built in");
   (void)st;
 }
 

@@ -1,0 +1,176 @@
+// The oneDNN backend's LINEAR (FP8 E4M3 weights per output channel, E4M3
+// activation quantization: fake-quantize -> bf16 -> oneDNN bf16 matmul with a
+// run-time M -> scale + bias pass), run through a session restricted to the
+// backend, next to oneDNN's own f32 and bf16 matmuls on the same shapes
+// (fixed M, weights pre-reordered to the layout oneDNN prefers: their best
+// case). Counters report GFLOP/s (2*M*N*K per iteration); ratios are taken
+// between rows of equal (M, K, N). A custom AVX512_BF16 FP8 microkernel
+// would be measured here later.
+//
+//   bazel run -c opt //backends/onednn:gemm_benchmark -- --benchmark_min_time=0.5
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "formats/model_writer.h"
+#include "oneapi/dnnl/dnnl.hpp"
+#include "sdk/numerics/quantize.h"
+#include "sdk/runtime/session.h"
+#include "tests/test_models.h"
+
+namespace fp8sdk {
+namespace {
+
+constexpr int kThreads = 2;
+
+std::vector<float> Rand(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+void SetFlops(benchmark::State& state, int64_t M, int64_t K, int64_t N) {
+  state.counters["GFLOPs"] = benchmark::Counter(
+      static_cast<double>(2 * M * N * K) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["GFLOPs"].value /= 1e9;
+}
+
+void BM_OursFp8Linear(benchmark::State& state) {
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  GraphBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {SymbolDim("batch"), FixedDim(K)});
+  const std::vector<float> wf = Rand(static_cast<size_t>(N * K), 2);
+  std::vector<uint8_t> codes(wf.size());
+  QuantParams qp;
+  qp.axis = 0;
+  qp.scales.assign(static_cast<size_t>(N), Fp8ScaleForAmax(1.0f, kE4M3));
+  QuantizeFp8PerChannel(wf.data(), codes.data(),
+                        ChannelLayout{1, static_cast<size_t>(N), static_cast<size_t>(K)},
+                        qp.scales.data(), kE4M3);
+  const int w = b.AddConstant("w", DType::kFP8_E4M3, {N, K}, codes.data(), codes.size(), qp);
+  const int bias = b.AddConstantF32("b", {N}, Rand(static_cast<size_t>(N), 3));
+  const int y = b.AddTensor("y", DType::kF32);
+  NodeAttrs a;
+  a.input_quant = ActQuant{true, DType::kFP8_E4M3, Fp8ScaleForAmax(1.0f, kE4M3), kE4M3};
+  b.AddNode(OpType::kLINEAR, "linear", {x, w, bias}, {y}, a);
+  b.AddOutput(y);
+  const Graph g = b.Finish();
+  SessionOptions o;
+  o.device = FP8_DEVICE_CPU;
+  o.strict_device = true;
+  o.num_threads = kThreads;
+  o.max_batch = M;
+  auto s = Session::Create(g, o);
+  if (!s.ok()) {
+    state.SkipWithError(s.status().ToString().c_str());
+    return;
+  }
+  const std::vector<float> xv = Rand(static_cast<size_t>(M * K), 4);
+  const int64_t dims[2] = {M, K};
+  if (!s.value()->SetInput("x", DType::kF32, dims, 2, xv.data(), xv.size() * 4).ok()) {
+    state.SkipWithError("SetInput failed");
+    return;
+  }
+  for (auto _ : state) {
+    if (!s.value()->Run().ok()) state.SkipWithError("Run failed");
+  }
+  SetFlops(state, M, K, N);
+}
+
+// oneDNN's own matmul at a fixed M, weights in oneDNN's preferred layout.
+void OnednnMatmul(benchmark::State& state, dnnl::memory::data_type type) {
+  using dnnl::memory;
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  omp_set_num_threads(kThreads);
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(eng);
+  const memory::desc src_md({M, K}, type, memory::format_tag::ab);
+  const memory::desc w_any({K, N}, type, memory::format_tag::any);
+  const memory::desc dst_md({M, N}, memory::data_type::f32, memory::format_tag::ab);
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, w_any, dst_md), eng);
+  const dnnl::matmul mm(pd);
+  memory src(src_md, eng), dst(dst_md, eng), w(pd.weights_desc(), eng);
+  // Contents do not matter for speed; zero-filled is fine for bf16 and f32.
+  std::memset(src.get_data_handle(), 0, src_md.get_size());
+  std::memset(w.get_data_handle(), 0, pd.weights_desc().get_size());
+  for (auto _ : state) {
+    mm.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
+    stream.wait();
+  }
+  SetFlops(state, M, K, N);
+}
+
+void BM_OnednnF32(benchmark::State& state) { OnednnMatmul(state, dnnl::memory::data_type::f32); }
+void BM_OnednnBf16(benchmark::State& state) { OnednnMatmul(state, dnnl::memory::data_type::bf16); }
+
+void Shapes(benchmark::internal::Benchmark* b) {
+  for (int64_t m : {1, 128, 1024}) {
+    for (auto [k, n] : {std::pair<int64_t, int64_t>{768, 768}, {768, 3072}, {3072, 768}}) {
+      b->Args({m, k, n});
+    }
+  }
+  b->ArgNames({"M", "K", "N"})->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+
+// A 2-layer BERT-base-width encoder (hidden 768, 12 heads, FFN 3072), FP8
+// E4M3 Linears, batch 4 x sequence 128, whole-model Run on the reference
+// backend (arg 0) and on this backend (arg 1).
+void BM_BertEncoderRun(benchmark::State& state) {
+  testing::TinyBertConfig c;
+  c.hidden = 768;
+  c.heads = 12;
+  c.intermediate = 3072;
+  c.layers = 2;
+  c.max_position = 128;
+  const auto w = testing::MakeTinyBertWeights(c);
+  const testing::TinyBertQuant q;
+  const Graph g = testing::BuildTinyBert(c, w, &q);
+  const testing::TinyBertInputs in = testing::MakeTinyBertInputs(c, 4, 128, 1);
+  SessionOptions o;
+  o.device = state.range(0) ? FP8_DEVICE_CPU : FP8_DEVICE_REFERENCE;
+  o.num_threads = kThreads;
+  o.max_batch = in.batch;
+  o.max_sequence = in.sequence;
+  auto s = Session::Create(g, o);
+  if (!s.ok()) {
+    state.SkipWithError(s.status().ToString().c_str());
+    return;
+  }
+  const int64_t dims[2] = {in.batch, in.sequence};
+  const size_t bytes = in.input_ids.size() * 8;
+  bool ok =
+      s.value()->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes).ok();
+  ok &= s.value()
+            ->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes)
+            .ok();
+  ok &= s.value()
+            ->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes)
+            .ok();
+  if (!ok) {
+    state.SkipWithError("SetInput failed");
+    return;
+  }
+  for (auto _ : state) {
+    if (!s.value()->Run().ok()) state.SkipWithError("Run failed");
+  }
+}
+
+BENCHMARK(BM_OursFp8Linear)->Apply(Shapes);
+BENCHMARK(BM_BertEncoderRun)
+    ->ArgName("onednn")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_OnednnF32)->Apply(Shapes);
+BENCHMARK(BM_OnednnBf16)->Apply(Shapes);
+
+}  // namespace
+}  // namespace fp8sdk
+
+BENCHMARK_MAIN();

@@ -1,0 +1,64 @@
+// The oneDNN backend's kernels: one object per claimed node, built at prepare
+// (weights decoded and reordered, oneDNN primitives created, working memory
+// sized for the planning shapes) and run with each execute's bindings.
+// Run() must not create primitives and must not allocate working memory of
+// its own. Known gap: oneDNN 2.6's dnnl_primitive_execute allocates its
+// argument map (about 4 operator new calls per execute);
+// tests/run_allocation_test.cc bounds and reports that count.
+#ifndef FP8SDK_BACKENDS_ONEDNN_KERNEL_H_
+#define FP8SDK_BACKENDS_ONEDNN_KERNEL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/common/graph_access.h"
+#include "backends/common/host_node.h"
+#include "oneapi/dnnl/dnnl.hpp"
+
+namespace fp8sdk {
+namespace onednn {
+
+struct ExecContext {
+  const fp8_tensor_binding_t* bindings = nullptr;
+  size_t binding_count = 0;
+  dnnl::engine* engine = nullptr;
+  dnnl::stream* stream = nullptr;
+  int threads = 1;
+  fp8_error_t* err = nullptr;
+};
+
+using backend::Operand;
+
+class Kernel : public backend::HostNode {
+ public:
+  virtual fp8_status_code_t Run(const ExecContext& ctx) = 0;
+
+ protected:
+  Kernel(const backend::GraphAccess& g, size_t node) : HostNode(g, node) {}
+};
+
+// Which nodes this backend runs. Returns null if it runs `node`, else the
+// reason it declines (a static string).
+const char* DeclineReason(const backend::GraphAccess& g, size_t node);
+
+// Builds the kernel of a claimed node (throws dnnl::error / std::bad_alloc,
+// translated by the caller). Returns null with `err` set for a node it
+// cannot build.
+std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, dnnl::engine& eng,
+                                   fp8_error_t* err);
+
+// Per-family factories (kernels_*.cc).
+std::unique_ptr<Kernel> MakeLinearKernel(const backend::GraphAccess& g, size_t node,
+                                         dnnl::engine& eng);
+std::unique_ptr<Kernel> MakeBatchMatMulKernel(const backend::GraphAccess& g, size_t node,
+                                              dnnl::engine& eng);
+std::unique_ptr<Kernel> MakeElementwiseKernel(const backend::GraphAccess& g, size_t node,
+                                              dnnl::engine& eng);
+std::unique_ptr<Kernel> MakeNormKernel(const backend::GraphAccess& g, size_t node);
+std::unique_ptr<Kernel> MakeLayoutKernel(const backend::GraphAccess& g, size_t node);
+
+}  // namespace onednn
+}  // namespace fp8sdk
+
+#endif  // FP8SDK_BACKENDS_ONEDNN_KERNEL_H_

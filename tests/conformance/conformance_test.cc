@@ -1,0 +1,687 @@
+// One conformance suite, instantiated once per backend ("reference",
+// "onednn"): every operator x relevant dtypes x shapes (odd sizes included),
+// built as tiny graphs, run on a session restricted to the backend under test
+// (reference: FP8_DEVICE_REFERENCE; others: their device kind with
+// strict_device, so nothing silently falls back) and compared with the
+// reference backend.
+//
+// Tolerances (|got - want| <= tol * max|want| over the output):
+//   data movement, GATHER, RESHAPE, ...:        0 (bytes must be equal)
+//   f32 element-wise / LAYER_NORM / SOFTMAX:    1e-5 (same formulas; only
+//                                               libm or summation order may differ)
+//   LINEAR / BATCH_MATMUL, any dtype:           1e-5. With quantized operands the
+//     products are exact in f32 (FP8/INT8 codes have <= 8 significant bits,
+//     bf16 holds them exactly), so only the summation order differs: a few
+//     ulps of the largest partial sum. With f32 operands the products are
+//     rounded identically (one f32 multiply) and again only the order differs.
+// Each backend lists what it does not support and why (kUnsupported): those
+// cases must be declined with that reason at session creation, not crash.
+//
+// End to end: the BERT-shaped test model (FP32 and quantized variants) gives
+// logits within 1e-3 (relative to max |logit|) of the reference and the same
+// argmax; with $FP8SDK_DATA the SST-2 demo model gives the same label on
+// every dev sentence.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "converter/import/hf_import.h"
+#include "formats/model_writer.h"
+#include "sdk/numerics/quantize.h"
+#include "sdk/runtime/backend_registry.h"
+#include "sdk/runtime/session.h"
+#include "sdk/text/text_dataset.h"
+#include "sdk/text/wordpiece.h"
+#include "tests/test_models.h"
+
+namespace fp8sdk {
+namespace {
+
+// ---- What each backend does not run, and why (checked below). ----
+struct Unsupported {
+  const char* case_prefix;  // cases whose name starts with this
+  const char* reason;       // must appear in the decline message
+};
+const std::map<std::string, std::vector<Unsupported>>& UnsupportedTable() {
+  static const auto* t = new std::map<std::string, std::vector<Unsupported>>{
+      {"reference", {}},
+      {"onednn",
+       {
+           // Not written yet; the runtime runs them on the reference backend.
+           {"quantize", "QUANTIZE/DEQUANTIZE are not implemented in the oneDNN backend yet"},
+           {"dequantize", "QUANTIZE/DEQUANTIZE are not implemented in the oneDNN backend yet"},
+           // Embedding tables are f32 in every model we convert; a decoded
+           // lookup of FP8/half tables is the reference's job for now.
+           {"gather_fp8_table", "GATHER of a quantized or half-precision table"},
+       }},
+  };
+  return *t;
+}
+
+// ---- Test graphs. ----
+struct Feed {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> bytes;
+};
+
+struct Case {
+  std::string name;
+  Graph graph;
+  std::vector<std::vector<Feed>> runs;  // one session, several runs (dynamic shapes)
+  double tol = 0;                       // 0: bytes must be equal
+  int64_t max_batch = 0;
+};
+
+std::vector<float> Rand(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+template <typename T>
+Feed MakeFeed(const std::string& name, DType dt, std::vector<int64_t> dims,
+              const std::vector<T>& v) {
+  Feed f{name, dt, std::move(dims), {}};
+  f.bytes.resize(v.size() * sizeof(T));
+  std::memcpy(f.bytes.data(), v.data(), f.bytes.size());
+  return f;
+}
+
+int64_t Prod(const std::vector<int64_t>& d) {
+  int64_t p = 1;
+  for (int64_t x : d) p *= x;
+  return p;
+}
+
+std::vector<Dim> Fixed(const std::vector<int64_t>& d) {
+  std::vector<Dim> r;
+  for (int64_t x : d) r.push_back(FixedDim(x));
+  return r;
+}
+
+const char* DTypeTag(DType t) { return DTypeName(t); }
+
+// A constant weight [N, K] in `dt` (quantized ones with per-channel or
+// per-tensor scales).
+int AddWeight(GraphBuilder* b, DType dt, int64_t N, int64_t K, bool per_channel, uint32_t seed) {
+  const size_t n = static_cast<size_t>(N * K);
+  const std::vector<float> w = Rand(n, seed, -0.5f, 0.5f);
+  if (dt == DType::kF32) return b->AddConstantF32("w", {N, K}, w);
+  if (dt == DType::kF16 || dt == DType::kBF16) {
+    std::vector<uint16_t> h(n);
+    for (size_t i = 0; i < n; ++i) h[i] = dt == DType::kF16 ? FloatToF16(w[i]) : FloatToBf16(w[i]);
+    return b->AddConstant("w", dt, {N, K}, h.data(), h.size() * 2);
+  }
+  QuantParams qp;
+  qp.axis = per_channel ? 0 : -1;
+  const size_t channels = per_channel ? static_cast<size_t>(N) : 1;
+  const std::vector<float> amax = Rand(channels, seed + 1, 0.2f, 0.5f);
+  std::vector<uint8_t> codes(n);
+  const ChannelLayout layout{1, channels, n / channels};
+  if (dt == DType::kINT8) {
+    for (float a : amax) qp.scales.push_back(Int8ScaleForAmax(a));
+    QuantizeInt8PerChannel(w.data(), reinterpret_cast<int8_t*>(codes.data()), layout,
+                           qp.scales.data());
+  } else {
+    const Fp8Format f = Fp8FormatOf(dt, kE4M3);
+    for (float a : amax) qp.scales.push_back(Fp8ScaleForAmax(a, f));
+    QuantizeFp8PerChannel(w.data(), codes.data(), layout, qp.scales.data(), f);
+  }
+  return b->AddConstant("w", dt, {N, K}, codes.data(), codes.size(), qp);
+}
+
+Case LinearCase(DType wdt, bool per_channel, bool quant_in, DType in_dt, int64_t M, int64_t K,
+                int64_t N, bool bias) {
+  Case c;
+  c.name = std::string("linear_w") + DTypeTag(wdt) + (per_channel ? "_pc" : "_pt") +
+           (quant_in ? std::string("_x") + DTypeTag(in_dt) : "_xf32") + "_M" + std::to_string(M) +
+           "_K" + std::to_string(K) + "_N" + std::to_string(N) + (bias ? "_bias" : "");
+  GraphBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {SymbolDim("batch"), FixedDim(K)});
+  const int w = AddWeight(&b, wdt, N, K, per_channel, static_cast<uint32_t>(M * 7 + K * 3 + N));
+  const int bi = bias ? b.AddConstantF32("b", {N}, Rand(static_cast<size_t>(N), 5)) : -1;
+  const int y = b.AddTensor("y", DType::kF32);
+  NodeAttrs a;
+  if (quant_in) {
+    a.input_quant.enabled = true;
+    a.input_quant.dtype = in_dt;
+    const float amax = 2.0f;
+    a.input_quant.scale = in_dt == DType::kINT8 ? Int8ScaleForAmax(amax)
+                                                : Fp8ScaleForAmax(amax, Fp8FormatOf(in_dt, kE4M3));
+  }
+  b.AddNode(OpType::kLINEAR, "linear", bias ? std::vector<int>{x, w, bi} : std::vector<int>{x, w},
+            {y}, a);
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  // Several runs on one session: the planned M, then smaller ones.
+  for (int64_t m : {M, std::max<int64_t>(1, M / 2), int64_t{1}}) {
+    c.runs.push_back({MakeFeed("x", DType::kF32, {m, K},
+                               Rand(static_cast<size_t>(m * K), 11 + m, -2.5f, 2.5f))});
+  }
+  c.max_batch = M;
+  c.tol = 1e-5;
+  return c;
+}
+
+Case BatchMatMulCase(bool quant, bool transpose_b, bool broadcast, int64_t M, int64_t K,
+                     int64_t N) {
+  Case c;
+  c.name = std::string("batch_matmul") + (quant ? "_e4m3" : "_f32") + (transpose_b ? "_tb" : "") +
+           (broadcast ? "_bcast" : "") + "_M" + std::to_string(M) + "_K" + std::to_string(K) +
+           "_N" + std::to_string(N);
+  const std::vector<int64_t> da = {2, 3, M, K};
+  std::vector<int64_t> db =
+      transpose_b ? std::vector<int64_t>{2, 3, N, K} : std::vector<int64_t>{2, 3, K, N};
+  if (broadcast) db[0] = 1;
+  GraphBuilder b;
+  const int a = b.AddInput("a", DType::kF32, Fixed(da));
+  const int bb = b.AddInput("b", DType::kF32, Fixed(db));
+  const int y = b.AddTensor("y", DType::kF32);
+  NodeAttrs at;
+  at.transpose_b = transpose_b;
+  at.alpha = 0.125f;
+  if (quant) {
+    at.a_quant = ActQuant{true, DType::kFP8_E4M3, 2.0f / 448.0f, kE4M3};
+    at.b_quant = ActQuant{true, DType::kFP8_E4M3, 1.5f / 448.0f, kE4M3};
+  }
+  b.AddNode(OpType::kBATCH_MATMUL, "bmm", {a, bb}, {y}, at);
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  c.runs.push_back(
+      {MakeFeed("a", DType::kF32, da, Rand(static_cast<size_t>(Prod(da)), 21, -2, 2)),
+       MakeFeed("b", DType::kF32, db, Rand(static_cast<size_t>(Prod(db)), 22, -1.5f, 1.5f))});
+  c.tol = 1e-5;
+  return c;
+}
+
+// One node with f32 inputs of the given shapes and f32 output.
+Case SimpleCase(const std::string& name, OpType op, const std::vector<std::vector<int64_t>>& shapes,
+                const NodeAttrs& attrs = {}, double tol = 1e-5) {
+  Case c;
+  c.name = name;
+  GraphBuilder b;
+  std::vector<int> ins;
+  std::vector<Feed> feeds;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const std::string n = "in" + std::to_string(i);
+    ins.push_back(b.AddInput(n, DType::kF32, Fixed(shapes[i])));
+    feeds.push_back(
+        MakeFeed(n, DType::kF32, shapes[i],
+                 Rand(static_cast<size_t>(Prod(shapes[i])), 31 + static_cast<uint32_t>(i), -3, 3)));
+  }
+  const int y = b.AddTensor("y", DType::kF32);
+  b.AddNode(op, "op", ins, {y}, attrs);
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  c.runs.push_back(std::move(feeds));
+  c.tol = tol;
+  return c;
+}
+
+Case LayerNormCase(const std::vector<int64_t>& shape, bool beta) {
+  Case c;
+  c.name = "layer_norm_C" + std::to_string(shape.back()) + (beta ? "_beta" : "");
+  const int64_t C = shape.back();
+  GraphBuilder b;
+  const int x = b.AddInput("x", DType::kF32, Fixed(shape));
+  const int g = b.AddConstantF32("gamma", {C}, Rand(static_cast<size_t>(C), 41, 0.5f, 1.5f));
+  std::vector<int> ins = {x, g};
+  // An absent optional input is -1 (the reference reads input 2 unconditionally).
+  ins.push_back(beta ? b.AddConstantF32("beta", {C}, Rand(static_cast<size_t>(C), 42)) : -1);
+  const int y = b.AddTensor("y", DType::kF32);
+  NodeAttrs a;
+  a.epsilon = 1e-5f;
+  b.AddNode(OpType::kLAYER_NORM, "ln", ins, {y}, a);
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  c.runs.push_back(
+      {MakeFeed("x", DType::kF32, shape, Rand(static_cast<size_t>(Prod(shape)), 43, -4, 4))});
+  c.tol = 1e-5;
+  return c;
+}
+
+Case SoftmaxCase(MaskMode mode, int64_t keys) {
+  Case c;
+  const std::vector<int64_t> shape = {2, 3, 5, keys};
+  c.name = std::string("softmax_") +
+           (mode == MaskMode::kNone         ? "nomask"
+            : mode == MaskMode::kKeyPadding ? "keypad"
+                                            : "additive") +
+           "_C" + std::to_string(keys);
+  GraphBuilder b;
+  const int x = b.AddInput("x", DType::kF32, Fixed(shape));
+  std::vector<int> ins = {x};
+  std::vector<Feed> feeds = {
+      MakeFeed("x", DType::kF32, shape, Rand(static_cast<size_t>(Prod(shape)), 51, -5, 5))};
+  if (mode == MaskMode::kKeyPadding) {
+    ins.push_back(b.AddInput("mask", DType::kINT64, Fixed({2, keys})));
+    std::vector<int64_t> m(static_cast<size_t>(2 * keys), 0);  // batch 1: fully masked -> zeros
+    for (int64_t i = 0; i < keys; ++i) m[static_cast<size_t>(i)] = i < keys - keys / 3;
+    feeds.push_back(MakeFeed("mask", DType::kINT64, {2, keys}, m));
+  } else if (mode == MaskMode::kAdditive) {
+    ins.push_back(b.AddInput("mask", DType::kF32, Fixed({2, 1, 1, keys})));
+    feeds.push_back(MakeFeed("mask", DType::kF32, {2, 1, 1, keys},
+                             Rand(static_cast<size_t>(2 * keys), 52, -3, 0)));
+  }
+  const int y = b.AddTensor("y", DType::kF32);
+  NodeAttrs a;
+  a.softmax_scale = 0.125f;
+  a.mask_mode = mode;
+  b.AddNode(OpType::kSOFTMAX, "softmax", ins, {y}, a);
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  c.runs.push_back(std::move(feeds));
+  c.tol = 1e-5;
+  return c;
+}
+
+// Data movement on f32 or int64 data: bytes must match exactly.
+Case LayoutCase(const std::string& name, OpType op, DType dt, const std::vector<int64_t>& shape,
+                const NodeAttrs& a) {
+  Case c;
+  c.name = name;
+  GraphBuilder b;
+  const int x = b.AddInput("x", dt, Fixed(shape));
+  const int y = b.AddTensor("y", dt);
+  b.AddNode(op, "op", {x}, {y}, a);
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  const size_t n = static_cast<size_t>(Prod(shape));
+  if (dt == DType::kINT64) {
+    std::vector<int64_t> v(n);
+    for (size_t i = 0; i < n; ++i) v[i] = static_cast<int64_t>(i * 7919);
+    c.runs.push_back({MakeFeed("x", dt, shape, v)});
+  } else {
+    c.runs.push_back({MakeFeed("x", dt, shape, Rand(n, 61))});
+  }
+  return c;
+}
+
+Case GatherCase(bool fp8_table, int64_t rows, int64_t width) {
+  Case c;
+  c.name = std::string(fp8_table ? "gather_fp8_table" : "gather_f32") + "_" + std::to_string(rows) +
+           "x" + std::to_string(width);
+  GraphBuilder b;
+  int table;
+  if (fp8_table) {
+    std::vector<uint8_t> codes(static_cast<size_t>(rows * width));
+    QuantParams qp;
+    qp.scales = {0.01f};
+    QuantizeFp8(Rand(codes.size(), 71).data(), codes.data(), codes.size(), 0.01f, kE4M3);
+    table = b.AddConstant("table", DType::kFP8_E4M3, {rows, width}, codes.data(), codes.size(), qp);
+  } else {
+    table = b.AddConstantF32("table", {rows, width}, Rand(static_cast<size_t>(rows * width), 71));
+  }
+  const int ids = b.AddInput("ids", DType::kINT64, Fixed({3, 5}));
+  const int y = b.AddTensor("y", DType::kF32);
+  b.AddNode(OpType::kGATHER, "gather", {table, ids}, {y});
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  std::vector<int64_t> idx(15);
+  for (size_t i = 0; i < idx.size(); ++i)
+    idx[i] = static_cast<int64_t>((i * 5 + 3) % static_cast<size_t>(rows));
+  c.runs.push_back({MakeFeed("ids", DType::kINT64, {3, 5}, idx)});
+  return c;
+}
+
+Case QuantizeCase(bool quantize) {
+  Case c;
+  c.name = quantize ? "quantize_e4m3" : "dequantize_e4m3";
+  GraphBuilder b;
+  const std::vector<int64_t> shape = {3, 17};
+  const int x = b.AddInput("x", quantize ? DType::kF32 : DType::kFP8_E4M3, Fixed(shape));
+  const int y = b.AddTensor("y", quantize ? DType::kFP8_E4M3 : DType::kF32);
+  const int qt = quantize ? y : x;
+  b.graph().tensors[static_cast<size_t>(qt)].quant.scales = {0.02f};
+  b.AddNode(quantize ? OpType::kQUANTIZE : OpType::kDEQUANTIZE, "q", {x}, {y});
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  if (quantize) {
+    c.runs.push_back({MakeFeed("x", DType::kF32, shape, Rand(51, 81, -4, 4))});
+  } else {
+    std::vector<uint8_t> codes(51);
+    for (size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<uint8_t>((i * 37) % 0x7e);
+    c.runs.push_back({MakeFeed("x", DType::kFP8_E4M3, shape, codes)});
+  }
+  c.tol = 0;
+  return c;
+}
+
+std::vector<Case> AllCases() {
+  std::vector<Case> cases;
+  const DType wdts[] = {DType::kF32,      DType::kF16,      DType::kBF16,
+                        DType::kFP8_E4M3, DType::kFP8_E5M2, DType::kINT8};
+  const int64_t shapes[][3] = {{1, 1, 1},   {3, 17, 63},   {17, 65, 127},
+                               {63, 3, 65}, {65, 127, 17}, {128, 256, 96}};
+  for (DType w : wdts) {
+    const bool quantized = IsQuantized(w);
+    for (const auto& s : shapes) {
+      cases.push_back(LinearCase(w, true, false, DType::kF32, s[0], s[1], s[2], true));
+      cases.push_back(LinearCase(w, true, true, DType::kFP8_E4M3, s[0], s[1], s[2], true));
+      if (quantized)
+        cases.push_back(LinearCase(w, false, true, DType::kINT8, s[0], s[1], s[2], false));
+      if (w == DType::kFP8_E5M2)
+        cases.push_back(LinearCase(w, true, true, DType::kFP8_E5M2, s[0], s[1], s[2], true));
+    }
+  }
+  for (bool q : {false, true}) {
+    for (bool tb : {false, true}) {
+      for (bool bc : {false, true}) {
+        cases.push_back(BatchMatMulCase(q, tb, bc, 17, 3, 65));
+        cases.push_back(BatchMatMulCase(q, tb, bc, 1, 63, 1));
+        cases.push_back(BatchMatMulCase(q, tb, bc, 5, 32, 17));
+      }
+    }
+  }
+  // {65536} and {2, 40000}: GELU/TANH element counts at and past the oneDNN
+  // backend's eltwise chunk (65536), so that both of its paths are compared.
+  for (const std::vector<int64_t>& s :
+       {std::vector<int64_t>{1}, {3, 17}, {127, 65}, {2, 63, 65}, {65536}, {2, 40000}}) {
+    const std::string tag = std::to_string(Prod(s));
+    NodeAttrs erf, tanh_gelu;
+    tanh_gelu.gelu = GeluApprox::kTanh;
+    cases.push_back(SimpleCase("gelu_erf_" + tag, OpType::kGELU, {s}, erf));
+    cases.push_back(SimpleCase("gelu_tanh_" + tag, OpType::kGELU, {s}, tanh_gelu));
+    cases.push_back(SimpleCase("tanh_" + tag, OpType::kTANH, {s}));
+    cases.push_back(SimpleCase("add_" + tag, OpType::kADD, {s, s}));
+    cases.push_back(SimpleCase("mul_" + tag, OpType::kMUL, {s, s}));
+  }
+  cases.push_back(SimpleCase("add_bcast_row", OpType::kADD, {{2, 3, 17}, {17}}));
+  cases.push_back(SimpleCase("mul_bcast_mid", OpType::kMUL, {{2, 3, 17}, {2, 1, 17}}));
+  cases.push_back(SimpleCase("add_bcast_scalar", OpType::kADD, {{3, 65}, {1}}));
+  for (bool beta : {false, true}) {
+    cases.push_back(LayerNormCase({1, 1}, beta));
+    cases.push_back(LayerNormCase({3, 17}, beta));
+    cases.push_back(LayerNormCase({2, 5, 127}, beta));
+    cases.push_back(LayerNormCase({4, 768}, beta));
+  }
+  for (MaskMode m : {MaskMode::kNone, MaskMode::kKeyPadding, MaskMode::kAdditive}) {
+    for (int64_t k : {1, 17, 64, 65}) cases.push_back(SoftmaxCase(m, k));
+  }
+  cases.push_back(GatherCase(false, 17, 63));
+  cases.push_back(GatherCase(false, 1, 1));
+  cases.push_back(GatherCase(true, 17, 63));
+  NodeAttrs reshape, perm, heads, slice, slice0;
+  reshape.shape = {51, 4};
+  perm.perm = {2, 0, 1};
+  heads.num_heads = 3;
+  slice.axis = 1;
+  slice.start = 2;
+  slice.end = 7;
+  slice0.axis = -1;
+  slice0.start = 0;
+  slice0.end = 1;
+  for (DType dt : {DType::kF32, DType::kINT64}) {
+    const std::string t = DTypeName(dt);
+    cases.push_back(LayoutCase("reshape_" + t, OpType::kRESHAPE, dt, {3, 17, 4}, reshape));
+    cases.push_back(LayoutCase("transpose_" + t, OpType::kTRANSPOSE, dt, {3, 17, 5}, perm));
+    cases.push_back(LayoutCase("split_heads_" + t, OpType::kSPLIT_HEADS, dt, {2, 5, 12}, heads));
+    cases.push_back(LayoutCase("merge_heads_" + t, OpType::kMERGE_HEADS, dt, {2, 3, 5, 4}, heads));
+    cases.push_back(LayoutCase("slice_" + t, OpType::kSLICE, dt, {3, 17, 5}, slice));
+    cases.push_back(LayoutCase("slice_last_" + t, OpType::kSLICE, dt, {3, 17, 5}, slice0));
+  }
+  cases.push_back(QuantizeCase(true));
+  cases.push_back(QuantizeCase(false));
+  return cases;
+}
+
+// ---- Running. ----
+SessionOptions OptionsFor(const std::string& backend) {
+  SessionOptions o;
+  o.num_threads = 2;
+  if (backend == "reference") {
+    o.device = FP8_DEVICE_REFERENCE;
+  } else {
+    for (const BackendEntry& e : BackendRegistry::Global().Backends()) {
+      if (backend == e.vtable->name) o.device = e.vtable->kind;
+    }
+    o.strict_device = true;
+  }
+  return o;
+}
+
+struct Outputs {
+  std::vector<std::vector<uint8_t>> bytes;  // per run
+  DType dtype = DType::kF32;
+};
+
+Status RunCase(const Case& c, const std::string& backend, Outputs* out,
+               std::vector<std::string>* where = nullptr) {
+  SessionOptions o = OptionsFor(backend);
+  if (c.max_batch) o.max_batch = c.max_batch;
+  FP8_ASSIGN_OR_RETURN(std::unique_ptr<Session> s, Session::Create(c.graph, o));
+  if (where) *where = s->NodeBackends();
+  for (const std::vector<Feed>& run : c.runs) {
+    for (const Feed& f : run) {
+      FP8_RETURN_IF_ERROR(s->SetInput(f.name, f.dtype, f.dims.data(), f.dims.size(), f.bytes.data(),
+                                      f.bytes.size()));
+    }
+    FP8_RETURN_IF_ERROR(s->Run());
+    TensorView v;
+    FP8_RETURN_IF_ERROR(
+        s->GetOutput(c.graph.tensors[static_cast<size_t>(c.graph.outputs[0])].name, &v));
+    const uint8_t* p = static_cast<const uint8_t*>(v.data);
+    out->bytes.emplace_back(p, p + v.size_bytes);
+    out->dtype = v.dtype;
+  }
+  return Status::Ok();
+}
+
+const Unsupported* FindUnsupported(const std::string& backend, const std::string& case_name) {
+  for (const Unsupported& u : UnsupportedTable().at(backend)) {
+    if (case_name.rfind(u.case_prefix, 0) == 0) return &u;
+  }
+  return nullptr;
+}
+
+class Conformance : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Conformance, BackendIsRegistered) {
+  bool found = false;
+  for (const BackendEntry& e : BackendRegistry::Global().Backends())
+    found |= GetParam() == e.vtable->name;
+  ASSERT_TRUE(found) << GetParam();
+  ASSERT_TRUE(UnsupportedTable().count(GetParam()))
+      << "every backend lists what it does not support";
+}
+
+TEST_P(Conformance, EveryOperatorMatchesTheReference) {
+  const std::string backend = GetParam();
+  int compared = 0, declined = 0;
+  for (const Case& c : AllCases()) {
+    SCOPED_TRACE(c.name);
+    Outputs got, want;
+    std::vector<std::string> where;
+    const Status st = RunCase(c, backend, &got, &where);
+    if (const Unsupported* u = FindUnsupported(backend, c.name)) {
+      ASSERT_FALSE(st.ok()) << "listed as unsupported but ran";
+      EXPECT_EQ(st.code(), StatusCode::kUNSUPPORTED) << st.ToString();
+      EXPECT_NE(st.message().find("declined by " + backend + ": " + u->reason), std::string::npos)
+          << st.ToString();
+      ++declined;
+      continue;
+    }
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    for (const std::string& w : where) EXPECT_EQ(w, backend);
+    ASSERT_TRUE(RunCase(c, "reference", &want).ok());
+    ASSERT_EQ(got.bytes.size(), want.bytes.size());
+    for (size_t r = 0; r < got.bytes.size(); ++r) {
+      ASSERT_EQ(got.bytes[r].size(), want.bytes[r].size()) << "run " << r;
+      if (c.tol == 0 || got.dtype != DType::kF32) {
+        EXPECT_EQ(got.bytes[r], want.bytes[r]) << "run " << r;
+        continue;
+      }
+      const size_t n = got.bytes[r].size() / 4;
+      const float* g = reinterpret_cast<const float*>(got.bytes[r].data());
+      const float* w = reinterpret_cast<const float*>(want.bytes[r].data());
+      double max_ref = 0, max_diff = 0;
+      size_t bad = 0;
+      for (size_t i = 0; i < n; ++i) {
+        max_ref = std::max(max_ref, std::fabs(static_cast<double>(w[i])));
+        if (std::isnan(g[i]) != std::isnan(w[i])) ++bad;
+      }
+      for (size_t i = 0; i < n; ++i)
+        max_diff = std::max(max_diff, std::fabs(static_cast<double>(g[i]) - w[i]));
+      EXPECT_EQ(bad, 0u) << "run " << r << ": NaN mismatch";
+      EXPECT_LE(max_diff, c.tol * std::max(max_ref, 1e-30))
+          << "run " << r << " max_ref " << max_ref;
+    }
+    ++compared;
+  }
+  std::printf("[%s] %d cases compared with the reference, %d declined as listed\n", backend.c_str(),
+              compared, declined);
+  EXPECT_GT(compared, 150);
+}
+
+TEST_P(Conformance, GatherIndexOutOfRangeIsAnErrorNamingNodeAndIndex) {
+  Case c = GatherCase(false, 17, 63);
+  std::vector<int64_t> idx(15, 2);
+  idx[7] = 17;
+  c.runs[0][0] = MakeFeed("ids", DType::kINT64, {3, 5}, idx);
+  Outputs out;
+  const Status st = RunCase(c, GetParam(), &out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kOUT_OF_RANGE) << st.ToString();
+  EXPECT_NE(st.message().find("'gather' (GATHER)"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("index 17 at position 7"), std::string::npos) << st.ToString();
+}
+
+// ---- End to end. ----
+double MaxRel(const std::vector<float>& got, const std::vector<float>& want) {
+  double max_ref = 0, max_diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[i])));
+    max_diff = std::max(max_diff, std::fabs(static_cast<double>(got[i]) - want[i]));
+  }
+  return max_diff / std::max(max_ref, 1e-30);
+}
+
+std::vector<float> RunBert(const Graph& g, const testing::TinyBertInputs& in,
+                           const std::string& backend) {
+  SessionOptions o = OptionsFor(backend);
+  o.strict_device = false;  // QUANTIZE-free models: every node runs there anyway (checked below)
+  o.max_batch = in.batch;
+  o.max_sequence = in.sequence;
+  auto s = Session::Create(g, o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return {};
+  for (const std::string& w : s.value()->NodeBackends()) EXPECT_EQ(w, backend);
+  const int64_t dims[2] = {in.batch, in.sequence};
+  const size_t bytes = in.input_ids.size() * sizeof(int64_t);
+  EXPECT_TRUE(
+      s.value()->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes).ok());
+  EXPECT_TRUE(
+      s.value()
+          ->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes)
+          .ok());
+  EXPECT_TRUE(
+      s.value()
+          ->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes)
+          .ok());
+  const Status st = s.value()->Run();
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  TensorView v;
+  EXPECT_TRUE(s.value()->GetOutput("logits", &v).ok());
+  const float* p = static_cast<const float*>(v.data);
+  return std::vector<float>(p, p + v.size_bytes / 4);
+}
+
+TEST_P(Conformance, TinyBertMatchesTheReference) {
+  testing::TinyBertConfig c;
+  const auto w = testing::MakeTinyBertWeights(c);
+  testing::TinyBertQuant e4m3, int8, e5m2_pt;
+  int8.weight_dtype = DType::kINT8;
+  int8.input_dtype = DType::kINT8;
+  int8.default_input_scale = 8.0f / 127.0f;
+  e5m2_pt.weight_dtype = DType::kFP8_E5M2;
+  e5m2_pt.per_channel = false;
+  e5m2_pt.input_dtype = DType::kFP8_E5M2;
+  e5m2_pt.default_input_scale = 8.0f / 57344.0f;
+  const std::pair<const char*, const testing::TinyBertQuant*> variants[] = {
+      {"fp32", nullptr}, {"e4m3", &e4m3}, {"int8", &int8}, {"e5m2_per_tensor", &e5m2_pt}};
+  for (const auto& [name, q] : variants) {
+    const Graph g = testing::BuildTinyBert(c, w, q);
+    for (auto [b, s] : {std::pair{2, 16}, std::pair{3, 33}, std::pair{1, 1}}) {
+      SCOPED_TRACE(std::string(name) + " batch " + std::to_string(b) + " seq " + std::to_string(s));
+      const auto in = testing::MakeTinyBertInputs(c, b, s, 7);
+      const std::vector<float> got = RunBert(g, in, GetParam());
+      const std::vector<float> want = RunBert(g, in, "reference");
+      ASSERT_EQ(got.size(), want.size());
+      ASSERT_FALSE(got.empty());
+      EXPECT_LE(MaxRel(got, want), 1e-3);
+      for (int r = 0; r < b; ++r) {
+        const float* gr = got.data() + r * c.labels;
+        const float* wr = want.data() + r * c.labels;
+        EXPECT_EQ(std::max_element(gr, gr + c.labels) - gr,
+                  std::max_element(wr, wr + c.labels) - wr)
+            << "row " << r;
+      }
+    }
+  }
+}
+
+bool Exists(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0;
+}
+
+TEST_P(Conformance, Sst2DemoModelGivesTheSameLabels) {
+  const char* env = std::getenv("FP8SDK_DATA");
+  const std::string data = env ? env : "";
+  const std::string dev = data + "/sst2/dev.tsv",
+                    vocab = data + "/vocab/bert-base-uncased-vocab.txt";
+  if (data.empty() || !Exists(dev) || !Exists(vocab))
+    GTEST_SKIP() << "SST-2 data not found (set FP8SDK_DATA)";
+  if (!Exists("models/sst2_tiny/model.safetensors")) GTEST_SKIP() << "models/sst2_tiny not found";
+  auto hf = convert::ImportHfDirectory("models/sst2_tiny");
+  ASSERT_TRUE(hf.ok()) << hf.status().ToString();
+  auto tok = text::WordPieceTokenizer::FromVocabFile(vocab);
+  ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+  auto ds = text::ReadTextDataset(dev);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  const auto& sentences = ds.value().sentences;
+  size_t rows = 0, same = 0;
+  for (size_t start = 0; start < sentences.size(); start += 32) {
+    const std::vector<std::string> chunk(
+        sentences.begin() + static_cast<std::ptrdiff_t>(start),
+        sentences.begin() + static_cast<std::ptrdiff_t>(std::min(sentences.size(), start + 32)));
+    text::BatchOptions bo;
+    bo.max_length = 128;
+    auto e = tok.value().EncodeBatch(chunk, bo);
+    ASSERT_TRUE(e.ok());
+    testing::TinyBertInputs in;
+    in.batch = static_cast<int>(e.value().batch);
+    in.sequence = static_cast<int>(e.value().seq_len);
+    in.input_ids = e.value().input_ids;
+    in.token_type_ids = e.value().token_type_ids;
+    in.attention_mask = e.value().attention_mask;
+    const std::vector<float> got = RunBert(hf.value()->graph, in, GetParam());
+    const std::vector<float> want = RunBert(hf.value()->graph, in, "reference");
+    ASSERT_EQ(got.size(), want.size());
+    EXPECT_LE(MaxRel(got, want), 1e-3) << "batch at " << start;
+    for (int r = 0; r < in.batch; ++r, ++rows) {
+      same += (got[2 * r + 1] > got[2 * r]) == (want[2 * r + 1] > want[2 * r]);
+    }
+  }
+  EXPECT_EQ(rows, sentences.size());
+  EXPECT_EQ(same, rows) << "labels differ on " << rows - same << " sentences";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("reference", "onednn"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
+
+}  // namespace
+}  // namespace fp8sdk
