@@ -129,6 +129,7 @@ Status RunConvert(const ConvertOptions& o, ConvertReport* report_out) {
     std::vector<RangeObserver> observers;
     RunOptions ro;
     ro.threads = o.threads;
+    ro.device = o.device;
     {
       ProgressBar bar("calibrate", o.progress);
       ro.progress = [&](size_t d, size_t n) { bar.Update(d, n); };

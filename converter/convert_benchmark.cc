@@ -61,6 +61,7 @@ void BM_ConvertBertBase(benchmark::State& state) {
     o.samples = 128;
     o.max_length = 128;
     o.eval_samples = static_cast<int>(state.range(0));
+    o.device = state.range(1) ? FP8_DEVICE_CPU : FP8_DEVICE_REFERENCE;
     const Status st = RunConvert(o, &r);
     if (!st.ok()) {
       state.SkipWithError(st.ToString().c_str());
@@ -76,7 +77,8 @@ void BM_ConvertBertBase(benchmark::State& state) {
   state.counters["rss_before_MB"] = rss_before;
   testing::RemoveTree(dir);
 }
-BENCHMARK(BM_ConvertBertBase)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond);
+// Args: evaluation sentences, backend (0 = reference, the default; 1 = oneDNN).
+BENCHMARK(BM_ConvertBertBase)->Args({32, 0})->Args({32, 1})->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace convert

@@ -54,6 +54,8 @@ constexpr char kUsage[] =
     "                          0 skips it)\n"
     "  --report FILE           also write the report as JSON\n"
     "  --threads N             CPU threads (default: all cores)\n"
+    "  --device D              backend for calibration: reference (default; reads weights in\n"
+    "                          place, least memory) or cpu (oneDNN, faster, more memory)\n"
     "  -q, --quiet             no progress bars and no report table\n"
     "\n"
     "example:\n"
@@ -172,6 +174,16 @@ int Convert(int argc, char** argv) {
       o.quant.skip.push_back(v);
     } else if (a == "--no-quantize") {
       o.quantize = false;
+    } else if (a == "--device") {
+      if (!value(&v)) return need(a);
+      const std::string d = v;
+      if (d == "reference") {
+        o.device = FP8_DEVICE_REFERENCE;
+      } else if (d == "cpu") {
+        o.device = FP8_DEVICE_CPU;
+      } else {
+        return Usage("--device must be reference or cpu, got '" + d + "'");
+      }
     } else if (a == "--report") {
       if (!value(&v)) return need(a);
       o.report_json = v;
