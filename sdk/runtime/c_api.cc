@@ -28,14 +28,14 @@ namespace {
 using fp8sdk::Status;
 using fp8sdk::StatusCode;
 
+// Returned when even an error cannot be allocated; fp8_status_free skips it.
+fp8_status kOutOfMemory{FP8_STATUS_RESOURCE_EXHAUSTED, "out of memory"};
+
 fp8_status_t* Make(fp8_status_code_t code, std::string message) {
   try {
     return new fp8_status{code, std::move(message)};
   } catch (...) {
-    // A static object for when even the error cannot be allocated; freeing
-    // it is a no-op (see fp8_status_free).
-    static fp8_status kOom{FP8_STATUS_RESOURCE_EXHAUSTED, "out of memory"};
-    return &kOom;
+    return &kOutOfMemory;
   }
 }
 
@@ -123,11 +123,7 @@ size_t fp8_dtype_size(fp8_dtype_t d) {
 fp8_status_code_t fp8_status_code(const fp8_status_t* s) { return s ? s->code : FP8_STATUS_OK; }
 const char* fp8_status_message(const fp8_status_t* s) { return s ? s->message.c_str() : ""; }
 void fp8_status_free(fp8_status_t* s) {
-  if (s && s->code == FP8_STATUS_RESOURCE_EXHAUSTED && s->message == "out of memory") {
-    // May be the static fallback; leaking one small object is harmless.
-    return;
-  }
-  delete s;
+  if (s != &kOutOfMemory) delete s;
 }
 
 const char* fp8_version_string(void) { return "0.1.0"; }
