@@ -4,13 +4,16 @@
 // backend, next to oneDNN's own f32 and bf16 matmuls on the same shapes
 // (fixed M, weights pre-reordered to the layout oneDNN prefers: their best
 // case). Counters report GFLOP/s (2*M*N*K per iteration); ratios are taken
-// between rows of equal (M, K, N). A custom AVX512_BF16 FP8 microkernel
-// would be measured here later.
+// between rows of equal (M, K, N). BM_OursFp8Linear runs the backend's own
+// AVX512_BF16 FP8 GEMM (fp8_gemm.h) where the CPU has it;
+// BM_OursFp8LinearViaOnednn the same graph with FP8SDK_ONEDNN_FP8_GEMM=0
+// (weights decoded to bf16, oneDNN bf16 matmul).
 //
 //   bazel run -c opt //backends/onednn:gemm_benchmark -- --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -40,7 +43,7 @@ void SetFlops(benchmark::State& state, int64_t M, int64_t K, int64_t N) {
   state.counters["GFLOPs"].value /= 1e9;
 }
 
-void BM_OursFp8Linear(benchmark::State& state) {
+void OursFp8Linear(benchmark::State& state, bool own_gemm) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
   GraphBuilder b;
   const int x = b.AddInput("x", DType::kF32, {SymbolDim("batch"), FixedDim(K)});
@@ -65,7 +68,9 @@ void BM_OursFp8Linear(benchmark::State& state) {
   o.strict_device = true;
   o.num_threads = kThreads;
   o.max_batch = M;
+  if (!own_gemm) setenv("FP8SDK_ONEDNN_FP8_GEMM", "0", 1);  // read at prepare
   auto s = Session::Create(g, o);
+  unsetenv("FP8SDK_ONEDNN_FP8_GEMM");
   if (!s.ok()) {
     state.SkipWithError(s.status().ToString().c_str());
     return;
@@ -81,6 +86,9 @@ void BM_OursFp8Linear(benchmark::State& state) {
   }
   SetFlops(state, M, K, N);
 }
+
+void BM_OursFp8Linear(benchmark::State& state) { OursFp8Linear(state, true); }
+void BM_OursFp8LinearViaOnednn(benchmark::State& state) { OursFp8Linear(state, false); }
 
 // oneDNN's own matmul at a fixed M, weights in oneDNN's preferred layout.
 void OnednnMatmul(benchmark::State& state, dnnl::memory::data_type type) {
@@ -161,6 +169,7 @@ void BM_BertEncoderRun(benchmark::State& state) {
 }
 
 BENCHMARK(BM_OursFp8Linear)->Apply(Shapes);
+BENCHMARK(BM_OursFp8LinearViaOnednn)->Apply(Shapes);
 BENCHMARK(BM_BertEncoderRun)
     ->ArgName("onednn")
     ->Arg(0)

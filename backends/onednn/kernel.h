@@ -51,6 +51,9 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, d
 // Per-family factories (kernels_*.cc).
 std::unique_ptr<Kernel> MakeLinearKernel(const backend::GraphAccess& g, size_t node,
                                          dnnl::engine& eng);
+// LINEAR with FP8 weight and activations on fp8_gemm.h, or null where that
+// does not apply (other dtypes, no AVX512_BF16, FP8SDK_ONEDNN_FP8_GEMM=0).
+std::unique_ptr<Kernel> MakeFp8LinearKernel(const backend::GraphAccess& g, size_t node);
 std::unique_ptr<Kernel> MakeBatchMatMulKernel(const backend::GraphAccess& g, size_t node,
                                               dnnl::engine& eng);
 std::unique_ptr<Kernel> MakeElementwiseKernel(const backend::GraphAccess& g, size_t node,

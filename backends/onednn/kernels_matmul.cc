@@ -336,6 +336,8 @@ class BatchMatMulKernel : public Kernel {
 
 std::unique_ptr<Kernel> MakeLinearKernel(const backend::GraphAccess& g, size_t node,
                                          dnnl::engine& eng) {
+  // FP8 weight x FP8 activations: our own GEMM where the CPU has AVX512_BF16.
+  if (std::unique_ptr<Kernel> k = MakeFp8LinearKernel(g, node)) return k;
   return std::make_unique<LinearKernel>(g, node, eng);
 }
 

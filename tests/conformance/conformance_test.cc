@@ -377,6 +377,18 @@ std::vector<Case> AllCases() {
         cases.push_back(LinearCase(w, true, true, DType::kFP8_E5M2, s[0], s[1], s[2], true));
     }
   }
+  // FP8 weight x FP8 activations (the oneDNN backend's own AVX512_BF16 GEMM):
+  // K not a multiple of 4 (padded pairs) and past one K block (384), N across
+  // and short of whole 64-column panels, M past the 6-row tile and the
+  // 192-row block; runs at M, M / 2 and 1 (the GEMV).
+  const int64_t fp8_shapes[][3] = {
+      {129, 97, 100}, {3, 768, 145}, {17, 255, 96}, {9, 1537, 49}, {200, 33, 70}};
+  for (DType w : {DType::kFP8_E4M3, DType::kFP8_E5M2}) {
+    for (const auto& s : fp8_shapes) {
+      cases.push_back(LinearCase(w, true, true, w, s[0], s[1], s[2], true));
+      cases.push_back(LinearCase(w, false, true, DType::kFP8_E4M3, s[0], s[1], s[2], false));
+    }
+  }
   for (bool q : {false, true}) {
     for (bool tb : {false, true}) {
       for (bool bc : {false, true}) {

@@ -1,0 +1,267 @@
+// The AVX512_BF16 FP8 GEMM (see fp8_gemm.h). Built with -mavx512f -mavx512bw
+// -mavx512vl -mavx512bf16; nothing here runs unless Fp8GemmSupported().
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "backends/onednn/fp8_gemm.h"
+#include "sdk/numerics/fp8_convert.h"
+
+namespace fp8sdk {
+namespace onednn {
+namespace {
+
+constexpr int kGroups = kFp8Panel / 16;  // zmm accumulators per tile row
+// Rows of the register tile: kRows * kGroups accumulators + kGroups weights
+// + 1 broadcast within the 32 zmm registers. 6 x 64 ran ~10% faster than
+// 8 x 48 at M = 128 (fewer broadcasts per vdpbf16ps).
+constexpr int64_t kRows = kGroups == 3 ? 8 : 6;
+constexpr int64_t kPairBytes = 2 * kFp8Panel;     // one K pair of a panel, in codes
+constexpr int64_t kCoupleBytes = 2 * kPairBytes;  // two K pairs: kGroups x 64 bytes
+// K pairs per block (48 KiB of decoded panel, L1-sized). Measured at M = 128
+// and 1024: 128 to 384 pairs within noise (+-10% on this machine), 64 slower.
+constexpr int64_t kBlockPairs = 192;
+// Rows of x per work item (a panel is decoded once per item): their part of
+// x in one K block (144 KiB) and their partial sums (48 KiB) stay in L2.
+// Measured: 1024 rows (all of M) ran at half speed at M = 1024.
+constexpr int64_t kBlockRows = 192;
+
+inline __m512bh AsBh(__m512i v) { return reinterpret_cast<__m512bh&>(v); }
+
+inline __m512bh BroadcastPair(const uint16_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return AsBh(_mm512_set1_epi32(v));
+}
+
+inline __mmask16 ColumnMask(int cols, int q) {
+  const int c = std::min(16, std::max(0, cols - 16 * q));
+  return static_cast<__mmask16>((1u << c) - 1u);
+}
+
+// y = acc * scale + bias (multiply, then add: the reference's roundings).
+inline void StoreScaled(__m512 acc, const float* scale, const float* bias, float* y, __mmask16 m) {
+  const __m512 v = _mm512_add_ps(_mm512_mul_ps(acc, _mm512_loadu_ps(scale)), _mm512_loadu_ps(bias));
+  _mm512_mask_storeu_ps(y, m, v);
+}
+
+// R rows x kFp8Panel columns over `pairs` K pairs of a decoded panel b (pair
+// q, column j at b[q * 2 * kFp8Panel + 2 * j]), R <= kRows. K comes in blocks (the block's part of
+// the panel stays in L1): the first block starts from zero, later ones from
+// the partial sums left in y, and the last applies scale and bias.
+template <int R>
+void Tile(const uint16_t* x, int64_t ldx, const uint16_t* b, int64_t pairs, const float* scale,
+          const float* bias, float* y, int64_t ldy, int cols, bool first, bool last) {
+  __mmask16 mask[kGroups];
+  for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
+  __m512 acc[R][kGroups];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) {
+      acc[r][g] =
+          first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask[g], y + r * ldy + 16 * g);
+    }
+  }
+  for (int64_t q = 0; q < pairs; ++q) {
+    const uint16_t* bq = b + q * kPairBytes;
+    __m512bh bv[kGroups];
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) bv[g] = AsBh(_mm512_loadu_si512(bq + 32 * g));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512bh a = BroadcastPair(x + r * ldx + 2 * q);
+#pragma GCC unroll 4
+      for (int g = 0; g < kGroups; ++g) acc[r][g] = _mm512_dpbf16_ps(acc[r][g], a, bv[g]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    float* yr = y + r * ldy;
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) {
+      if (!mask[g]) break;
+      if (last) {
+        StoreScaled(acc[r][g], scale + 16 * g, bias + 16 * g, yr + 16 * g, mask[g]);
+      } else {
+        _mm512_mask_storeu_ps(yr + 16 * g, mask[g], acc[r][g]);
+      }
+    }
+  }
+}
+
+using TileFn = void (*)(const uint16_t*, int64_t, const uint16_t*, int64_t, const float*,
+                        const float*, float*, int64_t, int, bool, bool);
+constexpr TileFn kTiles[9] = {nullptr, Tile<1>, Tile<2>, Tile<3>, Tile<4>,
+                              Tile<5>, Tile<6>, Tile<7>, Tile<8>};
+
+// 64 packed bytes -> two vectors of 16 columns x one K pair in bf16, exact,
+// for a sign-magnitude format. The low bytes of the 32 words hold pair 2c,
+// the high bytes pair 2c + 1 (PackFp8Weight), so no byte-widening shuffle is
+// needed: vpermt2w reads only the low 6 bits of each word as its index, bit 6
+// picks the half of the 128-entry table, and the sign bit is moved to bf16's.
+struct Decoder {
+  __m512i t0, t1, t2, t3, bit6_lo, bit6_hi, sign;
+  explicit Decoder(const uint16_t* lut)
+      : t0(_mm512_loadu_si512(lut)),
+        t1(_mm512_loadu_si512(lut + 32)),
+        t2(_mm512_loadu_si512(lut + 64)),
+        t3(_mm512_loadu_si512(lut + 96)),
+        bit6_lo(_mm512_set1_epi16(0x0040)),
+        bit6_hi(_mm512_set1_epi16(0x4000)),
+        sign(_mm512_set1_epi16(static_cast<int16_t>(0x8000))) {}
+  __m512i Lookup(__m512i idx, __mmask32 upper) const {
+    return _mm512_mask_blend_epi16(upper, _mm512_permutex2var_epi16(t0, idx, t1),
+                                   _mm512_permutex2var_epi16(t2, idx, t3));
+  }
+  void operator()(const uint8_t* p, __m512bh* even, __m512bh* odd) const {
+    const __m512i v = _mm512_loadu_si512(p);
+    const __m512i lo = Lookup(v, _mm512_test_epi16_mask(v, bit6_lo));
+    const __m512i hi = Lookup(_mm512_srli_epi16(v, 8), _mm512_test_epi16_mask(v, bit6_hi));
+    // value | (sign source & 0x8000)
+    *even = AsBh(_mm512_ternarylogic_epi32(lo, _mm512_slli_epi16(v, 8), sign, 0xF8));
+    *odd = AsBh(_mm512_ternarylogic_epi32(hi, v, sign, 0xF8));
+  }
+};
+
+// One row against one packed panel, decoding in registers. Two K streams
+// (pairs 2c and 2c + 1) with their own accumulators, unrolled twice, keep
+// enough vdpbf16ps chains in flight to hide their latency.
+void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples, const Decoder& dec,
+               const float* scale, const float* bias, float* y, int cols) {
+  __m512 acc[4][kGroups];
+  for (auto& a : acc) {
+    for (__m512& v : a) v = _mm512_setzero_ps();
+  }
+  int64_t c = 0;
+  for (; c + 2 <= couples; c += 2) {
+#pragma GCC unroll 2
+    for (int s = 0; s < 2; ++s) {
+      const uint8_t* pc = panel + (c + s) * kCoupleBytes;
+      const __m512bh a0 = BroadcastPair(x + 4 * (c + s));
+      const __m512bh a1 = BroadcastPair(x + 4 * (c + s) + 2);
+#pragma GCC unroll 4
+      for (int g = 0; g < kGroups; ++g) {
+        __m512bh e, o;
+        dec(pc + 64 * g, &e, &o);
+        acc[2 * s][g] = _mm512_dpbf16_ps(acc[2 * s][g], a0, e);
+        acc[2 * s + 1][g] = _mm512_dpbf16_ps(acc[2 * s + 1][g], a1, o);
+      }
+    }
+  }
+  for (; c < couples; ++c) {
+    const uint8_t* pc = panel + c * kCoupleBytes;
+    const __m512bh a0 = BroadcastPair(x + 4 * c);
+    const __m512bh a1 = BroadcastPair(x + 4 * c + 2);
+    for (int g = 0; g < kGroups; ++g) {
+      __m512bh e, o;
+      dec(pc + 64 * g, &e, &o);
+      acc[0][g] = _mm512_dpbf16_ps(acc[0][g], a0, e);
+      acc[1][g] = _mm512_dpbf16_ps(acc[1][g], a1, o);
+    }
+  }
+  for (int g = 0; g < kGroups; ++g) {
+    const __mmask16 m = ColumnMask(cols, g);
+    if (!m) break;
+    const __m512 sum =
+        _mm512_add_ps(_mm512_add_ps(acc[0][g], acc[1][g]), _mm512_add_ps(acc[2][g], acc[3][g]));
+    StoreScaled(sum, scale + 16 * g, bias + 16 * g, y + 16 * g, m);
+  }
+}
+
+// Decodes pairs [q0, q0 + pairs) (q0, pairs even) of a packed panel into
+// dst in the tile's order: pair q, column j at dst[(q - q0) * kPairBytes + 2 * j].
+void DecodePanel(const uint8_t* panel, int64_t q0, int64_t pairs, const Decoder& dec,
+                 uint16_t* dst) {
+  for (int64_t q = 0; q < pairs; q += 2) {
+    const uint8_t* pc = panel + (q0 + q) / 2 * kCoupleBytes;
+    uint16_t* d = dst + q * kPairBytes;
+    for (int g = 0; g < kGroups; ++g) {
+      __m512bh e, o;
+      dec(pc + 64 * g, &e, &o);
+      _mm512_storeu_si512(d + 32 * g, reinterpret_cast<__m512i&>(e));
+      _mm512_storeu_si512(d + kPairBytes + 32 * g, reinterpret_cast<__m512i&>(o));
+    }
+  }
+}
+
+}  // namespace
+
+void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& format,
+                   Fp8PackedWeight* out) {
+  out->n = n;
+  out->k = k;
+  out->kp = (k + 3) / 4 * 4;
+  out->np = (n + kFp8Panel - 1) / kFp8Panel * kFp8Panel;
+  out->format = format;
+  const int64_t couples = out->kp / 4;
+  out->panels.assign(static_cast<size_t>(out->np * out->kp), 0);
+  // Panel p, couple c, group g (16 columns), column j in the group, k = 4c + i:
+  // byte 64g + 4j + 2(i % 2) + i / 2 (Decoder: low bytes hold pair 2c).
+  for (int64_t col = 0; col < n; ++col) {
+    const int64_t p = col / kFp8Panel, g = col % kFp8Panel / 16, j = col % 16;
+    uint8_t* dst = out->panels.data() + p * couples * kCoupleBytes + 64 * g + 4 * j;
+    const uint8_t* src = w + col * k;
+    for (int64_t i = 0; i < k; ++i) {
+      dst[i / 4 * kCoupleBytes + 2 * (i % 2) + (i % 4) / 2] = src[i];
+    }
+  }
+  uint8_t codes[256];
+  for (int i = 0; i < 256; ++i) codes[i] = static_cast<uint8_t>(i);
+  uint16_t all[256];
+  ConvertFp8ToBf16(codes, all, 256, format);
+  out->lut.assign(all, all + 128);
+  out->sign_magnitude = true;
+  for (int i = 0; i < 128; ++i) {
+    if (all[i + 128] != (all[i] | 0x8000u)) out->sign_magnitude = false;
+  }
+}
+
+size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
+  return static_cast<size_t>(w.kp * kFp8Panel);
+}
+
+void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+             const float* bias, float* y, uint16_t* scratch, int threads) {
+  const int64_t pairs = w.kp / 2, panels = w.np / kFp8Panel, N = w.n, kp = w.kp;
+  const int64_t panel_bytes = w.kp * kFp8Panel;
+  const uint8_t* packed = w.panels.data();
+  const Decoder dec(w.lut.data());
+  if (rows == 1) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t p = 0; p < panels; ++p) {
+      const int64_t n0 = p * kFp8Panel;
+      GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0, y + n0,
+                static_cast<int>(std::min(kFp8Panel, N - n0)));
+    }
+    return;
+  }
+  const int64_t block = kBlockRows;
+  const int64_t blocks = (rows + block - 1) / block;
+  const size_t per_thread = Fp8GemmScratchPerThread(w);
+#pragma omp parallel num_threads(threads)
+  {
+    uint16_t* b = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < blocks * panels; ++item) {
+      const int64_t m0 = item / panels * block, p = item % panels, n0 = p * kFp8Panel;
+      const int64_t m1 = std::min(rows, m0 + block);
+      const int cols = static_cast<int>(std::min(kFp8Panel, N - n0));
+      DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
+      for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
+        const int64_t nq = std::min(kBlockPairs, pairs - q0);
+        const bool first = q0 == 0, last = q0 + nq == pairs;
+        for (int64_t m = m0; m < m1; m += kRows) {
+          const int64_t r = std::min(kRows, m1 - m);
+          kTiles[r](x + m * kp + 2 * q0, kp, b + q0 * kPairBytes, nq, scale + n0, bias + n0,
+                    y + m * N + n0, N, cols, first, last);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace onednn
+}  // namespace fp8sdk
