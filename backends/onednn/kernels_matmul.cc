@@ -223,6 +223,52 @@ class LinearKernel : public Kernel {
 // Plain C++: output rows in parallel; every output sums its products in
 // increasing k (as the reference does). Quantized operands are fake-quantized
 // into f32 buffers sized at prepare; their products are exact in f32.
+// yr[n] = scale * sum over k (in increasing k) of ar[k] * bm[k * ldb + n],
+// n < width. k outer, n inner: vectorizes over n, and lanes are separate
+// outputs, so the AVX-512 / AVX2 / baseline clones give the same bits as the
+// reference (-ffp-contract=off keeps it FMA-free).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void MatMulRow(
+    const float* __restrict ar, const float* __restrict bm, int64_t K, int64_t ldb, int64_t width,
+    float scale, float* __restrict yr) {
+  for (int64_t n = 0; n < width; ++n) yr[n] = 0.0f;
+  for (int64_t k = 0; k < K; ++k) {
+    const float av = ar[k];
+    const float* __restrict br = bm + k * ldb;
+    // GCC -O2 vectorizes only what it is told to.
+#pragma omp simd
+    for (int64_t n = 0; n < width; ++n) yr[n] += av * br[n];
+  }
+  for (int64_t n = 0; n < width; ++n) yr[n] *= scale;
+}
+
+// 16 floats, unaligned; GCC lowers it to each clone's widest vectors.
+typedef float V16 __attribute__((vector_size(64), aligned(4)));
+
+// Four rows x 64 columns (starting at column n0 of y) with the 16
+// accumulators in registers; same sums, in the same order, as MatMulRow.
+// Only the first `rows` rows are stored.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void MatMulBlock(
+    const float* const* ar, const float* __restrict bm, int64_t K, int64_t ldb, float scale,
+    float* const* yr, int64_t n0, int64_t rows) {
+  V16 a00 = {}, a01 = {}, a02 = {}, a03 = {}, a10 = {}, a11 = {}, a12 = {}, a13 = {};
+  V16 a20 = {}, a21 = {}, a22 = {}, a23 = {}, a30 = {}, a31 = {}, a32 = {}, a33 = {};
+  const float *x0 = ar[0], *x1 = ar[1], *x2 = ar[2], *x3 = ar[3];
+  for (int64_t k = 0; k < K; ++k) {
+    const V16* w = reinterpret_cast<const V16*>(bm + k * ldb);
+    const V16 w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    const float v0 = x0[k], v1 = x1[k], v2 = x2[k], v3 = x3[k];
+    a00 += v0 * w0; a01 += v0 * w1; a02 += v0 * w2; a03 += v0 * w3;
+    a10 += v1 * w0; a11 += v1 * w1; a12 += v1 * w2; a13 += v1 * w3;
+    a20 += v2 * w0; a21 += v2 * w1; a22 += v2 * w2; a23 += v2 * w3;
+    a30 += v3 * w0; a31 += v3 * w1; a32 += v3 * w2; a33 += v3 * w3;
+  }
+  const V16 acc[4][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}, {a30, a31, a32, a33}};
+  for (int64_t r = 0; r < rows; ++r) {
+    V16* out = reinterpret_cast<V16*>(yr[r] + n0);
+    for (int q = 0; q < 4; ++q) out[q] = acc[r][q] * scale;
+  }
+}
+
 class BatchMatMulKernel : public Kernel {
  public:
   BatchMatMulKernel(const backend::GraphAccess& g, size_t node) : Kernel(g, node) {
@@ -291,9 +337,12 @@ class BatchMatMulKernel : public Kernel {
       }
       b = bt;
     }
+    // Work items: 4 rows of one batch matrix; each runs 64-column blocks in
+    // registers (MatMulBlock) and the remaining columns row by row.
+    const int64_t groups = (M + 3) / 4;
 #pragma omp parallel for num_threads(c.threads) schedule(static)
-    for (int64_t row = 0; row < batches * M; ++row) {
-      const int64_t bi = row / M, m = row % M;
+    for (int64_t item = 0; item < batches * groups; ++item) {
+      const int64_t bi = item / groups, m0 = (item % groups) * 4;
       // Batch index -> operand batch offsets under broadcasting.
       int64_t oa = 0, ob = 0, rem = bi, sa_stride = 1, sb_stride = 1;
       for (int d = r - 3; d >= 0; --d) {
@@ -304,21 +353,20 @@ class BatchMatMulKernel : public Kernel {
         sa_stride *= sa[d];
         sb_stride *= sb[d];
       }
-      const float* ar = a + (oa * M + m) * K;
-      const float* bm = b + ob * K * N;
-      float* __restrict yr = y + (bi * M + m) * N;
-      // k outer, n inner: vectorizes over n; each output still sums its
-      // products in increasing k, like the reference.
-      for (int64_t n = 0; n < N; ++n) yr[n] = 0.0f;
-      for (int64_t k = 0; k < K; ++k) {
-        const float av = ar[k];
-        const float* __restrict br = bm + k * N;
-        // Lanes are separate outputs: vectorizing (GCC -O2 does not on its
-        // own here) changes no result; -ffp-contract=off keeps it FMA-free.
-#pragma omp simd
-        for (int64_t n = 0; n < N; ++n) yr[n] += av * br[n];
+      const int64_t rows = std::min<int64_t>(4, M - m0);
+      const float* ar[4];
+      float* yr[4];
+      for (int64_t i = 0; i < 4; ++i) {
+        const int64_t m = m0 + std::min(i, rows - 1);  // extra rows repeat the last one
+        ar[i] = a + (oa * M + m) * K;
+        yr[i] = y + (bi * M + m) * N;
       }
-      for (int64_t n = 0; n < N; ++n) yr[n] *= scale;
+      const float* bm = b + ob * K * N;
+      int64_t n0 = 0;
+      for (; n0 + 64 <= N; n0 += 64) MatMulBlock(ar, bm + n0, K, N, scale, yr, n0, rows);
+      if (n0 < N) {
+        for (int64_t i = 0; i < rows; ++i) MatMulRow(ar[i], bm + n0, K, N, N - n0, scale, yr[i] + n0);
+      }
     }
     return FP8_STATUS_OK;
   }
