@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/common/host_memory.h"
 #include "backends/reference/kernel.h"
 
 namespace fp8sdk {
@@ -68,31 +69,6 @@ fp8_status_code_t Claim(void*, uint32_t, const fp8_graph_t* graph, const fp8_gra
   return FP8_STATUS_OK;
 }
 
-fp8_status_code_t BufferAlloc(void*, uint32_t, uint64_t size, void** out, fp8_error_t* err) {
-  const size_t bytes = static_cast<size_t>((size + 63) / 64 * 64);
-  void* p = std::aligned_alloc(64, bytes ? bytes : 64);
-  if (!p) {
-    return backend::Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED, "cannot allocate %llu bytes",
-                         static_cast<unsigned long long>(size));
-  }
-  *out = p;
-  return FP8_STATUS_OK;
-}
-
-void BufferFree(void*, uint32_t, void* buffer) { std::free(buffer); }
-
-fp8_status_code_t CopyToDevice(void*, uint32_t, void* dst, uint64_t off, const void* src,
-                               uint64_t size, fp8_error_t*) {
-  std::memcpy(static_cast<uint8_t*>(dst) + off, src, size);
-  return FP8_STATUS_OK;
-}
-
-fp8_status_code_t CopyToHost(void*, uint32_t, void* dst, const void* src, uint64_t off,
-                             uint64_t size, fp8_error_t*) {
-  std::memcpy(dst, static_cast<const uint8_t*>(src) + off, size);
-  return FP8_STATUS_OK;
-}
-
 fp8_status_code_t Prepare(void* instance, uint32_t, const fp8_graph_t* graph, const fp8_graph_api_t* api,
                           const size_t* nodes, size_t count, void** out, fp8_error_t* err) {
   const backend::GraphAccess g(graph, api);
@@ -142,10 +118,10 @@ const fp8_backend_vtable_t kVtable = {
     DeviceCount,
     DeviceInfo,
     Claim,
-    BufferAlloc,
-    BufferFree,
-    CopyToDevice,
-    CopyToHost,
+    backend::HostBufferAlloc,
+    backend::HostBufferFree,
+    backend::HostCopyToDevice,
+    backend::HostCopyToHost,
     Prepare,
     Execute,
     Synchronize,
