@@ -26,14 +26,14 @@ inline fp8_status_code_t HostBufferAlloc(void*, uint32_t, uint64_t size, void** 
 
 inline void HostBufferFree(void*, uint32_t, void* buffer) { std::free(buffer); }
 
-inline fp8_status_code_t HostCopyToDevice(void*, uint32_t, void* dst, uint64_t off,
-                                          const void* src, uint64_t size, fp8_error_t*) {
+inline fp8_status_code_t HostCopyToDevice(void*, uint32_t, void* dst, uint64_t off, const void* src,
+                                          uint64_t size, fp8_error_t*) {
   std::memcpy(static_cast<uint8_t*>(dst) + off, src, size);
   return FP8_STATUS_OK;
 }
 
-inline fp8_status_code_t HostCopyToHost(void*, uint32_t, void* dst, const void* src,
-                                        uint64_t off, uint64_t size, fp8_error_t*) {
+inline fp8_status_code_t HostCopyToHost(void*, uint32_t, void* dst, const void* src, uint64_t off,
+                                        uint64_t size, fp8_error_t*) {
   std::memcpy(dst, static_cast<const uint8_t*>(src) + off, size);
   return FP8_STATUS_OK;
 }
