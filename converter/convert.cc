@@ -47,9 +47,12 @@ CalibBatch SliceBatch(const CalibBatch& b, int row, int count) {
   s.sequence = b.sequence;
   const size_t begin = static_cast<size_t>(row) * static_cast<size_t>(b.sequence);
   const size_t end = begin + static_cast<size_t>(count) * static_cast<size_t>(b.sequence);
-  s.input_ids.assign(b.input_ids.begin() + static_cast<std::ptrdiff_t>(begin), b.input_ids.begin() + static_cast<std::ptrdiff_t>(end));
-  s.token_type_ids.assign(b.token_type_ids.begin() + static_cast<std::ptrdiff_t>(begin), b.token_type_ids.begin() + static_cast<std::ptrdiff_t>(end));
-  s.attention_mask.assign(b.attention_mask.begin() + static_cast<std::ptrdiff_t>(begin), b.attention_mask.begin() + static_cast<std::ptrdiff_t>(end));
+  s.input_ids.assign(b.input_ids.begin() + static_cast<std::ptrdiff_t>(begin),
+                     b.input_ids.begin() + static_cast<std::ptrdiff_t>(end));
+  s.token_type_ids.assign(b.token_type_ids.begin() + static_cast<std::ptrdiff_t>(begin),
+                          b.token_type_ids.begin() + static_cast<std::ptrdiff_t>(end));
+  s.attention_mask.assign(b.attention_mask.begin() + static_cast<std::ptrdiff_t>(begin),
+                          b.attention_mask.begin() + static_cast<std::ptrdiff_t>(end));
   return s;
 }
 
@@ -110,8 +113,9 @@ Status RunConvert(const ConvertOptions& o, ConvertReport* report_out) {
     cd.batch = o.batch;
     cd.vocab_size = model->config.vocab_size;
     if (o.calib.empty()) {
-      return InvalidArgument("calibration data is required to quantize (--calib SENTENCES.tsv), "
-                             "or convert without quantization (--no-quantize)");
+      return InvalidArgument(
+          "calibration data is required to quantize (--calib SENTENCES.tsv), "
+          "or convert without quantization (--no-quantize)");
     }
     if (!cd.pre_tokenized && cd.vocab.empty()) {
       return InvalidArgument("no vocabulary: the source has no vocab.txt; pass --vocab VOCAB.txt");
@@ -162,7 +166,8 @@ Status RunConvert(const ConvertOptions& o, ConvertReport* report_out) {
         }
       }
       std::vector<std::string> names;
-      for (size_t ni : sel.nodes) names.push_back(g.tensors[static_cast<size_t>(g.nodes[ni].outputs[0])].name);
+      for (size_t ni : sel.nodes)
+        names.push_back(g.tensors[static_cast<size_t>(g.nodes[ni].outputs[0])].name);
       names.push_back(g.tensors[static_cast<size_t>(g.outputs[0])].name);
       Comparison cmp;
       ProgressBar bar("evaluate", o.progress);
@@ -180,7 +185,8 @@ Status RunConvert(const ConvertOptions& o, ConvertReport* report_out) {
 
     Metadata& md = g.metadata;
     md.calibration.method = CalibMethodName(o.quant.method);
-    md.calibration.percentile = o.quant.method == CalibMethod::kPercentile ? o.quant.percentile : 0.0;
+    md.calibration.percentile =
+        o.quant.method == CalibMethod::kPercentile ? o.quant.percentile : 0.0;
     md.calibration.num_samples = static_cast<uint32_t>(report.calib_sentences);
     md.calibration.dataset = o.calib;
   }

@@ -78,7 +78,11 @@ void BM_ConvertBertBase(benchmark::State& state) {
   testing::RemoveTree(dir);
 }
 // Args: evaluation sentences, backend (0 = reference, the default; 1 = oneDNN).
-BENCHMARK(BM_ConvertBertBase)->Args({32, 0})->Args({32, 1})->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_ConvertBertBase)
+    ->Args({32, 0})
+    ->Args({32, 1})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace convert

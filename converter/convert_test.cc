@@ -118,7 +118,8 @@ TEST_F(ConvertTest, DefaultRecipeQuantizesEncoderLinearsToE4M3) {
   EXPECT_EQ(g.metadata.calibration.method, "minmax");
   EXPECT_EQ(g.metadata.calibration.num_samples, 32u);
   const TinyBertInputs in = fp8sdk::testing::MakeTinyBertInputs(config_, 3, 20, 8);
-  const std::vector<float> ref = fp8sdk::testing::RunBertGraph(fp8sdk::testing::BuildTinyBert(config_, weights_), in);
+  const std::vector<float> ref =
+      fp8sdk::testing::RunBertGraph(fp8sdk::testing::BuildTinyBert(config_, weights_), in);
   EXPECT_LT(RelErr(RunFile(o.output, in), ref), 0.2);
   // The JSON report parses and carries the same rows.
   std::ifstream js(o.report_json);
@@ -133,13 +134,15 @@ TEST_F(ConvertTest, CalibrationIsDeterministic) {
   ASSERT_TRUE(RunConvert(a, nullptr).ok());
   ASSERT_TRUE(RunConvert(b, nullptr).ok());
   std::ifstream fa(a.output, std::ios::binary), fb(b.output, std::ios::binary);
-  const std::string sa((std::istreambuf_iterator<char>(fa)), {}), sb((std::istreambuf_iterator<char>(fb)), {});
+  const std::string sa((std::istreambuf_iterator<char>(fa)), {}),
+      sb((std::istreambuf_iterator<char>(fb)), {});
   EXPECT_EQ(sa, sb);
 }
 
 TEST_F(ConvertTest, RecipeOptions) {
   const TinyBertInputs in = fp8sdk::testing::MakeTinyBertInputs(config_, 2, 16, 3);
-  const std::vector<float> ref = fp8sdk::testing::RunBertGraph(fp8sdk::testing::BuildTinyBert(config_, weights_), in);
+  const std::vector<float> ref =
+      fp8sdk::testing::RunBertGraph(fp8sdk::testing::BuildTinyBert(config_, weights_), in);
   struct Variant {
     const char* name;
     void (*set)(ConvertOptions*);

@@ -92,7 +92,8 @@ int Convert(int argc, char** argv) {
     auto int_flag = [&](int lo, int hi, int* out) -> int {
       if (!value(&v)) return need(a);
       if (!ParseInt(v, lo, hi, out)) {
-        return Usage(a + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v + "'");
+        return Usage(a + " must be an integer in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "], got '" + v + "'");
       }
       return 0;
     };
@@ -140,7 +141,8 @@ int Convert(int argc, char** argv) {
     } else if (a == "--weights") {
       if (!value(&v)) return need(a);
       const std::string g = v;
-      if (g != "per-channel" && g != "per-tensor") return Usage("--weights must be per-channel or per-tensor");
+      if (g != "per-channel" && g != "per-tensor")
+        return Usage("--weights must be per-channel or per-tensor");
       o.quant.per_channel_weights = g == "per-channel";
     } else if (a == "--weight-only") {
       o.quant.quantize_activations = false;
@@ -196,7 +198,8 @@ int Convert(int argc, char** argv) {
     }
     if (rc) return rc;
   }
-  if (positional.size() != 1) return Usage("convert takes one model (an .onnx file or a Hugging Face directory)");
+  if (positional.size() != 1)
+    return Usage("convert takes one model (an .onnx file or a Hugging Face directory)");
   if (o.output.empty()) return Usage("convert needs -o OUTPUT.fp8");
   o.input = positional[0];
   o.progress = !quiet;

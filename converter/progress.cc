@@ -8,7 +8,9 @@ namespace fp8sdk {
 namespace convert {
 
 ProgressBar::ProgressBar(std::string label, bool enabled)
-    : label_(std::move(label)), active_(enabled && isatty(2)), start_(std::chrono::steady_clock::now()) {}
+    : label_(std::move(label)),
+      active_(enabled && isatty(2)),
+      start_(std::chrono::steady_clock::now()) {}
 
 ProgressBar::~ProgressBar() {
   if (drawn_) std::fprintf(stderr, "\n");
@@ -25,8 +27,8 @@ void ProgressBar::Update(size_t done, size_t total) {
   char bar[kWidth + 1];
   for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
   bar[kWidth] = 0;
-  std::fprintf(stderr, "\r%-10s [%s] %zu/%zu  %3.0f%%  elapsed %4.0fs  ETA %4.0fs", label_.c_str(), bar,
-               done, total, 100.0 * frac, elapsed, eta);
+  std::fprintf(stderr, "\r%-10s [%s] %zu/%zu  %3.0f%%  elapsed %4.0fs  ETA %4.0fs", label_.c_str(),
+               bar, done, total, 100.0 * frac, elapsed, eta);
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -41,7 +41,10 @@ double PeakRssMb() {
 
 std::string ConvertReport::ToJson() const {
   nlohmann::json j;
-  j["source"] = {{"path", source}, {"format", source_format}, {"sha256", source_sha256}, {"bytes", source_bytes}};
+  j["source"] = {{"path", source},
+                 {"format", source_format},
+                 {"sha256", source_sha256},
+                 {"bytes", source_bytes}};
   j["output"] = {{"path", output}, {"bytes", output_bytes}};
   j["recipe"] = {{"summary", recipe},
                  {"quantized", quantized},
@@ -56,31 +59,41 @@ std::string ConvertReport::ToJson() const {
                  {"skip", options.skip},
                  {"keep_first", options.keep_first},
                  {"keep_last", options.keep_last}};
-  j["calibration"] = {{"sentences", calib_sentences}, {"batches", calib_batches}, {"max_length", max_length}};
+  j["calibration"] = {
+      {"sentences", calib_sentences}, {"batches", calib_batches}, {"max_length", max_length}};
   std::map<std::string, double> out_sqnr(output_sqnr_db.begin(), output_sqnr_db.end());
   nlohmann::json rows = nlohmann::json::array();
   for (const TensorReport& t : tensors) {
-    nlohmann::json r = {{"node", t.node},     {"tensor", t.tensor},         {"kind", t.kind},
-                        {"format", t.format}, {"granularity", t.granularity}, {"amax", t.amax},
-                        {"scale_min", t.scale_min}, {"scale_max", t.scale_max},
-                        {"clipped_percent", t.clipped_pct}, {"sqnr_db", Db(t.sqnr_db)}};
+    nlohmann::json r = {{"node", t.node},
+                        {"tensor", t.tensor},
+                        {"kind", t.kind},
+                        {"format", t.format},
+                        {"granularity", t.granularity},
+                        {"amax", t.amax},
+                        {"scale_min", t.scale_min},
+                        {"scale_max", t.scale_max},
+                        {"clipped_percent", t.clipped_pct},
+                        {"sqnr_db", Db(t.sqnr_db)}};
     auto it = out_sqnr.find(t.node);
     if (it != out_sqnr.end()) r["output_sqnr_db"] = Db(it->second);
     rows.push_back(r);
   }
   j["tensors"] = rows;
   nlohmann::json kept_json = nlohmann::json::array();
-  for (const auto& k : kept) kept_json.push_back({{"node", k.node}, {"op", k.op}, {"reason", k.reason}});
+  for (const auto& k : kept)
+    kept_json.push_back({{"node", k.node}, {"op", k.op}, {"reason", k.reason}});
   j["kept_in_float32"] = kept_json;
-  j["evaluation"] = {{"sentences", eval_sentences},
-                     {"final_output_sqnr_db", Db(final_sqnr_db)},
-                     {"argmax_agreement", eval_rows ? static_cast<double>(eval_argmax_agree) / eval_rows : 0.0},
-                     {"rows", eval_rows}};
-  j["size"] = {{"fp32_weight_bytes", fp32_weight_bytes},
-               {"output_bytes", output_bytes},
-               {"ratio", output_bytes ? static_cast<double>(fp32_weight_bytes) / output_bytes : 0.0}};
-  j["seconds"] = {{"import", import_s}, {"calibrate", calibrate_s}, {"quantize", quantize_s},
-                  {"evaluate", evaluate_s}, {"write", write_s}, {"total", total_s}};
+  j["evaluation"] = {
+      {"sentences", eval_sentences},
+      {"final_output_sqnr_db", Db(final_sqnr_db)},
+      {"argmax_agreement", eval_rows ? static_cast<double>(eval_argmax_agree) / eval_rows : 0.0},
+      {"rows", eval_rows}};
+  j["size"] = {
+      {"fp32_weight_bytes", fp32_weight_bytes},
+      {"output_bytes", output_bytes},
+      {"ratio", output_bytes ? static_cast<double>(fp32_weight_bytes) / output_bytes : 0.0}};
+  j["seconds"] = {{"import", import_s},     {"calibrate", calibrate_s}, {"quantize", quantize_s},
+                  {"evaluate", evaluate_s}, {"write", write_s},         {"total", total_s}};
   j["peak_rss_mb"] = peak_rss_mb;
   return j.dump(2);
 }
@@ -118,7 +131,8 @@ std::string ConvertReport::ToTable() const {
     for (const auto& k : kept) by_reason[k.reason].push_back(k.node + " (" + k.op + ")");
     o << "\nkept in float32:\n";
     for (const auto& [reason, nodes] : by_reason) {
-      o << "  " << nodes.size() << " operator" << (nodes.size() == 1 ? "" : "s") << ": " << reason << "\n";
+      o << "  " << nodes.size() << " operator" << (nodes.size() == 1 ? "" : "s") << ": " << reason
+        << "\n";
       if (nodes.size() <= 4) {
         for (const std::string& n : nodes) o << "      " << n << "\n";
       }

@@ -14,10 +14,10 @@ namespace convert {
 
 struct ConvertReport {
   std::string source, source_format, source_sha256, output;
-  uint64_t source_bytes = 0;      // the source's weight bytes (FP32 or as stored)
+  uint64_t source_bytes = 0;       // the source's weight bytes (FP32 or as stored)
   uint64_t fp32_weight_bytes = 0;  // all constants as float32
   uint64_t output_bytes = 0;
-  std::string recipe;              // one-line description
+  std::string recipe;  // one-line description
   QuantOptions options;
   bool quantized = false;
   int calib_sentences = 0, calib_batches = 0, max_length = 0;

@@ -5,9 +5,9 @@
 //                 [--max-length N] (SENTENCE... | --file SENTENCES.tsv)
 // Prints one line per sentence: the label, its probability, and the text;
 // with --file and a labelled TSV, also the accuracy.
-#include <cmath>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     labels = data.value().labels;
   }
   if (sentences.empty()) return Usage("no sentences");
-  const fp8_device_kind_t kind = device == "cpu"       ? FP8_DEVICE_CPU
+  const fp8_device_kind_t kind = device == "cpu"         ? FP8_DEVICE_CPU
                                  : device == "cuda"      ? FP8_DEVICE_CUDA
                                  : device == "vulkan"    ? FP8_DEVICE_VULKAN
                                  : device == "reference" ? FP8_DEVICE_REFERENCE
@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
   for (size_t start = 0; start < sentences.size(); start += static_cast<size_t>(batch)) {
     const std::vector<std::string> chunk(
         sentences.begin() + static_cast<std::ptrdiff_t>(start),
-        sentences.begin() + static_cast<std::ptrdiff_t>(std::min(sentences.size(), start + static_cast<size_t>(batch))));
+        sentences.begin() + static_cast<std::ptrdiff_t>(
+                                std::min(sentences.size(), start + static_cast<size_t>(batch))));
     fp8sdk::text::BatchOptions bo;
     bo.max_length = max_length;
     auto enc = tok.value().EncodeBatch(chunk, bo);
@@ -120,8 +121,9 @@ int main(int argc, char** argv) {
     const auto& e = enc.value();
     const std::vector<int64_t> dims = {e.batch, e.seq_len};
     const size_t bytes = e.input_ids.size() * sizeof(int64_t);
-    for (auto [name, data] : {std::pair{"input_ids", &e.input_ids}, std::pair{"token_type_ids", &e.token_type_ids},
-                              std::pair{"attention_mask", &e.attention_mask}}) {
+    for (auto [name, data] :
+         {std::pair{"input_ids", &e.input_ids}, std::pair{"token_type_ids", &e.token_type_ids},
+          std::pair{"attention_mask", &e.attention_mask}}) {
       st = session.SetInput(name, FP8_DTYPE_INT64, dims, data->data(), bytes);
       if (!st.ok()) break;
     }
@@ -145,8 +147,9 @@ int main(int argc, char** argv) {
       const size_t idx = start + i;
       if (!labels.empty()) correct += static_cast<int32_t>(best) == labels[idx];
       if (file.empty() || sentences.size() <= 20) {
-        std::printf("%-10s %.3f  %s\n", label.empty() ? std::to_string(best).c_str() : label.c_str(),
-                    1.0 / sum, chunk[i].c_str());
+        std::printf("%-10s %.3f  %s\n",
+                    label.empty() ? std::to_string(best).c_str() : label.c_str(), 1.0 / sum,
+                    chunk[i].c_str());
       }
     }
   }

@@ -83,9 +83,8 @@ int main(int argc, char** argv) {
   std::printf("fp8sdk numerics demo: %zu elements per tensor, per-tensor min-max scales,\n", n);
   std::printf("conversions on the '%s' CPU path. SQNR in dB (higher is better).\n\n",
               fp8sdk::CpuIsaName(fp8sdk::ActiveCpuIsa()));
-  const std::vector<Fp8Format> formats = {fp8sdk::kE5M2, fp8sdk::kE4M3,
-                                          fp8sdk::SimulatedFp8Format(3),
-                                          fp8sdk::SimulatedFp8Format(2)};
+  const std::vector<Fp8Format> formats = {
+      fp8sdk::kE5M2, fp8sdk::kE4M3, fp8sdk::SimulatedFp8Format(3), fp8sdk::SimulatedFp8Format(2)};
   std::printf("%-26s", "data");
   for (const Fp8Format& f : formats) std::printf("%8s", f.Name().substr(0, 4).c_str());
   std::printf("%8s   best\n", "INT8");
@@ -103,7 +102,7 @@ int main(int argc, char** argv) {
     if (s8 > best) best_name = "INT8";
     std::printf("   %s\n", best_name.c_str());
   }
-  std::printf("\nE4M3 range: max %g, min normal %g, min subnormal %g\n",
-              fp8sdk::kE4M3.MaxFinite(), fp8sdk::kE4M3.MinNormal(), fp8sdk::kE4M3.MinSubnormal());
+  std::printf("\nE4M3 range: max %g, min normal %g, min subnormal %g\n", fp8sdk::kE4M3.MaxFinite(),
+              fp8sdk::kE4M3.MinNormal(), fp8sdk::kE4M3.MinSubnormal());
   return 0;
 }

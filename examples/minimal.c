@@ -36,8 +36,10 @@ int main(int argc, char** argv) {
   ok = check(fp8_model_load_file(argv[1], &model)) &&
        check(fp8_session_create(model, NULL, &session)) &&
        check(fp8_session_set_input(session, "input_ids", FP8_DTYPE_INT64, dims, 2, ids, n * 8)) &&
-       check(fp8_session_set_input(session, "token_type_ids", FP8_DTYPE_INT64, dims, 2, types, n * 8)) &&
-       check(fp8_session_set_input(session, "attention_mask", FP8_DTYPE_INT64, dims, 2, mask, n * 8)) &&
+       check(fp8_session_set_input(session, "token_type_ids", FP8_DTYPE_INT64, dims, 2, types,
+                                   n * 8)) &&
+       check(fp8_session_set_input(session, "attention_mask", FP8_DTYPE_INT64, dims, 2, mask,
+                                   n * 8)) &&
        check(fp8_session_run(session)) && check(fp8_session_get_output(session, "logits", &logits));
   if (ok) {
     for (i = 0; i < (int)(logits.size_bytes / sizeof(float)); ++i) {

@@ -34,9 +34,8 @@ uint32_t Crc32cSoftware(const uint8_t* p, size_t n, uint32_t crc) {
     uint64_t v;
     std::memcpy(&v, p, 8);
     v ^= crc;
-    crc = t[7][v & 0xFF] ^ t[6][(v >> 8) & 0xFF] ^ t[5][(v >> 16) & 0xFF] ^
-          t[4][(v >> 24) & 0xFF] ^ t[3][(v >> 32) & 0xFF] ^ t[2][(v >> 40) & 0xFF] ^
-          t[1][(v >> 48) & 0xFF] ^ t[0][v >> 56];
+    crc = t[7][v & 0xFF] ^ t[6][(v >> 8) & 0xFF] ^ t[5][(v >> 16) & 0xFF] ^ t[4][(v >> 24) & 0xFF] ^
+          t[3][(v >> 32) & 0xFF] ^ t[2][(v >> 40) & 0xFF] ^ t[1][(v >> 48) & 0xFF] ^ t[0][v >> 56];
     p += 8;
     n -= 8;
   }

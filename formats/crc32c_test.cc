@@ -23,8 +23,7 @@ TEST(Crc32c, Continues) {
   const std::string s = "the quick brown fox jumps over the lazy dog";
   const uint32_t whole = format::Crc32c(s.data(), s.size());
   for (size_t cut = 0; cut <= s.size(); ++cut) {
-    EXPECT_EQ(format::Crc32c(s.data() + cut, s.size() - cut, format::Crc32c(s.data(), cut)),
-              whole);
+    EXPECT_EQ(format::Crc32c(s.data() + cut, s.size() - cut, format::Crc32c(s.data(), cut)), whole);
   }
 }
 

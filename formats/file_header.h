@@ -33,7 +33,7 @@ struct FileHeader {
   uint32_t data_crc32c;        // of the data segment; checked on request
   uint64_t flatbuffer_offset;  // 64
   uint64_t flatbuffer_size;
-  uint64_t data_offset;        // multiple of 64, >= flatbuffer end
+  uint64_t data_offset;  // multiple of 64, >= flatbuffer end
   uint64_t data_size;
   uint32_t flatbuffer_crc32c;  // of the FlatBuffer bytes; always checked
   uint32_t header_crc32c;      // of bytes [0, 60) of this header

@@ -14,21 +14,21 @@ namespace fb = ::fp8sdk::format;
 namespace {
 
 flatbuffers::Offset<fb::Fp8FormatSpec> WriteFp8Spec(flatbuffers::FlatBufferBuilder& b,
-                                                   const Fp8Format& f) {
+                                                    const Fp8Format& f) {
   return fb::CreateFp8FormatSpec(b, static_cast<uint8_t>(f.exp_bits),
                                  static_cast<uint8_t>(f.man_bits), static_cast<int16_t>(f.bias),
                                  static_cast<fb::Fp8Specials>(f.specials));
 }
 
 flatbuffers::Offset<fb::ActivationQuant> WriteActQuant(flatbuffers::FlatBufferBuilder& b,
-                                                      const ActQuant& q) {
+                                                       const ActQuant& q) {
   if (!q.enabled) return 0;
   auto spec = q.dtype == DType::kFP8_CUSTOM ? WriteFp8Spec(b, q.fp8) : 0;
   return fb::CreateActivationQuant(b, static_cast<fb::DType>(q.dtype), q.scale, spec);
 }
 
-flatbuffers::Offset<fb::Tensor> WriteTensor(flatbuffers::FlatBufferBuilder& b,
-                                           const TensorDesc& t, uint32_t buffer) {
+flatbuffers::Offset<fb::Tensor> WriteTensor(flatbuffers::FlatBufferBuilder& b, const TensorDesc& t,
+                                            uint32_t buffer) {
   std::vector<flatbuffers::Offset<fb::Dim>> dims;
   for (const Dim& d : t.shape) {
     dims.push_back(fb::CreateDim(b, d.IsSymbolic() ? -1 : d.value,
@@ -76,7 +76,8 @@ flatbuffers::Offset<fb::Operator> WriteNode(flatbuffers::FlatBufferBuilder& b, c
       break;
     }
     case OpType::kSOFTMAX:
-      softmax = fb::CreateSoftmaxOptions(b, a.softmax_scale, static_cast<fb::MaskMode>(a.mask_mode));
+      softmax =
+          fb::CreateSoftmaxOptions(b, a.softmax_scale, static_cast<fb::MaskMode>(a.mask_mode));
       break;
     case OpType::kGELU:
       gelu = fb::CreateGeluOptions(b, static_cast<fb::GeluApproximation>(a.gelu));
@@ -104,10 +105,10 @@ flatbuffers::Offset<fb::Operator> WriteNode(flatbuffers::FlatBufferBuilder& b, c
 }
 
 flatbuffers::Offset<fb::Metadata> WriteMetadata(flatbuffers::FlatBufferBuilder& b,
-                                               const Metadata& m) {
-  auto calib = fb::CreateCalibrationInfo(b, b.CreateString(m.calibration.method),
-                                         m.calibration.percentile, m.calibration.num_samples,
-                                         b.CreateString(m.calibration.dataset));
+                                                const Metadata& m) {
+  auto calib =
+      fb::CreateCalibrationInfo(b, b.CreateString(m.calibration.method), m.calibration.percentile,
+                                m.calibration.num_samples, b.CreateString(m.calibration.dataset));
   std::vector<flatbuffers::Offset<flatbuffers::String>> labels;
   for (const auto& l : m.label_names) labels.push_back(b.CreateString(l));
   std::vector<flatbuffers::Offset<fb::DimLimit>> limits;
@@ -196,8 +197,8 @@ Status WriteModelFile(const Graph& graph, const std::string& path) {
   const bool closed = std::fclose(f) == 0;
   if (written != bytes.size() || !closed) {
     std::remove(tmp.c_str());
-    return IoError(StrFormat("cannot write '%s' (%zu of %zu bytes)", tmp.c_str(), written,
-                             bytes.size()));
+    return IoError(
+        StrFormat("cannot write '%s' (%zu of %zu bytes)", tmp.c_str(), written, bytes.size()));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());

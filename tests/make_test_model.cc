@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   const TinyBertWeights w = MakeTinyBertWeights(c);
   TinyBertQuant q;
   const bool fp8 = argc > 2 && std::strcmp(argv[2], "--fp8") == 0;
-  const fp8sdk::Status st = fp8sdk::WriteModelFile(BuildTinyBert(c, w, fp8 ? &q : nullptr), argv[1]);
+  const fp8sdk::Status st =
+      fp8sdk::WriteModelFile(BuildTinyBert(c, w, fp8 ? &q : nullptr), argv[1]);
   if (!st.ok()) {
     std::fprintf(stderr, "make_test_model: %s\n", st.ToString().c_str());
     return 1;

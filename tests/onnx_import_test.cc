@@ -4,15 +4,16 @@
 // logits match torch's to 1e-4; the ONNX and safetensors imports of one model
 // give the same graph and bit-identical outputs; malformed or unsupported
 // ONNX files give errors naming the node, op and opset.
+#include "converter/import/onnx_import.h"
+
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include "converter/import/hf_import.h"
-#include "converter/import/onnx_import.h"
 #include "converter/testing/hf_fixture.h"
 #include "tests/test_models.h"
 
@@ -71,8 +72,9 @@ TEST(OnnxImport, EveryFixtureMatchesTorch) {
 }
 
 TEST(OnnxImport, OnnxAndSafetensorsGiveTheSameGraph) {
-  for (auto [onnx, hf] : {std::pair{"erf_opset17.onnx", "hf_f32"}, std::pair{"erf_opset11.onnx", "hf_f32"},
-                          std::pair{"tanh_opset14.onnx", "hf_tanh"}}) {
+  for (auto [onnx, hf] :
+       {std::pair{"erf_opset17.onnx", "hf_f32"}, std::pair{"erf_opset11.onnx", "hf_f32"},
+        std::pair{"tanh_opset14.onnx", "hf_tanh"}}) {
     auto a = Import(onnx);
     auto b = Import(hf);
     ASSERT_TRUE(a.ok() && b.ok()) << onnx;

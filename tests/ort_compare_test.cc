@@ -47,9 +47,16 @@ std::vector<float> RunOurs(const Graph& g, const text::EncodedBatch& b) {
   if (!s.ok()) return {};
   const int64_t dims[2] = {b.batch, b.seq_len};
   const size_t bytes = b.input_ids.size() * 8;
-  EXPECT_TRUE(s.value()->SetInput("input_ids", DType::kINT64, dims, 2, b.input_ids.data(), bytes).ok());
-  EXPECT_TRUE(s.value()->SetInput("token_type_ids", DType::kINT64, dims, 2, b.token_type_ids.data(), bytes).ok());
-  EXPECT_TRUE(s.value()->SetInput("attention_mask", DType::kINT64, dims, 2, b.attention_mask.data(), bytes).ok());
+  EXPECT_TRUE(
+      s.value()->SetInput("input_ids", DType::kINT64, dims, 2, b.input_ids.data(), bytes).ok());
+  EXPECT_TRUE(
+      s.value()
+          ->SetInput("token_type_ids", DType::kINT64, dims, 2, b.token_type_ids.data(), bytes)
+          .ok());
+  EXPECT_TRUE(
+      s.value()
+          ->SetInput("attention_mask", DType::kINT64, dims, 2, b.attention_mask.data(), bytes)
+          .ok());
   EXPECT_TRUE(s.value()->Run().ok());
   TensorView v;
   EXPECT_TRUE(s.value()->GetOutput("logits", &v).ok());
@@ -59,8 +66,10 @@ std::vector<float> RunOurs(const Graph& g, const text::EncodedBatch& b) {
 
 TEST(OrtCompare, Sst2DevLogitsMatchOnnxRuntime) {
   const std::string data = Env("FP8SDK_DATA"), modules = Env("FP8SDK_NODE_MODULES");
-  const std::string dev = data + "/sst2/dev.tsv", vocab = data + "/vocab/bert-base-uncased-vocab.txt";
-  if (data.empty() || !Exists(dev) || !Exists(vocab)) GTEST_SKIP() << "SST-2 data not found (set FP8SDK_DATA)";
+  const std::string dev = data + "/sst2/dev.tsv",
+                    vocab = data + "/vocab/bert-base-uncased-vocab.txt";
+  if (data.empty() || !Exists(dev) || !Exists(vocab))
+    GTEST_SKIP() << "SST-2 data not found (set FP8SDK_DATA)";
   if (modules.empty() || !Exists(modules + "/onnxruntime-node")) {
     GTEST_SKIP() << "onnxruntime-node not installed (tools/setup.sh installs it)";
   }
@@ -84,15 +93,19 @@ TEST(OrtCompare, Sst2DevLogitsMatchOnnxRuntime) {
   std::vector<std::vector<float>> ours_onnx, ours_hf;
   std::vector<int64_t> batch_sizes;
   for (size_t start = 0; start < sentences.size(); start += 32) {
-    const std::vector<std::string> chunk(sentences.begin() + static_cast<std::ptrdiff_t>(start),
-                                         sentences.begin() + static_cast<std::ptrdiff_t>(std::min(sentences.size(), start + 32)));
+    const std::vector<std::string> chunk(
+        sentences.begin() + static_cast<std::ptrdiff_t>(start),
+        sentences.begin() + static_cast<std::ptrdiff_t>(std::min(sentences.size(), start + 32)));
     text::BatchOptions bo;
     bo.max_length = 128;
     auto e = tok.value().EncodeBatch(chunk, bo);
     ASSERT_TRUE(e.ok());
     const text::EncodedBatch& b = e.value();
-    inputs["batches"].push_back({{"batch", b.batch}, {"sequence", b.seq_len}, {"input_ids", b.input_ids},
-                                 {"token_type_ids", b.token_type_ids}, {"attention_mask", b.attention_mask}});
+    inputs["batches"].push_back({{"batch", b.batch},
+                                 {"sequence", b.seq_len},
+                                 {"input_ids", b.input_ids},
+                                 {"token_type_ids", b.token_type_ids},
+                                 {"attention_mask", b.attention_mask}});
     ours_onnx.push_back(RunOurs(onnx.value()->graph, b));
     ours_hf.push_back(RunOurs(hf.value()->graph, b));
     batch_sizes.push_back(b.batch);
@@ -100,7 +113,8 @@ TEST(OrtCompare, Sst2DevLogitsMatchOnnxRuntime) {
   const std::string tmp = Env("TEST_TMPDIR").empty() ? "/tmp" : Env("TEST_TMPDIR");
   const std::string in_path = tmp + "/ort_inputs.json", out_path = tmp + "/ort_outputs.json";
   std::ofstream(in_path) << inputs.dump();
-  const std::string cmd = "node tools/npm/ort_run.js " + std::string(kModelDir) + "/model.onnx " + in_path + " " + out_path;
+  const std::string cmd = "node tools/npm/ort_run.js " + std::string(kModelDir) + "/model.onnx " +
+                          in_path + " " + out_path;
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::ifstream out_file(out_path);
   const nlohmann::json out = nlohmann::json::parse(out_file);

@@ -45,8 +45,10 @@ std::vector<float> RunLogits(Session* s, const TinyBertInputs& in) {
   const int64_t dims[2] = {in.batch, in.sequence};
   const size_t bytes = in.input_ids.size() * sizeof(int64_t);
   EXPECT_TRUE(s->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes).ok());
-  EXPECT_TRUE(s->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes).ok());
-  EXPECT_TRUE(s->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes).ok());
+  EXPECT_TRUE(
+      s->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes).ok());
+  EXPECT_TRUE(
+      s->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes).ok());
   const Status st = s->Run();
   EXPECT_TRUE(st.ok()) << st.ToString();
   TensorView v;
@@ -57,7 +59,8 @@ std::vector<float> RunLogits(Session* s, const TinyBertInputs& in) {
 
 TEST_F(PluginTest, DiscoveredPluginClaimsNodesAndMatchesReference) {
   std::vector<std::string> names;
-  for (const BackendEntry& e : BackendRegistry::Global().Backends()) names.push_back(e.vtable->name);
+  for (const BackendEntry& e : BackendRegistry::Global().Backends())
+    names.push_back(e.vtable->name);
   ASSERT_NE(std::find(names.begin(), names.end(), "example"), names.end())
       << "plugin not discovered in " << PluginDir();
   EXPECT_EQ(names.back(), "reference");

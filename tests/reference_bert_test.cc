@@ -7,8 +7,8 @@
 
 #include <cmath>
 
-#include "fp8sdk/fp8sdk.hpp"
 #include "formats/model_writer.h"
+#include "fp8sdk/fp8sdk.hpp"
 #include "sdk/runtime/session.h"
 #include "tests/test_models.h"
 
@@ -70,7 +70,8 @@ TEST(ReferenceBert, Fp32MatchesFloat64) {
   fp8::Session session;
   ASSERT_TRUE(fp8::Session::Create(model, o, &session).ok());
   // Several shapes on one session: dynamic batch and sequence.
-  for (auto [batch, seq] : {std::pair{3, 16}, std::pair{1, 5}, std::pair{8, 64}, std::pair{2, 33}}) {
+  for (auto [batch, seq] :
+       {std::pair{3, 16}, std::pair{1, 5}, std::pair{8, 64}, std::pair{2, 33}}) {
     const TinyBertInputs in = MakeTinyBertInputs(c, batch, seq, 100 + batch);
     const std::vector<float> got = RunLogits(&session, in);
     const std::vector<double> want = testing::TinyBertForwardFloat64(c, w, in);
@@ -141,7 +142,8 @@ TEST(ReferenceBert, BadInputsAreClearErrors) {
   // Wrong dtype, rank, size, name; sequence above the limit; empty batch.
   std::vector<float> f(16);
   st = session.SetInput("input_ids", FP8_DTYPE_F32, {2, 8}, f.data(), 64);
-  EXPECT_NE(st.message().find("input 'input_ids' is int64; got f32"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("input 'input_ids' is int64; got f32"), std::string::npos)
+      << st.ToString();
   st = session.SetInput("input_ids", FP8_DTYPE_INT64, {16}, in.input_ids.data(), 128);
   EXPECT_NE(st.message().find("rank"), std::string::npos) << st.ToString();
   st = session.SetInput("input_ids", FP8_DTYPE_INT64, {2, 8}, in.input_ids.data(), 120);
@@ -155,12 +157,15 @@ TEST(ReferenceBert, BadInputsAreClearErrors) {
   EXPECT_NE(st.message().find("'sequence' is 65, above this session's limit 64"), std::string::npos)
       << st.ToString();
   st = session.SetInput("input_ids", FP8_DTYPE_INT64, {0, 8}, nullptr, 0);
-  EXPECT_NE(st.message().find("'batch' is 0; it must be at least 1"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("'batch' is 0; it must be at least 1"), std::string::npos)
+      << st.ToString();
 
   // Inputs that disagree on the sequence length.
   ASSERT_TRUE(SetInputs(&session, in).ok());
   std::vector<int64_t> mask(2 * 7, 1);
-  ASSERT_TRUE(session.SetInput("attention_mask", FP8_DTYPE_INT64, {2, 7}, mask.data(), mask.size() * 8).ok());
+  ASSERT_TRUE(
+      session.SetInput("attention_mask", FP8_DTYPE_INT64, {2, 7}, mask.data(), mask.size() * 8)
+          .ok());
   st = session.Run();
   EXPECT_NE(st.message().find("inputs disagree on 'sequence'"), std::string::npos) << st.ToString();
 

@@ -63,9 +63,17 @@ std::vector<long> CountRunAllocations(fp8_device_kind_t device) {
       const auto in = MakeTinyBertInputs(c, b, sq, 9);
       const int64_t dims[2] = {b, sq};
       const size_t bytes = in.input_ids.size() * 8;
-      EXPECT_TRUE(s.value()->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes).ok());
-      EXPECT_TRUE(s.value()->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes).ok());
-      EXPECT_TRUE(s.value()->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes).ok());
+      EXPECT_TRUE(s.value()
+                      ->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes)
+                      .ok());
+      EXPECT_TRUE(
+          s.value()
+              ->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes)
+              .ok());
+      EXPECT_TRUE(
+          s.value()
+              ->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes)
+              .ok());
       g_allocations = 0;
       g_counting = true;
       const Status st = s.value()->Run();
@@ -116,15 +124,24 @@ TEST(RunAllocation, RunDoesNotAllocate) {
       const auto in = MakeTinyBertInputs(c, b, sq, 9);
       const int64_t dims[2] = {b, sq};
       const size_t bytes = in.input_ids.size() * 8;
-      ASSERT_TRUE(s.value()->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes).ok());
-      ASSERT_TRUE(s.value()->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes).ok());
-      ASSERT_TRUE(s.value()->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes).ok());
+      ASSERT_TRUE(s.value()
+                      ->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes)
+                      .ok());
+      ASSERT_TRUE(
+          s.value()
+              ->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes)
+              .ok());
+      ASSERT_TRUE(
+          s.value()
+              ->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes)
+              .ok());
       g_allocations = 0;
       g_counting = true;
       const Status st = s.value()->Run();
       g_counting = false;
       ASSERT_TRUE(st.ok()) << st.ToString();
-      EXPECT_EQ(g_allocations.load(), 0) << (quant ? "fp8" : "fp32") << " batch " << b << " seq " << sq;
+      EXPECT_EQ(g_allocations.load(), 0)
+          << (quant ? "fp8" : "fp32") << " batch " << b << " seq " << sq;
     }
   }
 }

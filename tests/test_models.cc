@@ -6,9 +6,9 @@
 #include <random>
 
 #include "formats/model_writer.h"
-#include "sdk/runtime/session.h"
 #include "sdk/numerics/fp8_convert.h"
 #include "sdk/numerics/quantize.h"
+#include "sdk/runtime/session.h"
 
 namespace fp8sdk {
 namespace testing {
@@ -19,7 +19,7 @@ std::string Layer(int l) { return "encoder.layer." + std::to_string(l) + "."; }
 
 const char* kLinearSuffixes[] = {"attention.self.query", "attention.self.key",
                                  "attention.self.value", "attention.output.dense",
-                                 "intermediate.dense", "output.dense"};
+                                 "intermediate.dense",   "output.dense"};
 
 }  // namespace
 
@@ -84,17 +84,18 @@ class TinyBertBuilder {
     const int mask = b_.AddInput("attention_mask", DType::kINT64, bs);
     const int64_t h = c_.hidden;
 
-    const int word = Gather("embeddings.word", Const("embeddings.word_embeddings.weight",
-                                                     {c_.vocab, h}), ids, 0);
-    const int type = Gather("embeddings.type", Const("embeddings.token_type_embeddings.weight",
-                                                     {c_.type_vocab, h}), types, 0);
+    const int word = Gather("embeddings.word",
+                            Const("embeddings.word_embeddings.weight", {c_.vocab, h}), ids, 0);
+    const int type =
+        Gather("embeddings.type",
+               Const("embeddings.token_type_embeddings.weight", {c_.type_vocab, h}), types, 0);
     NodeAttrs slice;
     slice.axis = 0;
     slice.start = 0;
     slice.like_axis = 1;
-    const int pos = Op(OpType::kSLICE, "embeddings.position",
-                       {Const("embeddings.position_embeddings.weight", {c_.max_position, h}), ids},
-                       slice);
+    const int pos =
+        Op(OpType::kSLICE, "embeddings.position",
+           {Const("embeddings.position_embeddings.weight", {c_.max_position, h}), ids}, slice);
     int x = Op(OpType::kADD, "embeddings.add0", {word, pos});
     x = Op(OpType::kADD, "embeddings.add1", {x, type});
     x = LayerNorm("embeddings.LayerNorm", x);
@@ -104,10 +105,11 @@ class TinyBertBuilder {
     const int64_t zero = 0;
     const int idx0 = b_.AddConstant("pooler.first_token", DType::kINT64, {}, &zero, sizeof(zero));
     const int cls = Gather("pooler.first_token_gather", x, idx0, 1);
-    const int pooled = Op(OpType::kTANH, "pooler.tanh",
-                          {Linear("pooler.dense", cls, h, h, q_ && q_->quantize_pooler_and_classifier)});
-    const int logits_in = Linear("classifier", pooled, c_.labels, h,
-                                 q_ && q_->quantize_pooler_and_classifier);
+    const int pooled =
+        Op(OpType::kTANH, "pooler.tanh",
+           {Linear("pooler.dense", cls, h, h, q_ && q_->quantize_pooler_and_classifier)});
+    const int logits_in =
+        Linear("classifier", pooled, c_.labels, h, q_ && q_->quantize_pooler_and_classifier);
     b_.graph().tensors[static_cast<size_t>(logits_in)].name = "logits";
     b_.AddOutput(logits_in);
     b_.metadata().producer = "fp8sdk tests";
@@ -137,8 +139,8 @@ class TinyBertBuilder {
   int LayerNorm(const std::string& prefix, int x) {
     NodeAttrs a;
     a.epsilon = c_.layer_norm_eps;
-    return Op(OpType::kLAYER_NORM, prefix, {x, Const(prefix + ".weight", {c_.hidden}),
-                                            Const(prefix + ".bias", {c_.hidden})}, a);
+    return Op(OpType::kLAYER_NORM, prefix,
+              {x, Const(prefix + ".weight", {c_.hidden}), Const(prefix + ".bias", {c_.hidden})}, a);
   }
 
   int Linear(const std::string& prefix, int x, int64_t out_features, int64_t in_features,
@@ -239,8 +241,7 @@ Graph BuildTinyBert(const TinyBertConfig& config, const TinyBertWeights& weights
   return TinyBertBuilder(config, weights, quant).Build();
 }
 
-TinyBertInputs MakeTinyBertInputs(const TinyBertConfig& c, int batch, int sequence,
-                                  uint32_t seed) {
+TinyBertInputs MakeTinyBertInputs(const TinyBertConfig& c, int batch, int sequence, uint32_t seed) {
   TinyBertInputs in;
   in.batch = batch;
   in.sequence = sequence;
@@ -410,8 +411,10 @@ SimWeight SimulatedWeight(const std::vector<float>& w, size_t out, size_t in,
   std::vector<uint8_t> bytes(w.size());
   if (q->weight_dtype == DType::kINT8) {
     for (size_t c = 0; c < amax.size(); ++c) scales[c] = Int8ScaleForAmax(amax[c]);
-    QuantizeInt8PerChannel(w.data(), reinterpret_cast<int8_t*>(bytes.data()), layout, scales.data());
-    DequantizeInt8PerChannel(reinterpret_cast<int8_t*>(bytes.data()), s.codes.data(), layout, ones.data());
+    QuantizeInt8PerChannel(w.data(), reinterpret_cast<int8_t*>(bytes.data()), layout,
+                           scales.data());
+    DequantizeInt8PerChannel(reinterpret_cast<int8_t*>(bytes.data()), s.codes.data(), layout,
+                             ones.data());
   } else {
     const Fp8Format f = Fp8FormatOf(q->weight_dtype, kE4M3);
     for (size_t c = 0; c < amax.size(); ++c) scales[c] = Fp8ScaleForAmax(amax[c], f);
@@ -499,7 +502,8 @@ std::vector<float> TinyBertSimulateFloat32(const TinyBertConfig& c, const TinyBe
           float mx = -INFINITY;
           for (size_t j = 0; j < S; ++j) {
             float acc = 0.0f;
-            for (size_t d = 0; d < D; ++d) acc += qm[(b * S + i) * H + h * D + d] * km[(b * S + j) * H + h * D + d];
+            for (size_t d = 0; d < D; ++d)
+              acc += qm[(b * S + i) * H + h * D + d] * km[(b * S + j) * H + h * D + d];
             float z = (acc * alpha) * 1.0f;
             if (in.attention_mask[b * S + j] == 0) z = -INFINITY;
             prob[j] = z;
@@ -529,8 +533,8 @@ std::vector<float> TinyBertSimulateFloat32(const TinyBertConfig& c, const TinyBe
     }
     MatF down = SimLinear(up, R, I, p + "output.dense", tw, H, q);
     for (size_t i = 0; i < down.size(); ++i) down[i] = down[i] + a[i];
-    SimLayerNorm(&down, R, H, tw.at(p + "output.LayerNorm.weight"), tw.at(p + "output.LayerNorm.bias"),
-                 c.layer_norm_eps);
+    SimLayerNorm(&down, R, H, tw.at(p + "output.LayerNorm.weight"),
+                 tw.at(p + "output.LayerNorm.bias"), c.layer_norm_eps);
     x = std::move(down);
   }
   MatF cls(B * H);
@@ -557,11 +561,16 @@ std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& in,
   const int64_t dims[2] = {in.batch, in.sequence};
   const size_t bytes = in.input_ids.size() * sizeof(int64_t);
   Status st = s.value()->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes);
-  if (st.ok()) st = s.value()->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes);
-  if (st.ok()) st = s.value()->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes);
+  if (st.ok())
+    st = s.value()->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(),
+                             bytes);
+  if (st.ok())
+    st = s.value()->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(),
+                             bytes);
   if (st.ok()) st = s.value()->Run();
   TensorView v;
-  if (st.ok()) st = s.value()->GetOutput(graph.tensors[static_cast<size_t>(graph.outputs[0])].name, &v);
+  if (st.ok())
+    st = s.value()->GetOutput(graph.tensors[static_cast<size_t>(graph.outputs[0])].name, &v);
   if (!st.ok()) {
     std::fprintf(stderr, "RunBertGraph: %s\n", st.ToString().c_str());
     return {};

@@ -5,11 +5,11 @@
 #include <cuda_runtime_api.h>
 #include <flatbuffers/flatbuffers.h>
 #include <gtest/gtest.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <onnx/onnx_pb.h>
 #include <vulkan/vulkan.h>
 
 #include <nlohmann/json.hpp>
-#include <oneapi/dnnl/dnnl.h>
 
 namespace {
 

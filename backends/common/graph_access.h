@@ -82,7 +82,8 @@ class GraphAccess {
       q.enabled = true;
       q.dtype = static_cast<DType>(a.dtype);
       q.scale = a.scale;
-      q.format = q.dtype == DType::kFP8_CUSTOM ? ToFp8Format(a.format) : Fp8FormatOf(q.dtype, kE4M3);
+      q.format =
+          q.dtype == DType::kFP8_CUSTOM ? ToFp8Format(a.format) : Fp8FormatOf(q.dtype, kE4M3);
     }
     return q;
   }
@@ -106,8 +107,8 @@ class GraphAccess {
       q.scales = info.scales;
       q.scale_count = info.scale_count;
       q.axis = info.axis;
-      q.format = q.dtype == DType::kFP8_CUSTOM ? ToFp8Format(info.format)
-                                               : Fp8FormatOf(q.dtype, kE4M3);
+      q.format =
+          q.dtype == DType::kFP8_CUSTOM ? ToFp8Format(info.format) : Fp8FormatOf(q.dtype, kE4M3);
     }
     return q;
   }

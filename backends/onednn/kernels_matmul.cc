@@ -257,12 +257,25 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void MatMulBlock(
     const V16* w = reinterpret_cast<const V16*>(bm + k * ldb);
     const V16 w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
     const float v0 = x0[k], v1 = x1[k], v2 = x2[k], v3 = x3[k];
-    a00 += v0 * w0; a01 += v0 * w1; a02 += v0 * w2; a03 += v0 * w3;
-    a10 += v1 * w0; a11 += v1 * w1; a12 += v1 * w2; a13 += v1 * w3;
-    a20 += v2 * w0; a21 += v2 * w1; a22 += v2 * w2; a23 += v2 * w3;
-    a30 += v3 * w0; a31 += v3 * w1; a32 += v3 * w2; a33 += v3 * w3;
+    a00 += v0 * w0;
+    a01 += v0 * w1;
+    a02 += v0 * w2;
+    a03 += v0 * w3;
+    a10 += v1 * w0;
+    a11 += v1 * w1;
+    a12 += v1 * w2;
+    a13 += v1 * w3;
+    a20 += v2 * w0;
+    a21 += v2 * w1;
+    a22 += v2 * w2;
+    a23 += v2 * w3;
+    a30 += v3 * w0;
+    a31 += v3 * w1;
+    a32 += v3 * w2;
+    a33 += v3 * w3;
   }
-  const V16 acc[4][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}, {a30, a31, a32, a33}};
+  const V16 acc[4][4] = {
+      {a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}, {a30, a31, a32, a33}};
   for (int64_t r = 0; r < rows; ++r) {
     V16* out = reinterpret_cast<V16*>(yr[r] + n0);
     for (int q = 0; q < 4; ++q) out[q] = acc[r][q] * scale;
@@ -365,7 +378,8 @@ class BatchMatMulKernel : public Kernel {
       int64_t n0 = 0;
       for (; n0 + 64 <= N; n0 += 64) MatMulBlock(ar, bm + n0, K, N, scale, yr, n0, rows);
       if (n0 < N) {
-        for (int64_t i = 0; i < rows; ++i) MatMulRow(ar[i], bm + n0, K, N, N - n0, scale, yr[i] + n0);
+        for (int64_t i = 0; i < rows; ++i)
+          MatMulRow(ar[i], bm + n0, K, N, N - n0, scale, yr[i] + n0);
       }
     }
     return FP8_STATUS_OK;

@@ -131,7 +131,8 @@ class SoftmaxKernel : public Kernel {
           float z = xr[i] * scale;
           if (mode == FP8_MASK_ADDITIVE) {
             const int64_t flat = r * C + i;
-            z += static_cast<const float*>(mask)[mask_full ? flat : MapBroadcast(mask_shape, s, flat)];
+            z += static_cast<const float*>(
+                mask)[mask_full ? flat : MapBroadcast(mask_shape, s, flat)];
           } else if (mode == FP8_MASK_KEY_PADDING && !MaskKeep(mask, mask_dtype, batch * C + i)) {
             z = kNegInf;
           }

@@ -34,7 +34,8 @@ std::vector<float> DecodeConstant(const backend::GraphAccess& g, int32_t tensor,
     case DType::kF16:
     case DType::kBF16: {
       const uint16_t* h = static_cast<const uint16_t*>(data);
-      for (size_t i = 0; i < n; ++i) out[i] = dt == DType::kF16 ? F16ToFloat(h[i]) : Bf16ToFloat(h[i]);
+      for (size_t i = 0; i < n; ++i)
+        out[i] = dt == DType::kF16 ? F16ToFloat(h[i]) : Bf16ToFloat(h[i]);
       return out;
     }
     default:

@@ -19,9 +19,9 @@ namespace reference {
 // Working memory shared by the kernels of a partition (they run one after
 // another), sized at prepare for the largest need.
 struct Scratch {
-  std::vector<float> operand[2];            // fake-quantized matmul operands
-  std::vector<uint8_t> codes;               // their FP8 / INT8 codes
-  std::vector<std::vector<float>> blocks;   // one decoded weight block per thread
+  std::vector<float> operand[2];           // fake-quantized matmul operands
+  std::vector<uint8_t> codes;              // their FP8 / INT8 codes
+  std::vector<std::vector<float>> blocks;  // one decoded weight block per thread
 
   // Grows to cover a kernel's needs.
   void Reserve(size_t operand0, size_t operand1, size_t code_bytes, size_t block_floats,
@@ -67,8 +67,7 @@ std::unique_ptr<Kernel> MakeLayoutKernel(const backend::GraphAccess& g, size_t n
 // With `apply_scales`, quantized values are multiplied by their scales
 // (per tensor or along the quantization axis); without, the raw code values
 // are returned.
-std::vector<float> DecodeConstant(const backend::GraphAccess& g, int32_t tensor,
-                                  bool apply_scales);
+std::vector<float> DecodeConstant(const backend::GraphAccess& g, int32_t tensor, bool apply_scales);
 
 }  // namespace reference
 }  // namespace fp8sdk

@@ -13,7 +13,8 @@ constexpr int64_t kGrain = 16384;
 
 class BinaryKernel : public Kernel {
  public:
-  BinaryKernel(const backend::GraphAccess& g, size_t node) : Kernel(g, node), mul_(g.Op(node) == OpType::kMUL) {}
+  BinaryKernel(const backend::GraphAccess& g, size_t node)
+      : Kernel(g, node), mul_(g.Op(node) == OpType::kMUL) {}
 
   fp8_status_code_t Run(const ExecContext& c) override {
     const float* a = static_cast<const float*>(in(0).Data(c));
@@ -41,7 +42,8 @@ class UnaryKernel : public Kernel {
   UnaryKernel(const backend::GraphAccess& g, size_t node)
       : Kernel(g, node),
         op_(g.Op(node)),
-        tanh_gelu_(op_ == OpType::kGELU && g.AttrInt(node, FP8_ATTR_GELU_APPROX) == FP8_GELU_TANH) {}
+        tanh_gelu_(op_ == OpType::kGELU && g.AttrInt(node, FP8_ATTR_GELU_APPROX) == FP8_GELU_TANH) {
+  }
 
   fp8_status_code_t Run(const ExecContext& c) override {
     const float* x = static_cast<const float*>(in(0).Data(c));
@@ -100,9 +102,11 @@ class QuantizeKernel : public Kernel {
     void* dst = OutData(c);
     if (q_.dtype == DType::kINT8) {
       if (quantize_) {
-        QuantizeInt8PerChannel(static_cast<const float*>(src), static_cast<int8_t*>(dst), l, scales_.data());
+        QuantizeInt8PerChannel(static_cast<const float*>(src), static_cast<int8_t*>(dst), l,
+                               scales_.data());
       } else {
-        DequantizeInt8PerChannel(static_cast<const int8_t*>(src), static_cast<float*>(dst), l, scales_.data());
+        DequantizeInt8PerChannel(static_cast<const int8_t*>(src), static_cast<float*>(dst), l,
+                                 scales_.data());
       }
     } else if (quantize_) {
       QuantizeFp8PerChannel(static_cast<const float*>(src), static_cast<uint8_t*>(dst), l,

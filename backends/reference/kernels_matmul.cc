@@ -21,7 +21,9 @@ namespace {
 
 // 0..255, for decoding tables.
 const uint8_t kAllCodes[256] = {
-#define FP8_ROW(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 15
+#define FP8_ROW(b)                                                                          \
+  b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, \
+      b + 13, b + 14, b + 15
     FP8_ROW(0),   FP8_ROW(16),  FP8_ROW(32),  FP8_ROW(48),  FP8_ROW(64),  FP8_ROW(80),
     FP8_ROW(96),  FP8_ROW(112), FP8_ROW(128), FP8_ROW(144), FP8_ROW(160), FP8_ROW(176),
     FP8_ROW(192), FP8_ROW(208), FP8_ROW(224), FP8_ROW(240),
@@ -100,12 +102,25 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void AccumulateBloc
     const V16* w = reinterpret_cast<const V16*>(wt + k * kBlockN);
     const V16 w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
     const float v0 = x0[k], v1 = x1[k], v2 = x2[k], v3 = x3[k];
-    a00 += v0 * w0; a01 += v0 * w1; a02 += v0 * w2; a03 += v0 * w3;
-    a10 += v1 * w0; a11 += v1 * w1; a12 += v1 * w2; a13 += v1 * w3;
-    a20 += v2 * w0; a21 += v2 * w1; a22 += v2 * w2; a23 += v2 * w3;
-    a30 += v3 * w0; a31 += v3 * w1; a32 += v3 * w2; a33 += v3 * w3;
+    a00 += v0 * w0;
+    a01 += v0 * w1;
+    a02 += v0 * w2;
+    a03 += v0 * w3;
+    a10 += v1 * w0;
+    a11 += v1 * w1;
+    a12 += v1 * w2;
+    a13 += v1 * w3;
+    a20 += v2 * w0;
+    a21 += v2 * w1;
+    a22 += v2 * w2;
+    a23 += v2 * w3;
+    a30 += v3 * w0;
+    a31 += v3 * w1;
+    a32 += v3 * w2;
+    a33 += v3 * w3;
   }
-  const V16 acc[4][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}, {a30, a31, a32, a33}};
+  const V16 acc[4][4] = {
+      {a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}, {a30, a31, a32, a33}};
   for (int r = 0; r < kRows; ++r) {
     for (int q = 0; q < 4; ++q) {
       for (int j = 0; j < 16; ++j) out[r][q * 16 + j] = acc[r][q][j];
@@ -176,7 +191,9 @@ class LinearKernel : public Kernel {
           AccumulateBlock(xr, wt, K, acc);
           for (int64_t r = 0; r < rows; ++r) {
             float* yr = y + (m0 + r) * N + n0;
-            for (int64_t j = 0; j < nb; ++j) yr[j] = acc[r][j] * scale_[static_cast<size_t>(n0 + j)] + bias_[static_cast<size_t>(n0 + j)];
+            for (int64_t j = 0; j < nb; ++j)
+              yr[j] = acc[r][j] * scale_[static_cast<size_t>(n0 + j)] +
+                      bias_[static_cast<size_t>(n0 + j)];
           }
         }
       }
@@ -206,7 +223,8 @@ class BatchMatMulKernel : public Kernel {
     for (int i = 0; i < 2; ++i) {
       const backend::ActQuantView& q = i == 0 ? qa_ : qb_;
       if (!q.enabled) continue;
-      max_[i] = static_cast<size_t>(g.PlanShape(g.Input(node, static_cast<size_t>(i))).NumElements());
+      max_[i] =
+          static_cast<size_t>(g.PlanShape(g.Input(node, static_cast<size_t>(i))).NumElements());
     }
   }
 
@@ -246,32 +264,32 @@ class BatchMatMulKernel : public Kernel {
     const bool tb = transpose_b_;
     c.pool->ParallelFor(batches * M, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, N * K / 64)),
                         [&](int64_t r0, int64_t r1) {
-      for (int64_t row = r0; row < r1; ++row) {
-        const int64_t bi = row / M, m = row % M;
-        int64_t oa = 0, ob = 0, rem = bi, sa_stride = 1, sb_stride = 1;
-        for (int d = batch_out.rank - 1; d >= 0; --d) {
-          const int64_t idx = rem % batch_out[d];
-          rem /= batch_out[d];
-          if (batch_a[d] != 1) oa += idx * sa_stride;
-          if (batch_b[d] != 1) ob += idx * sb_stride;
-          sa_stride *= batch_a[d];
-          sb_stride *= batch_b[d];
-        }
-        const float* ar = a + (oa * M + m) * K;
-        const float* bm = b + ob * K * N;
-        float* yr = static_cast<float*>(OutData(c)) + (bi * M + m) * N;
-        for (int64_t n = 0; n < N; ++n) {
-          float acc = 0.0f;
-          if (tb) {
-            const float* br = bm + n * K;
-            for (int64_t k = 0; k < K; ++k) acc += ar[k] * br[k];
-          } else {
-            for (int64_t k = 0; k < K; ++k) acc += ar[k] * bm[k * N + n];
-          }
-          yr[n] = acc * scale;
-        }
-      }
-    });
+                          for (int64_t row = r0; row < r1; ++row) {
+                            const int64_t bi = row / M, m = row % M;
+                            int64_t oa = 0, ob = 0, rem = bi, sa_stride = 1, sb_stride = 1;
+                            for (int d = batch_out.rank - 1; d >= 0; --d) {
+                              const int64_t idx = rem % batch_out[d];
+                              rem /= batch_out[d];
+                              if (batch_a[d] != 1) oa += idx * sa_stride;
+                              if (batch_b[d] != 1) ob += idx * sb_stride;
+                              sa_stride *= batch_a[d];
+                              sb_stride *= batch_b[d];
+                            }
+                            const float* ar = a + (oa * M + m) * K;
+                            const float* bm = b + ob * K * N;
+                            float* yr = static_cast<float*>(OutData(c)) + (bi * M + m) * N;
+                            for (int64_t n = 0; n < N; ++n) {
+                              float acc = 0.0f;
+                              if (tb) {
+                                const float* br = bm + n * K;
+                                for (int64_t k = 0; k < K; ++k) acc += ar[k] * br[k];
+                              } else {
+                                for (int64_t k = 0; k < K; ++k) acc += ar[k] * bm[k * N + n];
+                              }
+                              yr[n] = acc * scale;
+                            }
+                          }
+                        });
     return FP8_STATUS_OK;
   }
 

@@ -69,8 +69,9 @@ fp8_status_code_t Claim(void*, uint32_t, const fp8_graph_t* graph, const fp8_gra
   return FP8_STATUS_OK;
 }
 
-fp8_status_code_t Prepare(void* instance, uint32_t, const fp8_graph_t* graph, const fp8_graph_api_t* api,
-                          const size_t* nodes, size_t count, void** out, fp8_error_t* err) {
+fp8_status_code_t Prepare(void* instance, uint32_t, const fp8_graph_t* graph,
+                          const fp8_graph_api_t* api, const size_t* nodes, size_t count, void** out,
+                          fp8_error_t* err) {
   const backend::GraphAccess g(graph, api);
   auto part = std::make_unique<Partition>();
   try {

@@ -16,7 +16,8 @@ std::vector<CalibBatch> MakeBatches(const std::vector<std::vector<int64_t>>& ids
     const size_t end = std::min(ids.size(), start + static_cast<size_t>(batch));
     CalibBatch b;
     b.batch = static_cast<int>(end - start);
-    for (size_t i = start; i < end; ++i) b.sequence = std::max(b.sequence, static_cast<int>(ids[i].size()));
+    for (size_t i = start; i < end; ++i)
+      b.sequence = std::max(b.sequence, static_cast<int>(ids[i].size()));
     const size_t n = static_cast<size_t>(b.batch) * static_cast<size_t>(b.sequence);
     b.input_ids.assign(n, 0);
     b.token_type_ids.assign(n, 0);
@@ -36,8 +37,8 @@ std::vector<CalibBatch> MakeBatches(const std::vector<std::vector<int64_t>>& ids
 
 namespace {
 
-Result<std::vector<std::vector<int64_t>>> ReadIds(const std::string& path, int limit, int max_length,
-                                                  int vocab_size) {
+Result<std::vector<std::vector<int64_t>>> ReadIds(const std::string& path, int limit,
+                                                  int max_length, int vocab_size) {
   std::ifstream in(path);
   if (!in) return NotFound(StrFormat("cannot read calibration ids '%s'", path.c_str()));
   std::vector<std::vector<int64_t>> out;
@@ -76,17 +77,20 @@ Result<std::vector<CalibBatch>> LoadCalibrationData(const CalibDataOptions& o) {
     FP8_ASSIGN_OR_RETURN(ids, ReadIds(o.path, o.samples, o.max_length, o.vocab_size));
     return MakeBatches(ids, {}, o.batch);
   }
-  FP8_ASSIGN_OR_RETURN(text::WordPieceTokenizer tok, text::WordPieceTokenizer::FromVocabFile(o.vocab));
+  FP8_ASSIGN_OR_RETURN(text::WordPieceTokenizer tok,
+                       text::WordPieceTokenizer::FromVocabFile(o.vocab));
   if (o.vocab_size > 0 && tok.vocab_size() > o.vocab_size) {
-    return InvalidArgument(StrFormat("vocabulary '%s' has %d tokens; the model's embedding table has "
-                                     "%d rows",
-                                     o.vocab.c_str(), tok.vocab_size(), o.vocab_size));
+    return InvalidArgument(
+        StrFormat("vocabulary '%s' has %d tokens; the model's embedding table has "
+                  "%d rows",
+                  o.vocab.c_str(), tok.vocab_size(), o.vocab_size));
   }
   FP8_ASSIGN_OR_RETURN(text::TextDataset data, text::ReadTextDataset(o.path));
   if (data.sentences.empty()) {
     return InvalidArgument(StrFormat("calibration file '%s' has no sentences", o.path.c_str()));
   }
-  if (data.sentences.size() > static_cast<size_t>(o.samples)) data.sentences.resize(static_cast<size_t>(o.samples));
+  if (data.sentences.size() > static_cast<size_t>(o.samples))
+    data.sentences.resize(static_cast<size_t>(o.samples));
   text::EncodeOptions eo;
   eo.max_length = o.max_length;
   for (const std::string& s : data.sentences) {

@@ -21,7 +21,7 @@ struct CalibDataOptions {
   int samples = 128;     // sentences to use (the first ones; fewer if the file is shorter)
   int max_length = 128;  // truncate to this many tokens
   int batch = 8;
-  int vocab_size = 0;    // when > 0, ids must be below it
+  int vocab_size = 0;  // when > 0, ids must be below it
 };
 
 Result<std::vector<CalibBatch>> LoadCalibrationData(const CalibDataOptions& options);

@@ -58,9 +58,12 @@ class Probe {
   Status Run(const CalibBatch& b) {
     const int64_t dims[2] = {b.batch, b.sequence};
     const size_t bytes = b.input_ids.size() * sizeof(int64_t);
-    FP8_RETURN_IF_ERROR(session_->SetInput("input_ids", DType::kINT64, dims, 2, b.input_ids.data(), bytes));
-    FP8_RETURN_IF_ERROR(session_->SetInput("token_type_ids", DType::kINT64, dims, 2, b.token_type_ids.data(), bytes));
-    FP8_RETURN_IF_ERROR(session_->SetInput("attention_mask", DType::kINT64, dims, 2, b.attention_mask.data(), bytes));
+    FP8_RETURN_IF_ERROR(
+        session_->SetInput("input_ids", DType::kINT64, dims, 2, b.input_ids.data(), bytes));
+    FP8_RETURN_IF_ERROR(session_->SetInput("token_type_ids", DType::kINT64, dims, 2,
+                                           b.token_type_ids.data(), bytes));
+    FP8_RETURN_IF_ERROR(session_->SetInput("attention_mask", DType::kINT64, dims, 2,
+                                           b.attention_mask.data(), bytes));
     return session_->Run();
   }
 
@@ -106,7 +109,9 @@ Status ObserveTensors(const Graph& g, const std::vector<int>& tensors,
       TensorView v;
       FP8_RETURN_IF_ERROR(probe.Get(tensors[i], &v));
       RangeObserver& obs = (*observers)[i];
-      ForRealRows(v, data[bi], [&](const float* p, int64_t n, int64_t) { obs.Observe(p, static_cast<size_t>(n)); });
+      ForRealRows(v, data[bi], [&](const float* p, int64_t n, int64_t) {
+        obs.Observe(p, static_cast<size_t>(n));
+      });
     }
     if (o.progress) o.progress(bi + 1, data.size());
   }

@@ -46,7 +46,7 @@ class RangeObserver {
   // (value, count) of the non-empty bins; rebuilt after new observations.
   const std::vector<std::pair<float, uint64_t>>& Populated() const;
 
-  static constexpr int kShift = 17;           // 8 exponent + 6 mantissa bits kept
+  static constexpr int kShift = 17;  // 8 exponent + 6 mantissa bits kept
   static constexpr int kBins = 1 << (31 - kShift);
   std::vector<uint64_t> bins_;
   uint64_t count_ = 0, nonfinite_ = 0;

@@ -19,13 +19,17 @@ Status BertConfig::Validate() const {
   if (hidden_size <= 0 || hidden_size > 65536) return bad("hidden_size", hidden_size);
   if (num_layers <= 0 || num_layers > 1024) return bad("num_hidden_layers", num_layers);
   if (num_heads <= 0 || hidden_size % num_heads != 0) {
-    return InvalidArgument(StrFormat("config: hidden_size %d is not divisible by "
-                                     "num_attention_heads %d",
-                                     hidden_size, num_heads));
+    return InvalidArgument(
+        StrFormat("config: hidden_size %d is not divisible by "
+                  "num_attention_heads %d",
+                  hidden_size, num_heads));
   }
-  if (intermediate_size <= 0 || intermediate_size > (1 << 20)) return bad("intermediate_size", intermediate_size);
-  if (max_position <= 0 || max_position > (1 << 20)) return bad("max_position_embeddings", max_position);
-  if (type_vocab_size <= 0 || type_vocab_size > 1024) return bad("type_vocab_size", type_vocab_size);
+  if (intermediate_size <= 0 || intermediate_size > (1 << 20))
+    return bad("intermediate_size", intermediate_size);
+  if (max_position <= 0 || max_position > (1 << 20))
+    return bad("max_position_embeddings", max_position);
+  if (type_vocab_size <= 0 || type_vocab_size > 1024)
+    return bad("type_vocab_size", type_vocab_size);
   if (!(layer_norm_eps >= 0.0f) || !std::isfinite(layer_norm_eps)) {
     return InvalidArgument("config: layer_norm_eps must be finite and >= 0");
   }
@@ -41,7 +45,8 @@ Result<BertConfig> ParseBertConfigJson(const std::string& text, const std::strin
   BertConfig c;
   auto get_int = [&](const char* key, int* out, bool required) -> Status {
     if (!j.contains(key)) {
-      return required ? InvalidArgument(StrFormat("%s: missing \"%s\"", where.c_str(), key)) : Status::Ok();
+      return required ? InvalidArgument(StrFormat("%s: missing \"%s\"", where.c_str(), key))
+                      : Status::Ok();
     }
     const auto& v = j[key];
     if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
@@ -74,9 +79,10 @@ Result<BertConfig> ParseBertConfigJson(const std::string& text, const std::strin
     } else if (act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "gelu_fast") {
       c.gelu = GeluApprox::kTanh;
     } else {
-      return Unsupported(StrFormat("%s: hidden_act %s is not supported (gelu, gelu_new, "
-                                   "gelu_pytorch_tanh)",
-                                   where.c_str(), j["hidden_act"].dump().c_str()));
+      return Unsupported(
+          StrFormat("%s: hidden_act %s is not supported (gelu, gelu_new, "
+                    "gelu_pytorch_tanh)",
+                    where.c_str(), j["hidden_act"].dump().c_str()));
     }
   }
   c.classifier = false;
@@ -124,9 +130,12 @@ class Builder {
     const int types = b_.AddInput("token_type_ids", DType::kINT64, bs);
     const int mask = b_.AddInput("attention_mask", DType::kINT64, bs);
     const int64_t h = c_.hidden_size;
-    FP8_ASSIGN_OR_RETURN(const int word_table, Const("embeddings.word_embeddings.weight", {c_.vocab_size, h}));
-    FP8_ASSIGN_OR_RETURN(const int pos_table, Const("embeddings.position_embeddings.weight", {c_.max_position, h}));
-    FP8_ASSIGN_OR_RETURN(const int type_table, Const("embeddings.token_type_embeddings.weight", {c_.type_vocab_size, h}));
+    FP8_ASSIGN_OR_RETURN(const int word_table,
+                         Const("embeddings.word_embeddings.weight", {c_.vocab_size, h}));
+    FP8_ASSIGN_OR_RETURN(const int pos_table,
+                         Const("embeddings.position_embeddings.weight", {c_.max_position, h}));
+    FP8_ASSIGN_OR_RETURN(const int type_table,
+                         Const("embeddings.token_type_embeddings.weight", {c_.type_vocab_size, h}));
     const int word = Gather("embeddings.word", word_table, ids, 0);
     NodeAttrs slice;
     slice.like_axis = 1;
@@ -139,7 +148,8 @@ class Builder {
       FP8_ASSIGN_OR_RETURN(x, Layer(l, x, mask));
     }
     const int64_t zero = 0;
-    const int first = b_.AddConstant("pooler.first_token_index", DType::kINT64, {}, &zero, sizeof(zero));
+    const int first =
+        b_.AddConstant("pooler.first_token_index", DType::kINT64, {}, &zero, sizeof(zero));
     const int cls = Gather("pooler.first_token", x, first, 1);
     FP8_ASSIGN_OR_RETURN(const int dense, Linear("pooler.dense", cls, h, h));
     const int pooled = Op(OpType::kTANH, "pooler.activation", {dense});
@@ -188,7 +198,9 @@ class Builder {
     return out;
   }
 
-  void Rename(int t, const std::string& name) { b_.graph().tensors[static_cast<size_t>(t)].name = name; }
+  void Rename(int t, const std::string& name) {
+    b_.graph().tensors[static_cast<size_t>(t)].name = name;
+  }
 
   int Gather(const std::string& name, int table, int idx, int axis) {
     NodeAttrs a;
@@ -233,7 +245,8 @@ class Builder {
     FP8_ASSIGN_OR_RETURN(const int attn, Linear(p + "attention.output.dense", merged, h, h));
     const int r1 = Op(OpType::kADD, p + "attention.output.residual", {attn, x});
     FP8_ASSIGN_OR_RETURN(const int h1, LayerNorm(p + "attention.output.LayerNorm", r1));
-    FP8_ASSIGN_OR_RETURN(const int up, Linear(p + "intermediate.dense", h1, c_.intermediate_size, h));
+    FP8_ASSIGN_OR_RETURN(const int up,
+                         Linear(p + "intermediate.dense", h1, c_.intermediate_size, h));
     NodeAttrs g;
     g.gelu = c_.gelu;
     const int act = Op(OpType::kGELU, p + "intermediate.gelu", {up}, g);

@@ -54,8 +54,8 @@ struct WeightData {
 // prefix: "embeddings.word_embeddings.weight", "encoder.layer.0...",
 // "pooler.dense.weight", "classifier.weight") with the expected shape
 // ([out, in] for linear weights), or an error naming it.
-using WeightFn = std::function<Result<WeightData>(const std::string& name,
-                                                  const std::vector<int64_t>& shape)>;
+using WeightFn =
+    std::function<Result<WeightData>(const std::string& name, const std::vector<int64_t>& shape)>;
 
 // Builds the graph. Inputs "input_ids", "token_type_ids", "attention_mask"
 // ([batch, sequence], int64); outputs "logits" (classification) or

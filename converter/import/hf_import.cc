@@ -40,14 +40,16 @@ Result<std::unique_ptr<ImportedModel>> ImportHfDirectory(const std::string& dir)
   const std::string config_path = dir + "/config.json";
   const std::string weights_path = dir + "/model.safetensors";
   if (!Exists(config_path)) {
-    return NotFound(StrFormat("'%s' has no config.json (expected a Hugging Face checkpoint "
-                              "directory)",
-                              dir.c_str()));
+    return NotFound(
+        StrFormat("'%s' has no config.json (expected a Hugging Face checkpoint "
+                  "directory)",
+                  dir.c_str()));
   }
   if (!Exists(weights_path)) {
-    return NotFound(StrFormat("'%s' has no model.safetensors (PyTorch .bin checkpoints are not "
-                              "read; save with safe_serialization=True)",
-                              dir.c_str()));
+    return NotFound(
+        StrFormat("'%s' has no model.safetensors (PyTorch .bin checkpoints are not "
+                  "read; save with safe_serialization=True)",
+                  dir.c_str()));
   }
   FP8_ASSIGN_OR_RETURN(m->config, ParseBertConfigFile(config_path));
   FP8_ASSIGN_OR_RETURN(std::unique_ptr<SafetensorsFile> st, SafetensorsFile::Open(weights_path));

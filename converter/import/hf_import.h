@@ -19,8 +19,8 @@ namespace convert {
 struct ImportedModel {
   Graph graph;
   BertConfig config;
-  std::string vocab_path;   // empty if the source has no vocabulary
-  std::string source;       // what was read
+  std::string vocab_path;  // empty if the source has no vocabulary
+  std::string source;      // what was read
   std::string source_sha256;
   uint64_t source_bytes = 0;
   std::vector<std::shared_ptr<void>> keep_alive;

@@ -39,11 +39,13 @@ TEST(HfImport, F32MatchesTheFloat64Network) {
   auto m = ImportHfDirectory(dir);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m.value()->config.hidden_size, 128);
-  EXPECT_EQ(m.value()->graph.metadata.label_names, (std::vector<std::string>{"negative", "positive"}));
+  EXPECT_EQ(m.value()->graph.metadata.label_names,
+            (std::vector<std::string>{"negative", "positive"}));
   EXPECT_EQ(m.value()->graph.metadata.source_model_sha256.size(), 64u);
   // F32 weights are used in place (no copy).
   const Graph& g = m.value()->graph;
-  const TensorDesc& word = g.tensors[static_cast<size_t>(g.FindTensor("embeddings.word_embeddings.weight"))];
+  const TensorDesc& word =
+      g.tensors[static_cast<size_t>(g.FindTensor("embeddings.word_embeddings.weight"))];
   EXPECT_NE(word.external, nullptr);
   const TinyBertInputs in = MakeTinyBertInputs(c, 3, 20, 5);
   const std::vector<float> got = RunLogits(g, in);
@@ -67,14 +69,18 @@ TEST(HfImport, F16AndBf16WeightsAreConvertedExactly) {
   for (const char* dtype : {"F16", "BF16"}) {
     TinyBertWeights rounded = w;
     for (auto& [name, v] : rounded.w) {
-      for (float& x : v) x = std::strcmp(dtype, "F16") == 0 ? F16ToFloat(FloatToF16(x)) : Bf16ToFloat(FloatToBf16(x));
+      for (float& x : v)
+        x = std::strcmp(dtype, "F16") == 0 ? F16ToFloat(FloatToF16(x))
+                                           : Bf16ToFloat(FloatToBf16(x));
     }
     const std::string dir = MakeTempDir();
     testing::WriteHfBert(dir, c, w, dtype);
     auto m = ImportHfDirectory(dir);
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     const TinyBertInputs in = MakeTinyBertInputs(c, 2, 9, 1);
-    EXPECT_EQ(RunLogits(m.value()->graph, in), RunLogits(fp8sdk::testing::BuildTinyBert(c, rounded), in)) << dtype;
+    EXPECT_EQ(RunLogits(m.value()->graph, in),
+              RunLogits(fp8sdk::testing::BuildTinyBert(c, rounded), in))
+        << dtype;
     RemoveTree(dir);
   }
 }
@@ -114,7 +120,8 @@ TEST(Safetensors, MalformedFilesAreClearErrors) {
          "bad shape entry");
   expect(with_header(R"({"w": {"dtype": "F32"}})", 8), "needs dtype, shape and data_offsets");
   auto ok = SafetensorsFile::FromMemory(
-      with_header(R"({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}})", 4).data(), 16, "x");
+      with_header(R"({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}})", 4).data(),
+      16, "x");
   EXPECT_FALSE(ok.ok());  // 8 + 64 header bytes: the size given is too small
 }
 

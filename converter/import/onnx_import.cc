@@ -1,6 +1,8 @@
 #include "converter/import/onnx_import.h"
 
 #include <fcntl.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <onnx/onnx_pb.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,10 +10,8 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <google/protobuf/io/coded_stream.h>
 #include <map>
 #include <set>
-#include <onnx/onnx_pb.h>
 
 #include "converter/common/sha256.h"
 #include "sdk/numerics/fp8_format.h"
@@ -23,11 +23,39 @@ namespace {
 
 // Operators BERT exports contain (torch.onnx, opsets 11-17).
 const std::set<std::string>& KnownOps() {
-  static const std::set<std::string> ops = {
-      "Add", "Cast", "Concat", "Constant", "ConstantOfShape", "Div", "Equal", "Erf", "Expand",
-      "Gather", "Gemm", "Identity", "LayerNormalization", "MatMul", "Mul", "Neg", "Pow",
-      "Range", "ReduceMean", "Reshape", "Shape", "Slice", "Softmax", "Sqrt", "Squeeze", "Sub",
-      "Tanh", "Transpose", "Unsqueeze", "Where", "Not", "Less", "Greater"};
+  static const std::set<std::string> ops = {"Add",
+                                            "Cast",
+                                            "Concat",
+                                            "Constant",
+                                            "ConstantOfShape",
+                                            "Div",
+                                            "Equal",
+                                            "Erf",
+                                            "Expand",
+                                            "Gather",
+                                            "Gemm",
+                                            "Identity",
+                                            "LayerNormalization",
+                                            "MatMul",
+                                            "Mul",
+                                            "Neg",
+                                            "Pow",
+                                            "Range",
+                                            "ReduceMean",
+                                            "Reshape",
+                                            "Shape",
+                                            "Slice",
+                                            "Softmax",
+                                            "Sqrt",
+                                            "Squeeze",
+                                            "Sub",
+                                            "Tanh",
+                                            "Transpose",
+                                            "Unsqueeze",
+                                            "Where",
+                                            "Not",
+                                            "Less",
+                                            "Greater"};
   return ops;
 }
 
@@ -53,8 +81,8 @@ class OnnxModel {
                                                static_cast<int>(bytes.size()));
     cis.SetTotalBytesLimit(INT32_MAX);
     if (!model_.ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage()) {
-      return InvalidArgument(StrFormat("'%s' is not a valid ONNX model (protobuf parse failed)",
-                                       path.c_str()));
+      return InvalidArgument(
+          StrFormat("'%s' is not a valid ONNX model (protobuf parse failed)", path.c_str()));
     }
     bytes_ = bytes.size();
     for (const auto& op : model_.opset_import()) {
@@ -66,15 +94,16 @@ class OnnxModel {
     for (int i = 0; i < g.node_size(); ++i) {
       const onnx::NodeProto& n = g.node(i);
       if (!n.domain().empty() && n.domain() != "ai.onnx") {
-        return Unsupported(StrFormat("'%s': node '%s' (op %s, domain %s, opset %d) is not "
-                                     "supported",
-                                     path.c_str(), n.name().c_str(), n.op_type().c_str(),
-                                     n.domain().c_str(), opset_));
+        return Unsupported(StrFormat(
+            "'%s': node '%s' (op %s, domain %s, opset %d) is not "
+            "supported",
+            path.c_str(), n.name().c_str(), n.op_type().c_str(), n.domain().c_str(), opset_));
       }
       if (!KnownOps().count(n.op_type())) {
-        return Unsupported(StrFormat("'%s': node '%s' (op %s, opset %d) is not supported by the "
-                                     "BERT importer",
-                                     path.c_str(), n.name().c_str(), n.op_type().c_str(), opset_));
+        return Unsupported(
+            StrFormat("'%s': node '%s' (op %s, opset %d) is not supported by the "
+                      "BERT importer",
+                      path.c_str(), n.name().c_str(), n.op_type().c_str(), opset_));
       }
       for (const std::string& o : n.output()) producer_[o] = i;
       for (const std::string& x : n.input()) consumers_[x].push_back(i);
@@ -85,7 +114,8 @@ class OnnxModel {
       }
     }
     if (opset_ < 11 || opset_ > 17) {
-      return Unsupported(StrFormat("'%s': opset %d; this importer reads opsets 11-17", path.c_str(), opset_));
+      return Unsupported(
+          StrFormat("'%s': opset %d; this importer reads opsets 11-17", path.c_str(), opset_));
     }
     return Status::Ok();
   }
@@ -146,7 +176,8 @@ class OnnxModel {
     switch (t.data_type()) {
       case onnx::TensorProto::FLOAT:
         if (raw) {
-          if (raw_size != count * 4) return Bad(t, StrFormat("has %zu bytes for %zu floats", raw_size, count));
+          if (raw_size != count * 4)
+            return Bad(t, StrFormat("has %zu bytes for %zu floats", raw_size, count));
           if (reinterpret_cast<uintptr_t>(raw) % 4 == 0) {
             w.external = reinterpret_cast<const float*>(raw);
           } else {
@@ -154,7 +185,8 @@ class OnnxModel {
             std::memcpy(w.owned.data(), raw, raw_size);
           }
         } else {
-          if (static_cast<size_t>(t.float_data_size()) != count) return Bad(t, "float_data has the wrong length");
+          if (static_cast<size_t>(t.float_data_size()) != count)
+            return Bad(t, "float_data has the wrong length");
           w.external = t.float_data().data();
         }
         return w;
@@ -170,7 +202,8 @@ class OnnxModel {
             w.owned[i] = f16 ? F16ToFloat(h) : Bf16ToFloat(h);
           }
         } else {
-          if (static_cast<size_t>(t.int32_data_size()) != count) return Bad(t, "int32_data has the wrong length");
+          if (static_cast<size_t>(t.int32_data_size()) != count)
+            return Bad(t, "int32_data has the wrong length");
           for (size_t i = 0; i < count; ++i) {
             const uint16_t h = static_cast<uint16_t>(t.int32_data(static_cast<int>(i)));
             w.owned[i] = f16 ? F16ToFloat(h) : Bf16ToFloat(h);
@@ -188,8 +221,10 @@ class OnnxModel {
             w.owned[i] = static_cast<float>(d);
           }
         } else {
-          if (static_cast<size_t>(t.double_data_size()) != count) return Bad(t, "double_data has the wrong length");
-          for (size_t i = 0; i < count; ++i) w.owned[i] = static_cast<float>(t.double_data(static_cast<int>(i)));
+          if (static_cast<size_t>(t.double_data_size()) != count)
+            return Bad(t, "double_data has the wrong length");
+          for (size_t i = 0; i < count; ++i)
+            w.owned[i] = static_cast<float>(t.double_data(static_cast<int>(i)));
         }
         return w;
       }
@@ -218,7 +253,8 @@ class OnnxModel {
 
  private:
   Status Bad(const onnx::TensorProto& t, const std::string& what) const {
-    return InvalidArgument(StrFormat("'%s': tensor '%s' %s", path_.c_str(), t.name().c_str(), what.c_str()));
+    return InvalidArgument(
+        StrFormat("'%s': tensor '%s' %s", path_.c_str(), t.name().c_str(), what.c_str()));
   }
 
   Status External(const onnx::TensorProto& t, const uint8_t** data, size_t* size) {
@@ -240,7 +276,9 @@ class OnnxModel {
     auto it = files_.find(file);
     if (it == files_.end()) {
       const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return NotFound(StrFormat("'%s': external data file '%s' of tensor '%s': %s", path_.c_str(), file.c_str(), t.name().c_str(), std::strerror(errno)));
+      if (fd < 0)
+        return NotFound(StrFormat("'%s': external data file '%s' of tensor '%s': %s", path_.c_str(),
+                                  file.c_str(), t.name().c_str(), std::strerror(errno)));
       struct stat st;
       fstat(fd, &st);
       auto m = std::make_shared<Mapping>();
@@ -318,9 +356,10 @@ Result<WeightData> LinearWeight(OnnxModel& m, const std::string& prefix, int64_t
   // 2. Follow the bias to the MatMul (weight [in, out]) or Gemm that feeds it.
   const onnx::TensorProto* bias = FindParam(m, prefix + ".bias");
   if (!bias) {
-    return NotFound(StrFormat("ONNX model has no parameter '%s.bias' (nor bert.%s.bias); this "
-                              "importer reads BERT exported from PyTorch / Hugging Face",
-                              prefix.c_str(), prefix.c_str()));
+    return NotFound(
+        StrFormat("ONNX model has no parameter '%s.bias' (nor bert.%s.bias); this "
+                  "importer reads BERT exported from PyTorch / Hugging Face",
+                  prefix.c_str(), prefix.c_str()));
   }
   for (const onnx::NodeProto* n : m.Consumers(bias->name())) {
     if (n->op_type() == "Gemm" && n->input_size() >= 3) {
@@ -333,7 +372,8 @@ Result<WeightData> LinearWeight(OnnxModel& m, const std::string& prefix, int64_t
         WeightData t;
         t.owned.resize(static_cast<size_t>(out * in));
         for (int64_t i = 0; i < in; ++i) {
-          for (int64_t o = 0; o < out; ++o) t.owned[static_cast<size_t>(o * in + i)] = d.data()[i * out + o];
+          for (int64_t o = 0; o < out; ++o)
+            t.owned[static_cast<size_t>(o * in + i)] = d.data()[i * out + o];
         }
         return t;
       }
@@ -355,14 +395,16 @@ Result<WeightData> LinearWeight(OnnxModel& m, const std::string& prefix, int64_t
       WeightData t;
       t.owned.resize(static_cast<size_t>(out * in));
       for (int64_t i = 0; i < in; ++i) {
-        for (int64_t o = 0; o < out; ++o) t.owned[static_cast<size_t>(o * in + i)] = d.data()[i * out + o];
+        for (int64_t o = 0; o < out; ++o)
+          t.owned[static_cast<size_t>(o * in + i)] = d.data()[i * out + o];
       }
       return t;
     }
   }
-  return NotFound(StrFormat("cannot find the weight of '%s': no [%lld, %lld] MatMul or Gemm "
-                            "weight feeds the Add of its bias",
-                            prefix.c_str(), static_cast<long long>(in), static_cast<long long>(out)));
+  return NotFound(
+      StrFormat("cannot find the weight of '%s': no [%lld, %lld] MatMul or Gemm "
+                "weight feeds the Add of its bias",
+                prefix.c_str(), static_cast<long long>(in), static_cast<long long>(out)));
 }
 
 Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path) {
@@ -370,21 +412,25 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path) {
   const onnx::TensorProto* word = FindParam(m, "embeddings.word_embeddings.weight");
   const onnx::TensorProto* pos = FindParam(m, "embeddings.position_embeddings.weight");
   const onnx::TensorProto* type = FindParam(m, "embeddings.token_type_embeddings.weight");
-  if (!word || !pos || !type || word->dims_size() != 2 || pos->dims_size() != 2 || type->dims_size() != 2) {
-    return Unsupported(StrFormat("'%s': no BERT embeddings (bert.embeddings.word_embeddings.weight "
-                                 "and friends) among the initializers",
-                                 path.c_str()));
+  if (!word || !pos || !type || word->dims_size() != 2 || pos->dims_size() != 2 ||
+      type->dims_size() != 2) {
+    return Unsupported(
+        StrFormat("'%s': no BERT embeddings (bert.embeddings.word_embeddings.weight "
+                  "and friends) among the initializers",
+                  path.c_str()));
   }
   c.vocab_size = static_cast<int>(word->dims(0));
   c.hidden_size = static_cast<int>(word->dims(1));
   c.max_position = static_cast<int>(pos->dims(0));
   c.type_vocab_size = static_cast<int>(type->dims(0));
-  while (FindParam(m, "encoder.layer." + std::to_string(c.num_layers) + ".attention.self.query.bias")) {
+  while (FindParam(
+      m, "encoder.layer." + std::to_string(c.num_layers) + ".attention.self.query.bias")) {
     ++c.num_layers;
   }
   const onnx::TensorProto* up = FindParam(m, "encoder.layer.0.intermediate.dense.bias");
   if (c.num_layers == 0 || !up || up->dims_size() != 1) {
-    return Unsupported(StrFormat("'%s': no BERT encoder layers (encoder.layer.0...) found", path.c_str()));
+    return Unsupported(
+        StrFormat("'%s': no BERT encoder layers (encoder.layer.0...) found", path.c_str()));
   }
   c.intermediate_size = static_cast<int>(up->dims(0));
   const onnx::TensorProto* cls = m.Tensor("classifier.bias");
@@ -406,15 +452,17 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path) {
     }
   }
   if (head_dim == 0) {
-    return Unsupported(StrFormat("'%s': cannot find the attention scale (Div or Mul of the "
-                                 "QK^T MatMul by a constant) to recover the number of heads",
-                                 path.c_str()));
+    return Unsupported(
+        StrFormat("'%s': cannot find the attention scale (Div or Mul of the "
+                  "QK^T MatMul by a constant) to recover the number of heads",
+                  path.c_str()));
   }
   c.num_heads = c.hidden_size / head_dim;
   // GELU: erf form has Erf; tanh form has Tanh in the FFN besides the pooler's.
   c.gelu = m.HasOp("Erf") ? GeluApprox::kErf : GeluApprox::kTanh;
   if (!m.HasOp("Erf") && m.CountOp("Tanh") <= 1) {
-    return Unsupported(StrFormat("'%s': cannot recognize the GELU (no Erf, no tanh form)", path.c_str()));
+    return Unsupported(
+        StrFormat("'%s': cannot recognize the GELU (no Erf, no tanh form)", path.c_str()));
   }
   // LayerNorm epsilon: the LayerNormalization attribute, or the constant
   // added to the variance before Sqrt.
@@ -437,9 +485,10 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path) {
     }
   }
   if (!eps_found) {
-    return Unsupported(StrFormat("'%s': cannot recognize LayerNorm (no LayerNormalization and no "
-                                 "ReduceMean/Sub/Pow/Sqrt/Div pattern)",
-                                 path.c_str()));
+    return Unsupported(
+        StrFormat("'%s': cannot recognize LayerNorm (no LayerNormalization and no "
+                  "ReduceMean/Sub/Pow/Sqrt/Div pattern)",
+                  path.c_str()));
   }
   // Labels from a config.json beside the model, when there is one.
   std::ifstream cfg(path.substr(0, path.rfind('/') + 1) + "config.json");
@@ -461,9 +510,10 @@ Result<std::unique_ptr<ImportedModel>> ImportOnnxFile(const std::string& path) {
   for (const auto& i : m.graph().input()) inputs.insert(i.name());
   for (const char* need : {"input_ids", "attention_mask"}) {
     if (!inputs.count(need)) {
-      return Unsupported(StrFormat("'%s': the model has no input '%s' (BERT inputs are input_ids, "
-                                   "attention_mask, token_type_ids)",
-                                   path.c_str(), need));
+      return Unsupported(
+          StrFormat("'%s': the model has no input '%s' (BERT inputs are input_ids, "
+                    "attention_mask, token_type_ids)",
+                    path.c_str(), need));
     }
   }
   auto model = std::make_unique<ImportedModel>();
@@ -475,7 +525,8 @@ Result<std::unique_ptr<ImportedModel>> ImportOnnxFile(const std::string& path) {
     const onnx::TensorProto* t = FindParam(m, name);
     if (!t) return NotFound(StrFormat("'%s': no parameter '%s'", path.c_str(), name.c_str()));
     if (m.Dims(*t) != shape) {
-      return InvalidArgument(StrFormat("'%s': parameter '%s' has an unexpected shape", path.c_str(), name.c_str()));
+      return InvalidArgument(
+          StrFormat("'%s': parameter '%s' has an unexpected shape", path.c_str(), name.c_str()));
     }
     return m.Floats(*t);
   };

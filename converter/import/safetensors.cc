@@ -73,7 +73,8 @@ Status SafetensorsFile::Parse() {
   auto fail = [&](const std::string& what) {
     return InvalidArgument(StrFormat("safetensors '%s': %s", path_.c_str(), what.c_str()));
   };
-  if (size_ < 8) return fail(StrFormat("%zu bytes is too short for the 8-byte header length", size_));
+  if (size_ < 8)
+    return fail(StrFormat("%zu bytes is too short for the 8-byte header length", size_));
   uint64_t n;
   std::memcpy(&n, bytes_, 8);
   if (n > size_ - 8) {
@@ -97,9 +98,9 @@ Status SafetensorsFile::Parse() {
       continue;
     }
     const std::string where = "tensor '" + name + "'";
-    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") ||
-        !v["dtype"].is_string() || !v["shape"].is_array() || !v["data_offsets"].is_array() ||
-        v["data_offsets"].size() != 2) {
+    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") ||
+        !v.contains("data_offsets") || !v["dtype"].is_string() || !v["shape"].is_array() ||
+        !v["data_offsets"].is_array() || v["data_offsets"].size() != 2) {
       return fail(where + ": needs dtype, shape and data_offsets [begin, end]");
     }
     SafeTensor t;
@@ -151,8 +152,9 @@ Status SafetensorsFile::ReadFloat(const SafeTensor& t, std::vector<float>* out) 
       (*out)[i] = f16 ? F16ToFloat(h) : Bf16ToFloat(h);
     }
   } else {
-    return InvalidArgument(StrFormat("safetensors '%s': tensor '%s' is %s; expected F32, F16 or BF16",
-                                     path_.c_str(), t.name.c_str(), t.dtype.c_str()));
+    return InvalidArgument(
+        StrFormat("safetensors '%s': tensor '%s' is %s; expected F32, F16 or BF16", path_.c_str(),
+                  t.name.c_str(), t.dtype.c_str()));
   }
   return Status::Ok();
 }

@@ -54,8 +54,9 @@ Selection SelectNodes(const Graph& g, const QuantOptions& o) {
         case OpType::kSOFTMAX:
         case OpType::kGELU:
         case OpType::kADD:
-          keep("float32 by the BERT recipe: quantizing LayerNorm, Softmax, GELU and residual adds "
-               "is the most reported cause of accuracy collapse");
+          keep(
+              "float32 by the BERT recipe: quantizing LayerNorm, Softmax, GELU and residual adds "
+              "is the most reported cause of accuracy collapse");
           break;
         case OpType::kGATHER:
           if (n.name.find("embeddings") != std::string::npos) {
@@ -68,12 +69,16 @@ Selection SelectNodes(const Graph& g, const QuantOptions& o) {
       continue;
     }
     if (bmm && !o.attention) {
-      keep("float32: attention batched matmuls in FP8 are an option (--attention-fp8), not the default");
+      keep(
+          "float32: attention batched matmuls in FP8 are an option (--attention-fp8), not the "
+          "default");
       continue;
     }
     const int layer = LayerOf(n.name);
     if (layer < 0 && !o.head) {
-      keep("float32 by the BERT recipe: pooler and classifier stay in higher precision (--quantize-head to change)");
+      keep(
+          "float32 by the BERT recipe: pooler and classifier stay in higher precision "
+          "(--quantize-head to change)");
       continue;
     }
     bool skipped = false;
@@ -86,7 +91,8 @@ Selection SelectNodes(const Graph& g, const QuantOptions& o) {
     }
     if (skipped) continue;
     if (layer >= 0 && layer < o.keep_first) {
-      keep(StrFormat("float32: layer %d is among the first %d (--keep-first)", layer, o.keep_first));
+      keep(
+          StrFormat("float32: layer %d is among the first %d (--keep-first)", layer, o.keep_first));
       continue;
     }
     if (layer >= 0 && layer >= layers - o.keep_last) {
@@ -135,9 +141,9 @@ Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
                                        g->TensorLabel(act_tensors[i]).c_str(),
                                        static_cast<unsigned long long>(obs.nonfinite())));
     }
-    act_choice[act_tensors[i]] =
-        o.search_format && o.dtype != DType::kINT8 ? ChooseFormatByMse(obs)
-                                                   : ChooseScale(obs, o.dtype, o.method, o.percentile);
+    act_choice[act_tensors[i]] = o.search_format && o.dtype != DType::kINT8
+                                     ? ChooseFormatByMse(obs)
+                                     : ChooseScale(obs, o.dtype, o.method, o.percentile);
   }
   const Fp8Format wformat = o.dtype == DType::kFP8_E5M2 ? kE5M2 : kE4M3;
   for (size_t ni : s.nodes) {
@@ -149,12 +155,13 @@ Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
       q->dtype = c.dtype;
       q->scale = c.scale;
       q->fp8 = c.format;
-      const RangeObserver& obs =
-          observers[static_cast<size_t>(std::find(act_tensors.begin(), act_tensors.end(), tensor) -
-                                        act_tensors.begin())];
+      const RangeObserver& obs = observers[static_cast<size_t>(
+          std::find(act_tensors.begin(), act_tensors.end(), tensor) - act_tensors.begin())];
       // One row per activation tensor, however many operators read it.
       for (const TensorReport& seen : *report) {
-        if (seen.kind == "activation" && seen.tensor == g->tensors[static_cast<size_t>(tensor)].name) return;
+        if (seen.kind == "activation" &&
+            seen.tensor == g->tensors[static_cast<size_t>(tensor)].name)
+          return;
       }
       TensorReport r;
       r.node = n.name;
@@ -190,11 +197,13 @@ Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
         return InvalidArgument(StrFormat("%s: weight has NaN or infinite values",
                                          g->TensorLabel(n.inputs[1]).c_str()));
       }
-      scales[c] = o.dtype == DType::kINT8 ? Int8ScaleForAmax(amax[c]) : Fp8ScaleForAmax(amax[c], wformat);
+      scales[c] =
+          o.dtype == DType::kINT8 ? Int8ScaleForAmax(amax[c]) : Fp8ScaleForAmax(amax[c], wformat);
     }
     if (o.dtype == DType::kINT8) {
       QuantizeInt8PerChannel(src, reinterpret_cast<int8_t*>(bytes.data()), layout, scales.data());
-      DequantizeInt8PerChannel(reinterpret_cast<const int8_t*>(bytes.data()), back.data(), layout, scales.data());
+      DequantizeInt8PerChannel(reinterpret_cast<const int8_t*>(bytes.data()), back.data(), layout,
+                               scales.data());
     } else {
       QuantizeFp8PerChannel(src, bytes.data(), layout, scales.data(), wformat);
       DequantizeFp8PerChannel(bytes.data(), back.data(), layout, scales.data(), wformat);

@@ -27,10 +27,10 @@ struct QuantOptions {
   bool quantize_activations = true;
   CalibMethod method = CalibMethod::kMinMax;
   double percentile = 99.99;
-  bool search_format = false;  // per-layer E2M5..E5M2 for activations, by MSE
-  bool attention = false;      // QK^T and PV batched matmuls too
-  bool head = false;           // pooler and classifier too
-  std::vector<std::string> skip;  // operators whose name contains any of these stay float
+  bool search_format = false;         // per-layer E2M5..E5M2 for activations, by MSE
+  bool attention = false;             // QK^T and PV batched matmuls too
+  bool head = false;                  // pooler and classifier too
+  std::vector<std::string> skip;      // operators whose name contains any of these stay float
   int keep_first = 0, keep_last = 0;  // encoder layers kept in float32
 };
 
@@ -54,8 +54,8 @@ std::vector<int> ActivationTensors(const Graph& g, const Selection& s, const Qua
 struct TensorReport {
   std::string node;
   std::string tensor;
-  std::string kind;    // "weight" or "activation"
-  std::string format;  // "E4M3", "E5M2", "INT8", "E3M4(bias=3,finite)"
+  std::string kind;         // "weight" or "activation"
+  std::string format;       // "E4M3", "E5M2", "INT8", "E3M4(bias=3,finite)"
   std::string granularity;  // "per-channel" / "per-tensor"
   float amax = 0;
   float scale_min = 0, scale_max = 0;

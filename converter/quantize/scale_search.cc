@@ -9,9 +9,12 @@ namespace convert {
 
 const char* CalibMethodName(CalibMethod m) {
   switch (m) {
-    case CalibMethod::kMinMax: return "minmax";
-    case CalibMethod::kPercentile: return "percentile";
-    case CalibMethod::kMse: return "mse";
+    case CalibMethod::kMinMax:
+      return "minmax";
+    case CalibMethod::kPercentile:
+      return "percentile";
+    case CalibMethod::kMse:
+      return "mse";
   }
   return "unknown";
 }

@@ -25,9 +25,9 @@ struct ScaleChoice {
   DType dtype = DType::kFP8_E4M3;  // FP8_E4M3, FP8_E5M2, FP8_CUSTOM or INT8
   Fp8Format format = kE4M3;        // for FP8 dtypes
   float scale = 1.0f;
-  float clip = 0.0f;               // largest representable magnitude: scale * max
-  double mse = 0.0;                // estimated on the calibration data
-  double clipped = 0.0;            // fraction of calibration values above clip
+  float clip = 0.0f;     // largest representable magnitude: scale * max
+  double mse = 0.0;      // estimated on the calibration data
+  double clipped = 0.0;  // fraction of calibration values above clip
 };
 
 // dtype: FP8_E4M3, FP8_E5M2 or INT8.

@@ -15,7 +15,9 @@ std::vector<uint8_t> SafetensorsBytes(const std::map<std::string, RawTensor>& te
   nlohmann::json h = nlohmann::json::object();
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    h[name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes.size()}}};
+    h[name] = {{"dtype", t.dtype},
+               {"shape", t.shape},
+               {"data_offsets", {offset, offset + t.bytes.size()}}};
     offset += t.bytes.size();
   }
   h["__metadata__"] = {{"format", "pt"}};
@@ -78,7 +80,8 @@ void WriteHfBert(const std::string& dir, const fp8sdk::testing::TinyBertConfig& 
     if (name == "classifier.bias") return {c.labels};
     if (name.find("intermediate.dense.weight") != std::string::npos) return {c.intermediate, h};
     if (name.find("intermediate.dense.bias") != std::string::npos) return {c.intermediate};
-    if (name.find("output.dense.weight") != std::string::npos && name.find("attention") == std::string::npos) {
+    if (name.find("output.dense.weight") != std::string::npos &&
+        name.find("attention") == std::string::npos) {
       return {h, c.intermediate};
     }
     if (name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0 &&

@@ -138,7 +138,8 @@ fp8_status_code_t Prepare(void*, uint32_t, const fp8_graph_t* g, const fp8_graph
     n.in0 = api->node_input(g, nodes[i], 0);
     n.in1 = api->node_input(g, nodes[i], 1);
     n.out = api->node_output(g, nodes[i], 0);
-    n.tanh_gelu = n.op == FP8_OP_GELU && api->node_attr_int(g, nodes[i], FP8_ATTR_GELU_APPROX) == FP8_GELU_TANH;
+    n.tanh_gelu = n.op == FP8_OP_GELU &&
+                  api->node_attr_int(g, nodes[i], FP8_ATTR_GELU_APPROX) == FP8_GELU_TANH;
     p->nodes.push_back(n);
   }
   *out = p;
@@ -200,9 +201,24 @@ fp8_status_code_t Synchronize(void*, uint32_t, fp8_error_t*) { return FP8_STATUS
 void Release(void*, uint32_t, void* partition) { delete static_cast<Partition*>(partition); }
 
 const fp8_backend_vtable_t kVtable = {
-    sizeof(fp8_backend_vtable_t), CUSTOM_BACKEND_ABI_VERSION, CUSTOM_BACKEND_NAME, FP8_DEVICE_CPU,
-    /*priority=*/100, Create, Destroy, DeviceCount, DeviceInfo, Claim, BufferAlloc, BufferFree,
-    CopyToDevice, CopyToHost, Prepare, Execute, Synchronize, Release,
+    sizeof(fp8_backend_vtable_t),
+    CUSTOM_BACKEND_ABI_VERSION,
+    CUSTOM_BACKEND_NAME,
+    FP8_DEVICE_CPU,
+    /*priority=*/100,
+    Create,
+    Destroy,
+    DeviceCount,
+    DeviceInfo,
+    Claim,
+    BufferAlloc,
+    BufferFree,
+    CopyToDevice,
+    CopyToHost,
+    Prepare,
+    Execute,
+    Synchronize,
+    Release,
 };
 
 }  // namespace

@@ -29,7 +29,12 @@ std::vector<CpuIsa> SupportedVectorIsas() {
 // Inputs that reach every branch: specials, each exponent with random
 // mantissas, tie patterns, plus uniformly random bit patterns.
 std::vector<float> TestInputs() {
-  std::vector<float> v = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN,
+  std::vector<float> v = {0.0f,
+                          -0.0f,
+                          INFINITY,
+                          -INFINITY,
+                          NAN,
+                          -NAN,
                           std::numeric_limits<float>::max(),
                           std::numeric_limits<float>::denorm_min(),
                           std::numeric_limits<float>::min()};
@@ -69,9 +74,8 @@ TEST(Fp8Convert, VectorEncodeEqualsScalar) {
           std::fill(got.begin(), got.end(), 0xAA);
           ConvertFloatToFp8(in.data() + off, got.data() + off, n, f, s, isa);
           for (size_t i = 0; i < n; ++i) {
-            ASSERT_EQ(got[off + i], want[off + i])
-                << CpuIsaName(isa) << " " << f.Name() << " x=0x" << std::hex
-                << FloatToBits(in[off + i]);
+            ASSERT_EQ(got[off + i], want[off + i]) << CpuIsaName(isa) << " " << f.Name() << " x=0x"
+                                                   << std::hex << FloatToBits(in[off + i]);
           }
           // Nothing written past the end.
           for (size_t i = off + n; i < got.size(); ++i) ASSERT_EQ(got[i], 0xAA);

@@ -67,8 +67,8 @@ TEST(Fp8Exhaustive, AllFloatsMatchCudaOnEveryIsa) {
             if (mismatches.fetch_add(1) < 20) {
               char buf[160];
               std::snprintf(buf, sizeof(buf), "%s %s: x=0x%08x (%g) got 0x%02x want 0x%02x",
-                            CpuIsaName(isa), m.name, base + static_cast<uint32_t>(i), x[i],
-                            got[i], want[i]);
+                            CpuIsaName(isa), m.name, base + static_cast<uint32_t>(i), x[i], got[i],
+                            want[i]);
               std::lock_guard<std::mutex> lock(mu);
               reports.push_back(buf);
             }
@@ -120,8 +120,8 @@ TEST(Fp8Exhaustive, HalfConversionsMatchCuda) {
 TEST(Fp8Exhaustive, AllCodesDecodeLikeCuda) {
   for (const Mode& m : {kModes[0], kModes[2]}) {
     for (int c = 0; c < 256; ++c) {
-      const __half_raw h = __nv_cvt_fp8_to_halfraw(static_cast<__nv_fp8_storage_t>(c),
-                                                   m.cuda_format);
+      const __half_raw h =
+          __nv_cvt_fp8_to_halfraw(static_cast<__nv_fp8_storage_t>(c), m.cuda_format);
       const float want = __half2float(__half(h));
       std::vector<uint8_t> code(1, static_cast<uint8_t>(c));
       for (CpuIsa isa : {CpuIsa::kScalar, CpuIsa::kAvx2, CpuIsa::kAvx512}) {

@@ -38,9 +38,9 @@ enum class Fp8Saturation : uint8_t {
 
 // A member of the 8-bit floating-point family. A value type: cheap to copy.
 struct Fp8Format {
-  int exp_bits = 4;   // e, 2..5
-  int man_bits = 3;   // m = 7 - e
-  int bias = 7;       // exponent bias; a free bias is equivalent to a scale
+  int exp_bits = 4;  // e, 2..5
+  int man_bits = 3;  // m = 7 - e
+  int bias = 7;      // exponent bias; a free bias is equivalent to a scale
   Fp8Specials specials = Fp8Specials::kNanOnly;
 
   // The largest finite code with the sign bit clear (0x7E for E4M3, 0x7B for

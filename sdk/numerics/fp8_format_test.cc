@@ -37,10 +37,10 @@ TEST(Fp8Format, OcpConstants) {
 
 TEST(Fp8Format, SimulatedFamilyRanges) {
   // Finite-only: the all-ones code is the largest value.
-  EXPECT_EQ(SimulatedFp8Format(2).MaxFinite(), 1.96875f * 4.0f);     // E2M5, bias 1
-  EXPECT_EQ(SimulatedFp8Format(3).MaxFinite(), 1.9375f * 16.0f);     // E3M4, bias 3
-  EXPECT_EQ(SimulatedFp8Format(4).MaxFinite(), 480.0f);              // E4M3, bias 7
-  EXPECT_EQ(SimulatedFp8Format(5).MaxFinite(), 1.75f * 65536.0f);    // E5M2, bias 15
+  EXPECT_EQ(SimulatedFp8Format(2).MaxFinite(), 1.96875f * 4.0f);   // E2M5, bias 1
+  EXPECT_EQ(SimulatedFp8Format(3).MaxFinite(), 1.9375f * 16.0f);   // E3M4, bias 3
+  EXPECT_EQ(SimulatedFp8Format(4).MaxFinite(), 480.0f);            // E4M3, bias 7
+  EXPECT_EQ(SimulatedFp8Format(5).MaxFinite(), 1.75f * 65536.0f);  // E5M2, bias 15
   // A bias is a power-of-two scale.
   EXPECT_EQ(SimulatedFp8Format(3, 5).MaxFinite(), SimulatedFp8Format(3).MaxFinite() / 4.0f);
 }
@@ -134,8 +134,8 @@ TEST(Fp8Format, E4M3EdgeCases) {
   EXPECT_EQ(FloatToE4M3(std::ldexp(1.0f, -6)), 0x08);       // min normal
   EXPECT_EQ(FloatToE4M3(std::ldexp(15.5f, -10)), 0x08);     // 7.75 * 2^-9 rounds up to normal
   EXPECT_EQ(FloatToE4M3(std::numeric_limits<float>::denorm_min()), 0x00);
-  EXPECT_EQ(FloatToE4M3(1.0625f), 0x38);                    // tie to even mantissa 000
-  EXPECT_EQ(FloatToE4M3(1.1875f), 0x3A);                    // tie to even mantissa 010
+  EXPECT_EQ(FloatToE4M3(1.0625f), 0x38);  // tie to even mantissa 000
+  EXPECT_EQ(FloatToE4M3(1.1875f), 0x3A);  // tie to even mantissa 010
   EXPECT_EQ(E4M3ToFloat(0x01), std::ldexp(1.0f, -9));
   EXPECT_EQ(E4M3ToFloat(0x7E), 448.0f);
   EXPECT_TRUE(std::isnan(E4M3ToFloat(0x7F)));
@@ -144,7 +144,7 @@ TEST(Fp8Format, E4M3EdgeCases) {
 
 TEST(Fp8Format, E5M2EdgeCases) {
   EXPECT_EQ(FloatToE5M2(57344.0f), 0x7B);
-  EXPECT_EQ(FloatToE5M2(61440.0f, kSat), 0x7B);   // the tie would round to inf
+  EXPECT_EQ(FloatToE5M2(61440.0f, kSat), 0x7B);  // the tie would round to inf
   EXPECT_EQ(FloatToE5M2(61440.0f, kNoSat), 0x7C);
   EXPECT_EQ(FloatToE5M2(std::nextafter(61440.0f, 0.0f), kNoSat), 0x7B);
   EXPECT_EQ(FloatToE5M2(INFINITY, kNoSat), 0x7C);

@@ -91,8 +91,8 @@ static inline int8_t QuantizeInt8Value(float y) {
   if (!(y == y)) return 0;
   if (y >= 127.0f) return 127;
   if (y <= -127.0f) return -127;
-  int t = static_cast<int>(y);            // toward zero
-  if (static_cast<float>(t) > y) --t;     // floor
+  int t = static_cast<int>(y);                   // toward zero
+  if (static_cast<float>(t) > y) --t;            // floor
   const float frac = y - static_cast<float>(t);  // exact for |y| < 128
   if (frac > 0.5f || (frac == 0.5f && (t & 1))) ++t;
   return static_cast<int8_t>(t);
@@ -104,8 +104,7 @@ static inline int8_t QuantizeInt8Value(float y) {
 struct ConvertKernels {
   const char* name;
   void (*encode)(const float* src, uint8_t* dst, size_t n, float mul, const Fp8EncodeParams& p);
-  void (*decode_f32)(const uint8_t* src, float* dst, size_t n, float mul,
-                     const Fp8DecodeParams& p);
+  void (*decode_f32)(const uint8_t* src, float* dst, size_t n, float mul, const Fp8DecodeParams& p);
   void (*decode_bf16)(const uint8_t* src, uint16_t* dst, size_t n, const Fp8DecodeParams& p);
   // max |x|; NaN if any input is NaN; 0 for n == 0.
   float (*abs_max)(const float* src, size_t n);

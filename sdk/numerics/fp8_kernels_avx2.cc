@@ -52,9 +52,9 @@ inline __m256i EncodeLanes(__m256i u, const EncodeConsts& k) {
 
 // Low byte of each 32-bit lane -> 8 bytes.
 inline uint64_t PackBytes(__m256i v) {
-  const __m256i shuf = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                                        -1, 0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                                        -1, -1);
+  const __m256i shuf =
+      _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1,
+                       -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
   const __m256i b = _mm256_shuffle_epi8(v, shuf);
   const __m256i packed = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
   return static_cast<uint64_t>(_mm_cvtsi128_si64(_mm256_castsi256_si128(packed)));
@@ -91,8 +91,8 @@ inline __m256i DecodeLanes(__m256i c, const DecodeConsts& k) {
   __m256i bits = _mm256_add_epi32(_mm256_sll_epi32(mag, k.shift), k.rebias);
   const __m256i sub = _mm256_castps_si256(_mm256_mul_ps(_mm256_cvtepi32_ps(mag), k.sub_unit));
   bits = Select(_mm256_cmpgt_epi32(k.sub_limit, mag), bits, sub);
-  const __m256i special = Select(_mm256_cmpeq_epi32(mag, k.inf_code),
-                                 _mm256_set1_epi32(0x7FC00000), _mm256_set1_epi32(0x7F800000));
+  const __m256i special = Select(_mm256_cmpeq_epi32(mag, k.inf_code), _mm256_set1_epi32(0x7FC00000),
+                                 _mm256_set1_epi32(0x7F800000));
   bits = Select(_mm256_cmpgt_epi32(mag, k.max_code), bits, special);
   const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x80)), 24);
   return _mm256_or_si256(bits, sign);

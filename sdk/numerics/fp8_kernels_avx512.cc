@@ -42,8 +42,8 @@ inline __m512i EncodeLanes(__m512i u, const EncodeConsts& k) {
   // Subnormal range.
   __m512i s = _mm512_sub_epi32(k.sub_base, _mm512_srli_epi32(a, 23));
   s = _mm512_min_epi32(_mm512_max_epi32(s, one), _mm512_set1_epi32(31));
-  const __m512i m24 =
-      _mm512_or_si512(_mm512_and_si512(a, _mm512_set1_epi32(0x7FFFFF)), _mm512_set1_epi32(0x800000));
+  const __m512i m24 = _mm512_or_si512(_mm512_and_si512(a, _mm512_set1_epi32(0x7FFFFF)),
+                                      _mm512_set1_epi32(0x800000));
   const __m512i half = _mm512_sllv_epi32(one, _mm512_sub_epi32(s, one));
   const __m512i sub_lsb = _mm512_and_si512(_mm512_srlv_epi32(m24, s), one);
   __m512i sub = _mm512_add_epi32(_mm512_add_epi32(m24, half), _mm512_sub_epi32(sub_lsb, one));
@@ -58,7 +58,8 @@ void EncodeAvx512(const float* src, uint8_t* dst, size_t n, float mul, const Fp8
   const __m512 vmul = _mm512_set1_ps(mul);
   size_t i = 0;
   for (; i + 64 <= n; i += 64) {
-    const __m512i r0 = EncodeLanes(_mm512_castps_si512(_mm512_mul_ps(_mm512_loadu_ps(src + i), vmul)), k);
+    const __m512i r0 =
+        EncodeLanes(_mm512_castps_si512(_mm512_mul_ps(_mm512_loadu_ps(src + i), vmul)), k);
     const __m512i r1 =
         EncodeLanes(_mm512_castps_si512(_mm512_mul_ps(_mm512_loadu_ps(src + i + 16), vmul)), k);
     const __m512i r2 =
@@ -104,9 +105,9 @@ inline __m512i DecodeBf16Lanes(__m512i c, const DecodeConsts& k) {
   __m512i bits = _mm512_add_epi16(_mm512_sll_epi16(mag, k.shift), k.rebias);
   bits = _mm512_mask_mov_epi16(bits, _mm512_cmplt_epu16_mask(mag, k.sub_limit),
                                _mm512_permutexvar_epi16(mag, k.sub_table));
-  const __m512i special = _mm512_mask_mov_epi16(_mm512_set1_epi16(0x7FC0),
-                                                _mm512_cmpeq_epi16_mask(mag, k.inf_code),
-                                                _mm512_set1_epi16(0x7F80));
+  const __m512i special =
+      _mm512_mask_mov_epi16(_mm512_set1_epi16(0x7FC0), _mm512_cmpeq_epi16_mask(mag, k.inf_code),
+                            _mm512_set1_epi16(0x7F80));
   bits = _mm512_mask_mov_epi16(bits, _mm512_cmpgt_epu16_mask(mag, k.max_code), special);
   const __m512i sign = _mm512_slli_epi16(_mm512_and_si512(c, _mm512_set1_epi16(0x80)), 8);
   return _mm512_or_si512(bits, sign);
@@ -205,7 +206,8 @@ void DequantizeInt8Avx512(const int8_t* src, float* dst, size_t n, float mul) {
   const __m512 vmul = _mm512_set1_ps(mul);
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m512i q = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+    const __m512i q =
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
     _mm512_storeu_ps(dst + i, _mm512_mul_ps(_mm512_cvtepi32_ps(q), vmul));
   }
   if (i < n) {

@@ -46,8 +46,8 @@ void DequantizeInt8Scalar(const int8_t* src, float* dst, size_t n, float mul) {
 }  // namespace
 
 const ConvertKernels kScalarKernels = {
-    "scalar",         EncodeScalar,       DecodeF32Scalar,      DecodeBf16Scalar,
-    AbsMaxScalar,     QuantizeInt8Scalar, DequantizeInt8Scalar,
+    "scalar",     EncodeScalar,       DecodeF32Scalar,      DecodeBf16Scalar,
+    AbsMaxScalar, QuantizeInt8Scalar, DequantizeInt8Scalar,
 };
 
 }  // namespace internal

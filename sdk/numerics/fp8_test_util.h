@@ -100,15 +100,21 @@ class ReferenceEncoder {
     size_t lo = 0, hi = grid_.size() - 1;
     while (hi - lo > 1) {
       const size_t mid = (lo + hi) / 2;
-      if (grid_[mid] <= a) lo = mid; else hi = mid;
+      if (grid_[mid] <= a)
+        lo = mid;
+      else
+        hi = mid;
     }
     if (grid_[hi] <= a) lo = hi;
     if (grid_[lo] == a) return static_cast<uint8_t>(codes_[lo] | sign);
     const double d_lo = a - grid_[lo], d_hi = grid_[hi] - a;
     uint8_t c;
-    if (d_lo < d_hi) c = codes_[lo];
-    else if (d_hi < d_lo) c = codes_[hi];
-    else c = (codes_[lo] & 1) ? codes_[hi] : codes_[lo];
+    if (d_lo < d_hi)
+      c = codes_[lo];
+    else if (d_hi < d_lo)
+      c = codes_[hi];
+    else
+      c = (codes_[lo] & 1) ? codes_[hi] : codes_[lo];
     return static_cast<uint8_t>(c | sign);
   }
 

@@ -33,10 +33,9 @@ inline float QuantizeMultiplier(float scale) { return 1.0f / scale; }
 
 // ---- Per tensor. ----
 void QuantizeFp8(const float* src, uint8_t* dst, size_t n, float scale, const Fp8Format& format,
-                 Fp8Saturation saturation = Fp8Saturation::kSatFinite,
-                 CpuIsa isa = ActiveCpuIsa());
-void DequantizeFp8(const uint8_t* src, float* dst, size_t n, float scale,
-                   const Fp8Format& format, CpuIsa isa = ActiveCpuIsa());
+                 Fp8Saturation saturation = Fp8Saturation::kSatFinite, CpuIsa isa = ActiveCpuIsa());
+void DequantizeFp8(const uint8_t* src, float* dst, size_t n, float scale, const Fp8Format& format,
+                   CpuIsa isa = ActiveCpuIsa());
 void QuantizeInt8(const float* src, int8_t* dst, size_t n, float scale,
                   CpuIsa isa = ActiveCpuIsa());
 void DequantizeInt8(const int8_t* src, float* dst, size_t n, float scale,

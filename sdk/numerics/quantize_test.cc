@@ -47,8 +47,9 @@ TEST(Quantize, Fp8PerTensorIsEncodeOfProductWithReciprocal) {
 }
 
 TEST(Quantize, Int8RoundsHalfToEvenAndClamps) {
-  const std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, 127.49f,
-                                300.0f, -300.0f, NAN, INFINITY, -INFINITY, 0.49999997f, -3.7f};
+  const std::vector<float> x = {0.5f,  1.5f,     2.5f,      -0.5f,       -1.5f,
+                                -2.5f, 126.5f,   127.49f,   300.0f,      -300.0f,
+                                NAN,   INFINITY, -INFINITY, 0.49999997f, -3.7f};
   const std::vector<int8_t> want = {0, 2, 2, 0, -2, -2, 126, 127, 127, -127, 0, 127, -127, 0, -4};
   for (CpuIsa isa : kAllIsas) {
     // Repeat the pattern so that vector bodies, not only tails, see it.
@@ -101,8 +102,8 @@ TEST(Quantize, PerChannelMatchesPerTensorSlices) {
       std::vector<uint8_t> q(w.size());
       std::vector<int8_t> q8(w.size());
       std::vector<float> dq(w.size()), dq8(w.size());
-      QuantizeFp8PerChannel(w.data(), q.data(), l, scales.data(), kE4M3,
-                            Fp8Saturation::kSatFinite, isa);
+      QuantizeFp8PerChannel(w.data(), q.data(), l, scales.data(), kE4M3, Fp8Saturation::kSatFinite,
+                            isa);
       DequantizeFp8PerChannel(q.data(), dq.data(), l, scales.data(), kE4M3, isa);
       std::vector<float> scales8(l.channels);
       for (size_t c = 0; c < l.channels; ++c) scales8[c] = Int8ScaleForAmax(amax[c]);

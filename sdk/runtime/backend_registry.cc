@@ -56,9 +56,10 @@ Status BackendRegistry::Add(const fp8_backend_vtable_t* vt, const std::string& o
     }
   }
   backends_.push_back(BackendEntry{vt, origin});
-  std::stable_sort(backends_.begin(), backends_.end(), [](const BackendEntry& a, const BackendEntry& b) {
-    return a.vtable->priority > b.vtable->priority;
-  });
+  std::stable_sort(backends_.begin(), backends_.end(),
+                   [](const BackendEntry& a, const BackendEntry& b) {
+                     return a.vtable->priority > b.vtable->priority;
+                   });
   return Status::Ok();
 }
 
@@ -82,9 +83,8 @@ Status BackendRegistry::LoadPluginLocked(const std::string& path) {
   auto entry = reinterpret_cast<fp8_backend_entry_fn>(dlsym(h, FP8_BACKEND_ENTRY_SYMBOL));
   if (!entry) {
     dlclose(h);
-    return Status(StatusCode::kABI_MISMATCH,
-                  StrFormat("backend plugin '%s' has no %s symbol", path.c_str(),
-                            FP8_BACKEND_ENTRY_SYMBOL));
+    return Status(StatusCode::kABI_MISMATCH, StrFormat("backend plugin '%s' has no %s symbol",
+                                                       path.c_str(), FP8_BACKEND_ENTRY_SYMBOL));
   }
   Status st = Add(entry(FP8_BACKEND_ABI_VERSION), "plugin '" + path + "'");
   if (!st.ok()) dlclose(h);  // refused: its nodes run elsewhere
@@ -98,7 +98,8 @@ void BackendRegistry::Discover() {
     size_t start = 0;
     while (start <= s.size()) {
       const size_t end = s.find(':', start);
-      const std::string d = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      const std::string d =
+          s.substr(start, end == std::string::npos ? std::string::npos : end - start);
       if (!d.empty()) dirs.push_back(d);
       if (end == std::string::npos) break;
       start = end + 1;

@@ -70,8 +70,10 @@ void FillMetadata(fp8_model* m) {
   put("source_model_sha256", md.source_model_sha256);
   put("calibration.method", md.calibration.method);
   put("calibration.dataset", md.calibration.dataset);
-  if (md.calibration.num_samples) put("calibration.num_samples", std::to_string(md.calibration.num_samples));
-  for (size_t i = 0; i < md.label_names.size(); ++i) put("label." + std::to_string(i), md.label_names[i]);
+  if (md.calibration.num_samples)
+    put("calibration.num_samples", std::to_string(md.calibration.num_samples));
+  for (size_t i = 0; i < md.label_names.size(); ++i)
+    put("label." + std::to_string(i), md.label_names[i]);
   for (const auto& [k, v] : md.extra) put(k, v);
 }
 
@@ -114,7 +116,8 @@ const char* fp8_dtype_name(fp8_dtype_t d) {
   return fp8sdk::IsValidDType(d) ? fp8sdk::DTypeName(static_cast<fp8sdk::DType>(d)) : "unknown";
 }
 const char* fp8_op_type_name(fp8_op_type_t op) {
-  return fp8sdk::IsValidOpType(op) ? fp8sdk::OpTypeName(static_cast<fp8sdk::OpType>(op)) : "unknown";
+  return fp8sdk::IsValidOpType(op) ? fp8sdk::OpTypeName(static_cast<fp8sdk::OpType>(op))
+                                   : "unknown";
 }
 size_t fp8_dtype_size(fp8_dtype_t d) {
   return fp8sdk::IsValidDType(d) ? fp8sdk::DTypeSize(static_cast<fp8sdk::DType>(d)) : 0;
@@ -139,14 +142,21 @@ fp8_status_t* fp8_model_load_memory(const void* data, size_t size, int borrow, f
   if (!data) return Null("data");
   if (!out) return Null("out_model");
   *out = nullptr;
-  return Guard([&] { return Loaded(fp8sdk::LoadedModel::LoadMemory(data, size, borrow != 0), out); });
+  return Guard(
+      [&] { return Loaded(fp8sdk::LoadedModel::LoadMemory(data, size, borrow != 0), out); });
 }
 
 void fp8_model_free(fp8_model_t* m) { delete m; }
 
-size_t fp8_model_input_count(const fp8_model_t* m) { return m ? m->model->graph().inputs.size() : 0; }
-size_t fp8_model_output_count(const fp8_model_t* m) { return m ? m->model->graph().outputs.size() : 0; }
-size_t fp8_model_operator_count(const fp8_model_t* m) { return m ? m->model->graph().nodes.size() : 0; }
+size_t fp8_model_input_count(const fp8_model_t* m) {
+  return m ? m->model->graph().inputs.size() : 0;
+}
+size_t fp8_model_output_count(const fp8_model_t* m) {
+  return m ? m->model->graph().outputs.size() : 0;
+}
+size_t fp8_model_operator_count(const fp8_model_t* m) {
+  return m ? m->model->graph().nodes.size() : 0;
+}
 
 fp8_status_t* fp8_model_input_info(const fp8_model_t* m, size_t i, fp8_tensor_info_t* out) {
   return Info(m, m ? m->model->graph().inputs : std::vector<int>(), i, "input", out);
@@ -176,16 +186,19 @@ fp8_status_t* fp8_session_create(const fp8_model_t* model, const fp8_session_opt
   fp8sdk::SessionOptions o;
   if (options) {
     if (options->struct_size < sizeof(uint32_t) + sizeof(fp8_device_kind_t)) {
-      return Make(FP8_STATUS_INVALID_ARGUMENT, "options.struct_size is too small; call fp8_session_options_init");
+      return Make(FP8_STATUS_INVALID_ARGUMENT,
+                  "options.struct_size is too small; call fp8_session_options_init");
     }
     fp8_session_options_t full;
     fp8_session_options_init(&full);
     std::memcpy(&full, options, std::min<size_t>(options->struct_size, sizeof(full)));
     if (full.device < FP8_DEVICE_AUTO || full.device > FP8_DEVICE_REFERENCE) {
-      return Make(FP8_STATUS_INVALID_ARGUMENT, "unknown device kind " + std::to_string(full.device));
+      return Make(FP8_STATUS_INVALID_ARGUMENT,
+                  "unknown device kind " + std::to_string(full.device));
     }
     if (full.num_threads < 0 || full.max_batch < 0 || full.max_sequence < 0) {
-      return Make(FP8_STATUS_INVALID_ARGUMENT, "num_threads, max_batch and max_sequence must be >= 0");
+      return Make(FP8_STATUS_INVALID_ARGUMENT,
+                  "num_threads, max_batch and max_sequence must be >= 0");
     }
     o.device = full.device;
     o.num_threads = full.num_threads;
@@ -208,9 +221,11 @@ fp8_status_t* fp8_session_set_input(fp8_session_t* s, const char* name, fp8_dtyp
                                     size_t size_bytes) {
   if (!s) return Null("session");
   if (!name) return Null("name");
-  if (!fp8sdk::IsValidDType(dtype)) return Make(FP8_STATUS_INVALID_ARGUMENT, "unknown dtype " + std::to_string(dtype));
+  if (!fp8sdk::IsValidDType(dtype))
+    return Make(FP8_STATUS_INVALID_ARGUMENT, "unknown dtype " + std::to_string(dtype));
   return Guard([&] {
-    return Convert(s->session->SetInput(name, static_cast<fp8sdk::DType>(dtype), dims, rank, data, size_bytes));
+    return Convert(s->session->SetInput(name, static_cast<fp8sdk::DType>(dtype), dims, rank, data,
+                                        size_bytes));
   });
 }
 
@@ -238,7 +253,9 @@ fp8_status_t* fp8_session_get_output(fp8_session_t* s, const char* name, fp8_ten
   });
 }
 
-const char* fp8_session_describe(const fp8_session_t* s) { return s ? s->session->Describe().c_str() : ""; }
+const char* fp8_session_describe(const fp8_session_t* s) {
+  return s ? s->session->Describe().c_str() : "";
+}
 size_t fp8_session_planned_bytes(const fp8_session_t* s) {
   return s ? static_cast<size_t>(s->session->PlannedBytes()) : 0;
 }

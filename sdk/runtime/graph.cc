@@ -35,9 +35,7 @@ bool IsQuantized(DType t) { return IsFp8(t) || t == DType::kINT8; }
 bool IsFloatLike(DType t) {
   return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16 || IsQuantized(t);
 }
-bool IsInteger(DType t) {
-  return t == DType::kINT32 || t == DType::kINT64 || t == DType::kUINT8;
-}
+bool IsInteger(DType t) { return t == DType::kINT32 || t == DType::kINT64 || t == DType::kUINT8; }
 
 const char* OpTypeName(OpType t) {
   switch (t) {

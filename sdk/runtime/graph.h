@@ -30,14 +30,14 @@ enum class OpType : uint16_t {
 };
 constexpr int kNumOpTypes = 16;
 
-const char* DTypeName(DType t);     // "f32"
-size_t DTypeSize(DType t);          // bytes per element; 0 if unknown
+const char* DTypeName(DType t);  // "f32"
+size_t DTypeSize(DType t);       // bytes per element; 0 if unknown
 bool IsValidDType(int value);
-bool IsFp8(DType t);                // E4M3, E5M2, custom
-bool IsQuantized(DType t);          // FP8 or INT8
-bool IsFloatLike(DType t);          // F32, F16, BF16 or quantized: decodes to float
-bool IsInteger(DType t);            // INT32, INT64, UINT8 (INT8 is quantized)
-const char* OpTypeName(OpType t);   // "LINEAR"
+bool IsFp8(DType t);               // E4M3, E5M2, custom
+bool IsQuantized(DType t);         // FP8 or INT8
+bool IsFloatLike(DType t);         // F32, F16, BF16 or quantized: decodes to float
+bool IsInteger(DType t);           // INT32, INT64, UINT8 (INT8 is quantized)
+const char* OpTypeName(OpType t);  // "LINEAR"
 bool IsValidOpType(int value);
 
 // The FP8 format of an FP8 dtype (custom formats come from the quantization).
@@ -104,27 +104,27 @@ struct ActQuant {
 
 // Every operator option, flattened; each op reads its own fields.
 struct NodeAttrs {
-  int axis = 0;                         // GATHER, SLICE
-  float epsilon = 1e-12f;               // LAYER_NORM
-  ActQuant input_quant;                 // LINEAR
-  bool transpose_b = false;             // BATCH_MATMUL
-  float alpha = 1.0f;                   // BATCH_MATMUL
-  ActQuant a_quant, b_quant;            // BATCH_MATMUL
-  float softmax_scale = 1.0f;           // SOFTMAX
-  MaskMode mask_mode = MaskMode::kNone; // SOFTMAX
-  GeluApprox gelu = GeluApprox::kErf;   // GELU
-  std::vector<int64_t> shape;           // RESHAPE
-  std::vector<int64_t> perm;            // TRANSPOSE
-  int num_heads = 0;                    // SPLIT_HEADS, MERGE_HEADS
-  int64_t start = 0;                    // SLICE
-  int64_t end = INT64_MAX;              // SLICE
-  int like_axis = 0;                    // SLICE
+  int axis = 0;                          // GATHER, SLICE
+  float epsilon = 1e-12f;                // LAYER_NORM
+  ActQuant input_quant;                  // LINEAR
+  bool transpose_b = false;              // BATCH_MATMUL
+  float alpha = 1.0f;                    // BATCH_MATMUL
+  ActQuant a_quant, b_quant;             // BATCH_MATMUL
+  float softmax_scale = 1.0f;            // SOFTMAX
+  MaskMode mask_mode = MaskMode::kNone;  // SOFTMAX
+  GeluApprox gelu = GeluApprox::kErf;    // GELU
+  std::vector<int64_t> shape;            // RESHAPE
+  std::vector<int64_t> perm;             // TRANSPOSE
+  int num_heads = 0;                     // SPLIT_HEADS, MERGE_HEADS
+  int64_t start = 0;                     // SLICE
+  int64_t end = INT64_MAX;               // SLICE
+  int like_axis = 0;                     // SLICE
 };
 
 struct Node {
   OpType type = OpType::kADD;
   std::string name;
-  std::vector<int> inputs;   // tensor indices; -1 = absent optional input
+  std::vector<int> inputs;  // tensor indices; -1 = absent optional input
   std::vector<int> outputs;
   NodeAttrs attrs;
   // "operator 3 'encoder.0.ffn.up' (LINEAR)" for messages.

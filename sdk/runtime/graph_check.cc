@@ -19,22 +19,38 @@ struct Arity {
 
 Arity ArityOf(OpType t) {
   switch (t) {
-    case OpType::kGATHER: return {2, 2};
-    case OpType::kADD: return {2, 2};
-    case OpType::kMUL: return {2, 2};
-    case OpType::kLAYER_NORM: return {2, 3};
-    case OpType::kLINEAR: return {2, 3};
-    case OpType::kBATCH_MATMUL: return {2, 2};
-    case OpType::kSOFTMAX: return {1, 2};
-    case OpType::kGELU: return {1, 1};
-    case OpType::kTANH: return {1, 1};
-    case OpType::kRESHAPE: return {1, 1};
-    case OpType::kTRANSPOSE: return {1, 1};
-    case OpType::kSPLIT_HEADS: return {1, 1};
-    case OpType::kMERGE_HEADS: return {1, 1};
-    case OpType::kQUANTIZE: return {1, 1};
-    case OpType::kDEQUANTIZE: return {1, 1};
-    case OpType::kSLICE: return {1, 2};
+    case OpType::kGATHER:
+      return {2, 2};
+    case OpType::kADD:
+      return {2, 2};
+    case OpType::kMUL:
+      return {2, 2};
+    case OpType::kLAYER_NORM:
+      return {2, 3};
+    case OpType::kLINEAR:
+      return {2, 3};
+    case OpType::kBATCH_MATMUL:
+      return {2, 2};
+    case OpType::kSOFTMAX:
+      return {1, 2};
+    case OpType::kGELU:
+      return {1, 1};
+    case OpType::kTANH:
+      return {1, 1};
+    case OpType::kRESHAPE:
+      return {1, 1};
+    case OpType::kTRANSPOSE:
+      return {1, 1};
+    case OpType::kSPLIT_HEADS:
+      return {1, 1};
+    case OpType::kMERGE_HEADS:
+      return {1, 1};
+    case OpType::kQUANTIZE:
+      return {1, 1};
+    case OpType::kDEQUANTIZE:
+      return {1, 1};
+    case OpType::kSLICE:
+      return {1, 2};
   }
   return {0, 0};
 }
@@ -59,8 +75,8 @@ Status CheckActQuant(const ActQuant& q, const std::string& label, const char* wh
   }
   std::string why;
   if (q.dtype == DType::kFP8_CUSTOM && !ValidateFp8Format(q.fp8, &why)) {
-    return InvalidModel(StrFormat("%s: %s quantization format: %s", label.c_str(), which,
-                                  why.c_str()));
+    return InvalidModel(
+        StrFormat("%s: %s quantization format: %s", label.c_str(), which, why.c_str()));
   }
   return Status::Ok();
 }
@@ -70,11 +86,12 @@ Status CheckTensor(const Graph& g, int index) {
   const std::string label = g.TensorLabel(index);
   if (t.name.empty()) return InvalidModel(label + ": empty name");
   if (!IsValidDType(static_cast<int>(t.dtype))) {
-    return InvalidModel(StrFormat("%s: unknown dtype %d", label.c_str(), static_cast<int>(t.dtype)));
+    return InvalidModel(
+        StrFormat("%s: unknown dtype %d", label.c_str(), static_cast<int>(t.dtype)));
   }
   if (t.shape.size() > static_cast<size_t>(kMaxRank)) {
-    return InvalidModel(StrFormat("%s: rank %zu exceeds the maximum %d", label.c_str(),
-                                  t.shape.size(), kMaxRank));
+    return InvalidModel(
+        StrFormat("%s: rank %zu exceeds the maximum %d", label.c_str(), t.shape.size(), kMaxRank));
   }
   for (size_t i = 0; i < t.shape.size(); ++i) {
     const Dim& d = t.shape[i];
@@ -109,9 +126,10 @@ Status CheckTensor(const Graph& g, int index) {
     if (q.axis >= 0) {
       const Dim& d = t.shape[static_cast<size_t>(q.axis)];
       if (d.IsSymbolic() || static_cast<size_t>(d.value) != q.scales.size()) {
-        return InvalidModel(StrFormat("%s: per-channel quantization on axis %d needs one scale "
-                                      "per index, has %zu",
-                                      label.c_str(), q.axis, q.scales.size()));
+        return InvalidModel(
+            StrFormat("%s: per-channel quantization on axis %d needs one scale "
+                      "per index, has %zu",
+                      label.c_str(), q.axis, q.scales.size()));
       }
     }
     for (size_t i = 0; i < q.scales.size(); ++i) {
@@ -202,7 +220,8 @@ Status CheckNodeTypes(const Graph& g, size_t ni) {
         return fail(m == MaskMode::kNone ? "has a mask input but mask mode NONE"
                                          : "mask mode needs a mask input");
       }
-      if (m == MaskMode::kAdditive) FP8_RETURN_IF_ERROR(need(1, in(1)->dtype == DType::kF32, "f32"));
+      if (m == MaskMode::kAdditive)
+        FP8_RETURN_IF_ERROR(need(1, in(1)->dtype == DType::kF32, "f32"));
       if (m == MaskMode::kKeyPadding) {
         FP8_RETURN_IF_ERROR(need(1, IsInteger(in(1)->dtype) || in(1)->dtype == DType::kF32,
                                  "an integer or f32 0/1 mask"));
@@ -245,8 +264,7 @@ Status CheckNodeTypes(const Graph& g, size_t ni) {
   const TensorDesc& o = g.tensors[static_cast<size_t>(n.outputs[0])];
   if (o.dtype != out) {
     return fail(StrFormat("output %s has dtype %s; this operator produces %s",
-                          g.TensorLabel(n.outputs[0]).c_str(), DTypeName(o.dtype),
-                          DTypeName(out)));
+                          g.TensorLabel(n.outputs[0]).c_str(), DTypeName(o.dtype), DTypeName(out)));
   }
   return Status::Ok();
 }
@@ -301,9 +319,7 @@ Status InferNodeShapes(const Graph& g, size_t ni, std::vector<Shape>* shapes_ptr
   std::vector<Shape>& shapes = *shapes_ptr;
   const Node& n = g.nodes[ni];
   const NodeAttrs& a = n.attrs;
-  auto fail = [&](const std::string& what) {
-    return InvalidModel(n.Label(ni) + ": " + what);
-  };
+  auto fail = [&](const std::string& what) { return InvalidModel(n.Label(ni) + ": " + what); };
   auto in = [&](size_t i) -> const Shape& { return shapes[static_cast<size_t>(n.inputs[i])]; };
   auto has = [&](size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; };
   Shape out;
@@ -411,8 +427,8 @@ Status InferNodeShapes(const Graph& g, size_t ni, std::vector<Shape>* shapes_ptr
         for (int i = 0; i < m.rank; ++i) {
           const int64_t dm = m[i], dx = x[x.rank - m.rank + i];
           if (dm != dx && dm != 1) {
-            return fail(StrFormat("additive mask %s does not broadcast to %s",
-                                  m.ToString().c_str(), x.ToString().c_str()));
+            return fail(StrFormat("additive mask %s does not broadcast to %s", m.ToString().c_str(),
+                                  x.ToString().c_str()));
           }
         }
       }
@@ -534,7 +550,8 @@ Status InferShapes(const Graph& g, const std::vector<Shape>& input_shapes,
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     (*shapes)[static_cast<size_t>(g.inputs[i])] = input_shapes[i];
   }
-  for (size_t ni = 0; ni < g.nodes.size(); ++ni) FP8_RETURN_IF_ERROR(InferNodeShapes(g, ni, shapes));
+  for (size_t ni = 0; ni < g.nodes.size(); ++ni)
+    FP8_RETURN_IF_ERROR(InferNodeShapes(g, ni, shapes));
   return Status::Ok();
 }
 
@@ -547,7 +564,8 @@ Status CheckGraph(const Graph& g) {
   for (size_t i = 0; i < nt; ++i) {
     FP8_RETURN_IF_ERROR(CheckTensor(g, static_cast<int>(i)));
     if (!names.insert(g.tensors[i].name).second) {
-      return InvalidModel(StrFormat("%s: name used twice", g.TensorLabel(static_cast<int>(i)).c_str()));
+      return InvalidModel(
+          StrFormat("%s: name used twice", g.TensorLabel(static_cast<int>(i)).c_str()));
     }
   }
   // ready[t]: tensor t has a value before the current node runs.
@@ -569,9 +587,10 @@ Status CheckGraph(const Graph& g) {
   for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
     const Node& n = g.nodes[ni];
     if (!IsValidOpType(static_cast<int>(n.type))) {
-      return InvalidModel(StrFormat("operator %zu: unknown operator type %d (this runtime knows "
-                                    "0..%d; the file may need a newer fp8sdk)",
-                                    ni, static_cast<int>(n.type), kNumOpTypes - 1));
+      return InvalidModel(
+          StrFormat("operator %zu: unknown operator type %d (this runtime knows "
+                    "0..%d; the file may need a newer fp8sdk)",
+                    ni, static_cast<int>(n.type), kNumOpTypes - 1));
     }
     const std::string label = n.Label(ni);
     const Arity ar = ArityOf(n.type);
@@ -581,14 +600,15 @@ Status CheckGraph(const Graph& g) {
                                     n.inputs.size(), ar.min_inputs, ar.max_inputs));
     }
     if (n.outputs.size() != 1) {
-      return InvalidModel(StrFormat("%s: has %zu outputs; takes 1", label.c_str(), n.outputs.size()));
+      return InvalidModel(
+          StrFormat("%s: has %zu outputs; takes 1", label.c_str(), n.outputs.size()));
     }
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       const int t = n.inputs[i];
       if (t == -1 && InputOptional(n.type, i)) continue;
       if (t < 0 || static_cast<size_t>(t) >= nt) {
-        return InvalidModel(StrFormat("%s: input %zu refers to tensor %d of %zu", label.c_str(), i,
-                                      t, nt));
+        return InvalidModel(
+            StrFormat("%s: input %zu refers to tensor %d of %zu", label.c_str(), i, t, nt));
       }
       if (!ready[static_cast<size_t>(t)]) {
         return InvalidModel(StrFormat("%s: input %zu (%s) is not produced by an earlier operator",
@@ -600,9 +620,10 @@ Status CheckGraph(const Graph& g) {
       return InvalidModel(StrFormat("%s: output refers to tensor %d of %zu", label.c_str(), o, nt));
     }
     if (ready[static_cast<size_t>(o)]) {
-      return InvalidModel(StrFormat("%s: output %s is already defined (a constant, a model input "
-                                    "or another operator's output)",
-                                    label.c_str(), g.TensorLabel(o).c_str()));
+      return InvalidModel(
+          StrFormat("%s: output %s is already defined (a constant, a model input "
+                    "or another operator's output)",
+                    label.c_str(), g.TensorLabel(o).c_str()));
     }
     FP8_RETURN_IF_ERROR(CheckNodeTypes(g, ni));
     ready[static_cast<size_t>(o)] = 1;

@@ -51,15 +51,24 @@ int64_t NodeAttrInt(const fp8_graph_t* g, size_t n, fp8_attr_t attr) {
   if (!node) return 0;
   const NodeAttrs& a = node->attrs;
   switch (attr) {
-    case FP8_ATTR_AXIS: return a.axis;
-    case FP8_ATTR_TRANSPOSE_B: return a.transpose_b ? 1 : 0;
-    case FP8_ATTR_MASK_MODE: return static_cast<int64_t>(a.mask_mode);
-    case FP8_ATTR_GELU_APPROX: return static_cast<int64_t>(a.gelu);
-    case FP8_ATTR_NUM_HEADS: return a.num_heads;
-    case FP8_ATTR_SLICE_START: return a.start;
-    case FP8_ATTR_SLICE_END: return a.end;
-    case FP8_ATTR_LIKE_AXIS: return a.like_axis;
-    default: return 0;
+    case FP8_ATTR_AXIS:
+      return a.axis;
+    case FP8_ATTR_TRANSPOSE_B:
+      return a.transpose_b ? 1 : 0;
+    case FP8_ATTR_MASK_MODE:
+      return static_cast<int64_t>(a.mask_mode);
+    case FP8_ATTR_GELU_APPROX:
+      return static_cast<int64_t>(a.gelu);
+    case FP8_ATTR_NUM_HEADS:
+      return a.num_heads;
+    case FP8_ATTR_SLICE_START:
+      return a.start;
+    case FP8_ATTR_SLICE_END:
+      return a.end;
+    case FP8_ATTR_LIKE_AXIS:
+      return a.like_axis;
+    default:
+      return 0;
   }
 }
 
@@ -67,10 +76,14 @@ float NodeAttrFloat(const fp8_graph_t* g, size_t n, fp8_attr_t attr) {
   const Node* node = GetNode(g, n);
   if (!node) return 0.0f;
   switch (attr) {
-    case FP8_ATTR_EPSILON: return node->attrs.epsilon;
-    case FP8_ATTR_ALPHA: return node->attrs.alpha;
-    case FP8_ATTR_SOFTMAX_SCALE: return node->attrs.softmax_scale;
-    default: return 0.0f;
+    case FP8_ATTR_EPSILON:
+      return node->attrs.epsilon;
+    case FP8_ATTR_ALPHA:
+      return node->attrs.alpha;
+    case FP8_ATTR_SOFTMAX_SCALE:
+      return node->attrs.softmax_scale;
+    default:
+      return 0.0f;
   }
 }
 
@@ -91,7 +104,8 @@ int NodeActQuant(const fp8_graph_t* g, size_t n, int which, fp8_act_quant_t* out
   if (!node) return 0;
   const ActQuant* q = nullptr;
   if (node->type == OpType::kLINEAR && which == 0) q = &node->attrs.input_quant;
-  if (node->type == OpType::kBATCH_MATMUL) q = which == 0 ? &node->attrs.a_quant : &node->attrs.b_quant;
+  if (node->type == OpType::kBATCH_MATMUL)
+    q = which == 0 ? &node->attrs.a_quant : &node->attrs.b_quant;
   if (!q || !q->enabled) return 0;
   out->dtype = static_cast<fp8_dtype_t>(q->dtype);
   out->scale = q->scale;
@@ -137,10 +151,25 @@ const void* TensorConstData(const fp8_graph_t* g, int32_t t, size_t* size) {
 }
 
 const fp8_graph_api_t kApi = {
-    sizeof(fp8_graph_api_t), NodeCount,    NodeOp,       NodeName,     NodeInputCount,
-    NodeInput,               NodeOutputCount, NodeOutput, NodeAttrInt, NodeAttrFloat,
-    NodeAttrInts,            NodeActQuant, TensorCount,  TensorName,   TensorDType,
-    TensorRank,              TensorDim,    TensorQuant,  TensorConstData,
+    sizeof(fp8_graph_api_t),
+    NodeCount,
+    NodeOp,
+    NodeName,
+    NodeInputCount,
+    NodeInput,
+    NodeOutputCount,
+    NodeOutput,
+    NodeAttrInt,
+    NodeAttrFloat,
+    NodeAttrInts,
+    NodeActQuant,
+    TensorCount,
+    TensorName,
+    TensorDType,
+    TensorRank,
+    TensorDim,
+    TensorQuant,
+    TensorConstData,
 };
 
 }  // namespace

@@ -16,7 +16,8 @@ void ExpectValid(const std::vector<BufferLifetime>& b, const MemoryPlan& p) {
     EXPECT_LE(p.offsets[i] + b[i].size, p.arena_size);
     for (size_t j = i + 1; j < b.size(); ++j) {
       const bool time = b[i].first_step <= b[j].last_step && b[j].first_step <= b[i].last_step;
-      const bool space = p.offsets[i] < p.offsets[j] + b[j].size && p.offsets[j] < p.offsets[i] + b[i].size;
+      const bool space =
+          p.offsets[i] < p.offsets[j] + b[j].size && p.offsets[j] < p.offsets[i] + b[i].size;
       EXPECT_FALSE(time && space && b[i].size && b[j].size) << i << " and " << j;
     }
   }

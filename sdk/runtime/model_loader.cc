@@ -35,11 +35,13 @@ Status ReadActQuant(const fb::ActivationQuant* q, ActQuant* out, const std::stri
   if (!q) return Status::Ok();
   out->enabled = true;
   if (!IsValidDType(static_cast<int>(q->dtype()))) {
-    return InvalidModel(StrFormat("%s: unknown dtype %d", where.c_str(), static_cast<int>(q->dtype())));
+    return InvalidModel(
+        StrFormat("%s: unknown dtype %d", where.c_str(), static_cast<int>(q->dtype())));
   }
   out->dtype = static_cast<DType>(q->dtype());
   out->scale = q->scale();
-  if (out->dtype == DType::kFP8_CUSTOM) FP8_RETURN_IF_ERROR(ReadFp8Spec(q->fp8_format(), &out->fp8, where));
+  if (out->dtype == DType::kFP8_CUSTOM)
+    FP8_RETURN_IF_ERROR(ReadFp8Spec(q->fp8_format(), &out->fp8, where));
   return Status::Ok();
 }
 
@@ -52,9 +54,10 @@ Status ReadNode(const fb::Operator* op, size_t index, Node* n) {
   const std::string where = StrFormat("operator %zu", index);
   const int type = static_cast<int>(op->type());
   if (!IsValidOpType(type)) {
-    return Unsupported(StrFormat("%s '%s': unknown operator type %d (this runtime knows 0..%d; "
-                                 "the file may need a newer fp8sdk)",
-                                 where.c_str(), Str(op->name()).c_str(), type, kNumOpTypes - 1));
+    return Unsupported(
+        StrFormat("%s '%s': unknown operator type %d (this runtime knows 0..%d; "
+                  "the file may need a newer fp8sdk)",
+                  where.c_str(), Str(op->name()).c_str(), type, kNumOpTypes - 1));
   }
   n->type = static_cast<OpType>(type);
   n->name = Str(op->name());
@@ -64,7 +67,8 @@ Status ReadNode(const fb::Operator* op, size_t index, Node* n) {
   const std::string label = n->Label(index);
   if (auto* o = op->gather()) a.axis = o->axis();
   if (auto* o = op->layer_norm()) a.epsilon = o->epsilon();
-  if (auto* o = op->linear()) FP8_RETURN_IF_ERROR(ReadActQuant(o->input_quant(), &a.input_quant, label));
+  if (auto* o = op->linear())
+    FP8_RETURN_IF_ERROR(ReadActQuant(o->input_quant(), &a.input_quant, label));
   if (auto* o = op->batch_matmul()) {
     a.transpose_b = o->transpose_b();
     a.alpha = o->alpha();
@@ -111,10 +115,10 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::LoadFile(const std::string& pa
   const size_t size = static_cast<size_t>(st.st_size);
   if (size < format::kHeaderSize) {
     close(fd);
-    return InvalidModel(StrFormat("model '%s': file is %zu bytes, smaller than the %llu-byte "
-                                  "header",
-                                  path.c_str(), size,
-                                  static_cast<unsigned long long>(format::kHeaderSize)));
+    return InvalidModel(
+        StrFormat("model '%s': file is %zu bytes, smaller than the %llu-byte "
+                  "header",
+                  path.c_str(), size, static_cast<unsigned long long>(format::kHeaderSize)));
   }
   void* m = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
@@ -142,8 +146,8 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::LoadMemory(const void* data, s
     // over-allocate to place the copy on a 64-byte boundary.
     model->copy_.resize(size + format::kDataAlignment);
     const uintptr_t base = reinterpret_cast<uintptr_t>(model->copy_.data());
-    const size_t shift = (format::kDataAlignment - base % format::kDataAlignment) %
-                         format::kDataAlignment;
+    const size_t shift =
+        (format::kDataAlignment - base % format::kDataAlignment) % format::kDataAlignment;
     uint8_t* dst = model->copy_.data() + shift;
     if (size) std::memcpy(dst, data, size);
     model->bytes_ = dst;
@@ -164,11 +168,10 @@ Status LoadedModel::Parse(const LoadOptions& options) {
     return InvalidModel("not an fp8sdk model file (wrong magic bytes)");
   }
   if (h.format_major != format::kFormatMajor) {
-    return InvalidModel(StrFormat("format version %u.%u; this runtime reads %u.x%s", h.format_major,
-                                  h.format_minor, format::kFormatMajor,
-                                  h.format_major > format::kFormatMajor
-                                      ? " (the file needs a newer fp8sdk)"
-                                      : ""));
+    return InvalidModel(
+        StrFormat("format version %u.%u; this runtime reads %u.x%s", h.format_major, h.format_minor,
+                  format::kFormatMajor,
+                  h.format_major > format::kFormatMajor ? " (the file needs a newer fp8sdk)" : ""));
   }
   if (format::Crc32c(&h, format::kHeaderCrcCoverage) != h.header_crc32c) {
     return InvalidModel("header checksum mismatch (the file is corrupt)");
@@ -187,16 +190,16 @@ Status LoadedModel::Parse(const LoadOptions& options) {
   const uint64_t fb_end = format::kHeaderSize + h.flatbuffer_size;
   if (h.data_offset % format::kDataAlignment != 0 || h.data_offset < fb_end ||
       h.data_offset > size || h.data_size > size - h.data_offset) {
-    return InvalidModel(StrFormat("data segment [%llu, +%llu) is misaligned, overlaps the "
-                                  "FlatBuffer or exceeds the file size %llu",
-                                  static_cast<unsigned long long>(h.data_offset),
-                                  static_cast<unsigned long long>(h.data_size),
-                                  static_cast<unsigned long long>(size)));
+    return InvalidModel(StrFormat(
+        "data segment [%llu, +%llu) is misaligned, overlaps the "
+        "FlatBuffer or exceeds the file size %llu",
+        static_cast<unsigned long long>(h.data_offset),
+        static_cast<unsigned long long>(h.data_size), static_cast<unsigned long long>(size)));
   }
   if (h.data_offset + h.data_size != size) {
-    return InvalidModel(StrFormat("%llu trailing bytes after the data segment",
-                                  static_cast<unsigned long long>(size - h.data_offset -
-                                                                  h.data_size)));
+    return InvalidModel(
+        StrFormat("%llu trailing bytes after the data segment",
+                  static_cast<unsigned long long>(size - h.data_offset - h.data_size)));
   }
   for (uint64_t i = fb_end; i < h.data_offset; ++i) {
     if (bytes_[i] != 0) return InvalidModel("non-zero padding before the data segment");
@@ -218,9 +221,10 @@ Status LoadedModel::Parse(const LoadOptions& options) {
   format_major_ = h.format_major;
   format_minor_ = h.format_minor;
   if (m->format_major() != h.format_major) {
-    return InvalidModel(StrFormat("format version in the FlatBuffer (%u) differs from the "
-                                  "header (%u)",
-                                  m->format_major(), h.format_major));
+    return InvalidModel(
+        StrFormat("format version in the FlatBuffer (%u) differs from the "
+                  "header (%u)",
+                  m->format_major(), h.format_major));
   }
 
   Graph& g = graph_;
@@ -267,12 +271,12 @@ Status LoadedModel::Parse(const LoadOptions& options) {
       const fb::BufferRef* ref = buffers->Get(b);
       if (ref->offset() % format::kDataAlignment != 0 || ref->offset() > h.data_size ||
           ref->size() > h.data_size - ref->offset()) {
-        return InvalidModel(StrFormat("%s: buffer %u [offset %llu, size %llu] is misaligned or "
-                                      "exceeds the data segment (%llu bytes)",
-                                      label.c_str(), b,
-                                      static_cast<unsigned long long>(ref->offset()),
-                                      static_cast<unsigned long long>(ref->size()),
-                                      static_cast<unsigned long long>(h.data_size)));
+        return InvalidModel(
+            StrFormat("%s: buffer %u [offset %llu, size %llu] is misaligned or "
+                      "exceeds the data segment (%llu bytes)",
+                      label.c_str(), b, static_cast<unsigned long long>(ref->offset()),
+                      static_cast<unsigned long long>(ref->size()),
+                      static_cast<unsigned long long>(h.data_size)));
       }
       t.constant = true;
       t.external = data + ref->offset();
@@ -282,7 +286,8 @@ Status LoadedModel::Parse(const LoadOptions& options) {
   if (const auto* ops = m->operators()) {
     g.nodes.resize(ops->size());
     for (size_t i = 0; i < ops->size(); ++i) {
-      FP8_RETURN_IF_ERROR(ReadNode(ops->Get(static_cast<flatbuffers::uoffset_t>(i)), i, &g.nodes[i]));
+      FP8_RETURN_IF_ERROR(
+          ReadNode(ops->Get(static_cast<flatbuffers::uoffset_t>(i)), i, &g.nodes[i]));
     }
   }
   g.inputs = Vec(m->inputs());

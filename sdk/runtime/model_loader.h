@@ -32,8 +32,7 @@ class LoadedModel {
                                                        const LoadOptions& options = {});
   // With borrow, `data` must outlive the model and be 64-byte aligned (it is
   // copied otherwise).
-  static Result<std::unique_ptr<LoadedModel>> LoadMemory(const void* data, size_t size,
-                                                         bool borrow,
+  static Result<std::unique_ptr<LoadedModel>> LoadMemory(const void* data, size_t size, bool borrow,
                                                          const LoadOptions& options = {});
 
   const Graph& graph() const { return graph_; }

@@ -348,8 +348,8 @@ TEST(ModelCorruption, SemanticViolationsNameTheCulprit) {
   const Case cases[] = {
       {"negative scale",
        [](Graph* g) {
-         g->tensors[static_cast<size_t>(g->FindTensor(
-                        "encoder.layer.0.attention.self.query.weight"))]
+         g->tensors[static_cast<size_t>(
+                        g->FindTensor("encoder.layer.0.attention.self.query.weight"))]
              .quant.scales[3] = -1.0f;
        },
        "'encoder.layer.0.attention.self.query.weight': scale 3 is -1"},
@@ -367,19 +367,15 @@ TEST(ModelCorruption, SemanticViolationsNameTheCulprit) {
        "one scale per index"},
       {"K mismatch",
        [](Graph* g) {
-         TensorDesc& w =
-             g->tensors[static_cast<size_t>(g->FindTensor("classifier.weight"))];
+         TensorDesc& w = g->tensors[static_cast<size_t>(g->FindTensor("classifier.weight"))];
          w.shape = {FixedDim(4), FixedDim(16)};
        },
        "'classifier' (LINEAR)"},
-      {"cycle",
-       [](Graph* g) { std::swap(g->nodes[3], g->nodes[4]); },
+      {"cycle", [](Graph* g) { std::swap(g->nodes[3], g->nodes[4]); },
        "is not produced by an earlier operator"},
-      {"duplicate name",
-       [](Graph* g) { g->tensors[4].name = g->tensors[3].name; },
+      {"duplicate name", [](Graph* g) { g->tensors[4].name = g->tensors[3].name; },
        "name used twice"},
-      {"two producers",
-       [](Graph* g) { g->nodes[2].outputs[0] = g->nodes[1].outputs[0]; },
+      {"two producers", [](Graph* g) { g->nodes[2].outputs[0] = g->nodes[1].outputs[0]; },
        "is already defined"},
       {"bad reshape",
        [](Graph* g) {
@@ -395,8 +391,7 @@ TEST(ModelCorruption, SemanticViolationsNameTheCulprit) {
          }
        },
        "has a mask input but mask mode NONE"},
-      {"huge dimension",
-       [](Graph* g) { g->tensors[0].shape[1] = FixedDim(int64_t{1} << 50); },
+      {"huge dimension", [](Graph* g) { g->tensors[0].shape[1] = FixedDim(int64_t{1} << 50); },
        "too large"},
       {"custom fp8",
        [](Graph* g) {

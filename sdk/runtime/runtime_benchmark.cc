@@ -35,9 +35,10 @@ std::string ModelPath(int hidden) {
   c.layers = 2;
   c.vocab = 8000;
   c.max_position = 512;
-  const std::string path = "/tmp/fp8sdk_bench_model_" + std::to_string(hidden) + "_" +
-                           std::to_string(getpid()) + ".fp8";
-  const Status st = WriteModelFile(testing::BuildTinyBert(c, testing::MakeTinyBertWeights(c)), path);
+  const std::string path =
+      "/tmp/fp8sdk_bench_model_" + std::to_string(hidden) + "_" + std::to_string(getpid()) + ".fp8";
+  const Status st =
+      WriteModelFile(testing::BuildTinyBert(c, testing::MakeTinyBertWeights(c)), path);
   if (!st.ok()) std::fprintf(stderr, "cannot write %s: %s\n", path.c_str(), st.ToString().c_str());
   paths[hidden] = path;
   return path;

@@ -41,28 +41,35 @@ struct Session::Instance {
 
 struct Session::Step {
   enum Kind { kPartition, kCopy } kind = kPartition;
-  int slot = -1;                  // partition: the slot that runs it
-  std::vector<size_t> nodes;      // partition: node indices
+  int slot = -1;              // partition: the slot that runs it
+  std::vector<size_t> nodes;  // partition: node indices
   void* partition = nullptr;
   std::vector<fp8_tensor_binding_t> bindings;  // partition: one per tensor
-  std::vector<int> touched;       // partition: tensors bound
-  int src = -1, dst = -1;         // copy: instances
+  std::vector<int> touched;                    // partition: tensors bound
+  int src = -1, dst = -1;                      // copy: instances
 };
 
 namespace {
 
 Status FromBackend(fp8_status_code_t code, const fp8_error_t& err, const std::string& context) {
-  return Status(static_cast<StatusCode>(code), context + ": " + (err.message[0] ? err.message : "failed"));
+  return Status(static_cast<StatusCode>(code),
+                context + ": " + (err.message[0] ? err.message : "failed"));
 }
 
 const char* DeviceKindName(fp8_device_kind_t k) {
   switch (k) {
-    case FP8_DEVICE_AUTO: return "auto";
-    case FP8_DEVICE_CPU: return "cpu";
-    case FP8_DEVICE_CUDA: return "cuda";
-    case FP8_DEVICE_VULKAN: return "vulkan";
-    case FP8_DEVICE_REFERENCE: return "reference";
-    default: return "unknown";
+    case FP8_DEVICE_AUTO:
+      return "auto";
+    case FP8_DEVICE_CPU:
+      return "cpu";
+    case FP8_DEVICE_CUDA:
+      return "cuda";
+    case FP8_DEVICE_VULKAN:
+      return "vulkan";
+    case FP8_DEVICE_REFERENCE:
+      return "reference";
+    default:
+      return "unknown";
   }
 }
 
@@ -94,7 +101,8 @@ Session::~Session() {
   }
 }
 
-Result<std::unique_ptr<Session>> Session::Create(const Graph& graph, const SessionOptions& options) {
+Result<std::unique_ptr<Session>> Session::Create(const Graph& graph,
+                                                 const SessionOptions& options) {
   std::unique_ptr<Session> s(new Session(graph));
   FP8_RETURN_IF_ERROR(s->Init(options));
   return s;
@@ -121,10 +129,10 @@ Status Session::Init(const SessionOptions& o) {
       } else {
         v = limit_of(d.symbol, 0, -1);
         if (v < 0) {
-          return InvalidArgument(StrFormat("input '%s': dimension '%s' has no limit in the model "
-                                           "metadata",
-                                           g.tensors[static_cast<size_t>(t)].name.c_str(),
-                                           d.symbol.c_str()));
+          return InvalidArgument(
+              StrFormat("input '%s': dimension '%s' has no limit in the model "
+                        "metadata",
+                        g.tensors[static_cast<size_t>(t)].name.c_str(), d.symbol.c_str()));
         }
       }
       if (v <= 0) return InvalidArgument(StrFormat("limit of '%s' must be >= 1", d.symbol.c_str()));
@@ -134,8 +142,8 @@ Status Session::Init(const SessionOptions& o) {
   run_symbols_ = plan_symbols_;
   std::vector<Shape> plan_inputs;
   FP8_RETURN_IF_ERROR(ResolveInputShapes(g, plan_symbols_, &plan_inputs));
-  FP8_RETURN_IF_ERROR(InferShapes(g, plan_inputs, &plan_shapes_)
-                          .WithContext("at the session's size limits"));
+  FP8_RETURN_IF_ERROR(
+      InferShapes(g, plan_inputs, &plan_shapes_).WithContext("at the session's size limits"));
   run_shapes_ = plan_shapes_;
   run_input_shapes_ = plan_inputs;
   graph_view_.graph = &graph_;
@@ -146,7 +154,8 @@ Status Session::Init(const SessionOptions& o) {
   input_shapes_set_.resize(g.inputs.size());
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     const int t = g.inputs[i];
-    input_buffers_[i].resize(TensorBytes(g.tensors[static_cast<size_t>(t)], plan_shapes_[static_cast<size_t>(t)]) + 64);
+    input_buffers_[i].resize(
+        TensorBytes(g.tensors[static_cast<size_t>(t)], plan_shapes_[static_cast<size_t>(t)]) + 64);
   }
   FP8_RETURN_IF_ERROR(CreateSlots(o));
   FP8_RETURN_IF_ERROR(AssignNodes(o));
@@ -162,14 +171,14 @@ Status Session::CreateSlots(const SessionOptions& o) {
   for (const std::string& m : BackendRegistry::Global().Messages()) notes_.push_back(m);
   // Preferred kind first (stable: priority order within), then the rest.
   if (o.device != FP8_DEVICE_AUTO) {
-    std::stable_partition(entries.begin(), entries.end(), [&](const BackendEntry& e) {
-      return e.vtable->kind == o.device;
-    });
+    std::stable_partition(entries.begin(), entries.end(),
+                          [&](const BackendEntry& e) { return e.vtable->kind == o.device; });
   }
   fp8_backend_config_t config{};
   config.struct_size = sizeof(config);
-  config.num_threads = o.num_threads > 0 ? o.num_threads
-                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  config.num_threads = o.num_threads > 0
+                           ? o.num_threads
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   domains_.push_back(Domain{});  // domain 0: host memory
   for (const BackendEntry& e : entries) {
     const fp8_backend_vtable_t* vt = e.vtable;
@@ -228,7 +237,7 @@ struct DeclineContext {
 void OnDecline(void* ctx, size_t node, const char* reason) {
   auto* c = static_cast<DeclineContext*>(ctx);
   const std::string label = node < c->graph->nodes.size() ? c->graph->nodes[node].Label(node)
-                                                           : "operator " + std::to_string(node);
+                                                          : "operator " + std::to_string(node);
   c->declines->push_back(label + " declined by " + c->backend + ": " + (reason ? reason : ""));
 }
 }  // namespace
@@ -242,11 +251,12 @@ Status Session::AssignNodes(const SessionOptions& o) {
     std::fill(claimed.begin(), claimed.end(), 0);
     DeclineContext ctx{&declines_, &graph_, slot.entry.vtable->name};
     fp8_error_t err{};
-    const fp8_status_code_t st = slot.entry.vtable->claim(slot.instance, slot.device, &graph_view_,
-                                                          GraphApi(), claimed.data(), OnDecline,
-                                                          &ctx, &err);
+    const fp8_status_code_t st =
+        slot.entry.vtable->claim(slot.instance, slot.device, &graph_view_, GraphApi(),
+                                 claimed.data(), OnDecline, &ctx, &err);
     if (st != FP8_STATUS_OK) {
-      notes_.push_back(StrFormat("backend '%s' claim failed: %s", slot.entry.vtable->name, err.message));
+      notes_.push_back(
+          StrFormat("backend '%s' claim failed: %s", slot.entry.vtable->name, err.message));
       continue;
     }
     for (size_t n = 0; n < nn; ++n) {
@@ -255,8 +265,9 @@ Status Session::AssignNodes(const SessionOptions& o) {
   }
   for (size_t n = 0; n < nn; ++n) {
     const int s = node_slot_[n];
-    const bool off_device = o.strict_device && o.device != FP8_DEVICE_AUTO &&
-                            (s < 0 || slots_[static_cast<size_t>(s)]->entry.vtable->kind != o.device);
+    const bool off_device =
+        o.strict_device && o.device != FP8_DEVICE_AUTO &&
+        (s < 0 || slots_[static_cast<size_t>(s)]->entry.vtable->kind != o.device);
     if (s >= 0 && !off_device) continue;
     std::string reasons;
     const std::string label = graph_.nodes[n].Label(n);
@@ -311,7 +322,8 @@ Status Session::BuildSteps() {
         if (t < 0 || g.tensors[static_cast<size_t>(t)].IsConstant()) continue;
         if (InstanceOf(t, dom) >= 0) continue;
         int src = -1;
-        for (size_t d = 0; d < domains_.size() && src < 0; ++d) src = InstanceOf(t, static_cast<int>(d));
+        for (size_t d = 0; d < domains_.size() && src < 0; ++d)
+          src = InstanceOf(t, static_cast<int>(d));
         if (src < 0) continue;  // produced inside this partition
         Step copy;
         copy.kind = Step::kCopy;
@@ -347,7 +359,8 @@ Status Session::BuildSteps() {
       if (id >= 0) instances_[static_cast<size_t>(id)].last_step = end;
     }
     if (InstanceOf(t, 0) < 0) {
-      output_buffers_[i].resize(TensorBytes(g.tensors[static_cast<size_t>(t)], plan_shapes_[static_cast<size_t>(t)]));
+      output_buffers_[i].resize(
+          TensorBytes(g.tensors[static_cast<size_t>(t)], plan_shapes_[static_cast<size_t>(t)]));
     }
   }
   return Status::Ok();
@@ -381,12 +394,12 @@ Status Session::PlanAndAllocate() {
     } else {
       const Slot& slot = *slots_[static_cast<size_t>(dom.slot)];
       fp8_error_t err{};
-      const fp8_status_code_t st = slot.entry.vtable->buffer_alloc(slot.instance, slot.device, bytes,
-                                                                  &dom.arena, &err);
+      const fp8_status_code_t st =
+          slot.entry.vtable->buffer_alloc(slot.instance, slot.device, bytes, &dom.arena, &err);
       if (st != FP8_STATUS_OK) {
-        return FromBackend(st, err, StrFormat("%s: allocating the %llu-byte arena",
-                                              slot.entry.vtable->name,
-                                              static_cast<unsigned long long>(bytes)));
+        return FromBackend(st, err,
+                           StrFormat("%s: allocating the %llu-byte arena", slot.entry.vtable->name,
+                                     static_cast<unsigned long long>(bytes)));
       }
     }
     for (size_t k = 0; k < ids.size(); ++k) {
@@ -430,12 +443,13 @@ Status Session::PrepareSteps() {
       for (int t : graph_.nodes[n].outputs) bind(t);
     }
     fp8_error_t err{};
-    const fp8_status_code_t st = slot.entry.vtable->prepare(
-        slot.instance, slot.device, &graph_view_, GraphApi(), s.nodes.data(), s.nodes.size(),
-        &s.partition, &err);
+    const fp8_status_code_t st =
+        slot.entry.vtable->prepare(slot.instance, slot.device, &graph_view_, GraphApi(),
+                                   s.nodes.data(), s.nodes.size(), &s.partition, &err);
     if (st != FP8_STATUS_OK) {
-      return FromBackend(st, err, StrFormat("backend '%s' could not prepare operators %zu..%zu",
-                                            slot.entry.vtable->name, s.nodes.front(), s.nodes.back()));
+      return FromBackend(st, err,
+                         StrFormat("backend '%s' could not prepare operators %zu..%zu",
+                                   slot.entry.vtable->name, s.nodes.front(), s.nodes.back()));
     }
   }
   return Status::Ok();
@@ -445,7 +459,8 @@ void Session::BuildDescription(const SessionOptions& o) {
   std::string d = StrFormat("device preference: %s%s\n", DeviceKindName(o.device),
                             o.strict_device ? " (strict)" : "");
   d += "symbol limits:";
-  for (const auto& [k, v] : plan_symbols_.values) d += StrFormat(" %s=%lld", k.c_str(), static_cast<long long>(v));
+  for (const auto& [k, v] : plan_symbols_.values)
+    d += StrFormat(" %s=%lld", k.c_str(), static_cast<long long>(v));
   d += "\nbackends:\n";
   for (size_t s = 0; s < slots_.size(); ++s) {
     const Slot& slot = *slots_[s];
@@ -461,15 +476,17 @@ void Session::BuildDescription(const SessionOptions& o) {
     } else {
       const Instance& a = instances_[static_cast<size_t>(s.src)];
       const Instance& b = instances_[static_cast<size_t>(s.dst)];
-      d += StrFormat("  copy '%s' domain %d -> %d\n",
-                     graph_.tensors[static_cast<size_t>(a.tensor)].name.c_str(), a.domain, b.domain);
+      d +=
+          StrFormat("  copy '%s' domain %d -> %d\n",
+                    graph_.tensors[static_cast<size_t>(a.tensor)].name.c_str(), a.domain, b.domain);
     }
   }
   for (size_t i = 0; i < domains_.size(); ++i) {
-    d += StrFormat("memory domain %zu (%s): arena %.2f MiB planned, %.2f MiB without reuse\n", i,
-                   domains_[i].host ? "host" : slots_[static_cast<size_t>(domains_[i].slot)]->info.name,
-                   static_cast<double>(domains_[i].arena_size) / (1 << 20),
-                   static_cast<double>(domains_[i].unplanned) / (1 << 20));
+    d += StrFormat(
+        "memory domain %zu (%s): arena %.2f MiB planned, %.2f MiB without reuse\n", i,
+        domains_[i].host ? "host" : slots_[static_cast<size_t>(domains_[i].slot)]->info.name,
+        static_cast<double>(domains_[i].arena_size) / (1 << 20),
+        static_cast<double>(domains_[i].unplanned) / (1 << 20));
   }
   for (const std::string& x : declines_) d += "declined: " + x + "\n";
   for (const std::string& x : notes_) d += "note: " + x + "\n";
@@ -519,17 +536,18 @@ Status Session::SetInput(const std::string& name, DType dtype, const int64_t* di
   while (i < g.inputs.size() && g.tensors[static_cast<size_t>(g.inputs[i])].name != name) ++i;
   if (i == g.inputs.size()) {
     std::string names;
-    for (int t : g.inputs) names += (names.empty() ? "'" : ", '") + g.tensors[static_cast<size_t>(t)].name + "'";
+    for (int t : g.inputs)
+      names += (names.empty() ? "'" : ", '") + g.tensors[static_cast<size_t>(t)].name + "'";
     return NotFound(StrFormat("no input named '%s' (inputs: %s)", name.c_str(), names.c_str()));
   }
   const TensorDesc& t = g.tensors[static_cast<size_t>(g.inputs[i])];
   if (dtype != t.dtype) {
-    return InvalidArgument(StrFormat("input '%s' is %s; got %s", name.c_str(), DTypeName(t.dtype),
-                                     DTypeName(dtype)));
+    return InvalidArgument(
+        StrFormat("input '%s' is %s; got %s", name.c_str(), DTypeName(t.dtype), DTypeName(dtype)));
   }
   if (rank != t.shape.size() || (rank && !dims)) {
-    return InvalidArgument(StrFormat("input '%s' has rank %zu; got %zu", name.c_str(),
-                                     t.shape.size(), rank));
+    return InvalidArgument(
+        StrFormat("input '%s' has rank %zu; got %zu", name.c_str(), t.shape.size(), rank));
   }
   Shape s;
   s.rank = static_cast<int>(rank);
@@ -547,7 +565,8 @@ Status Session::SetInput(const std::string& name, DType dtype, const int64_t* di
       plan_symbols_.Get(dim.symbol, &max);
       if (v < 1) {
         return InvalidArgument(StrFormat("input '%s': '%s' is %lld; it must be at least 1",
-                                         name.c_str(), dim.symbol.c_str(), static_cast<long long>(v)));
+                                         name.c_str(), dim.symbol.c_str(),
+                                         static_cast<long long>(v)));
       }
       if (v > max) {
         return OutOfRange(StrFormat("input '%s': '%s' is %lld, above this session's limit %lld",
@@ -605,8 +624,9 @@ Status Session::RunLocked() {
   FP8_RETURN_IF_ERROR(InferShapes(g, run_input_shapes_, &run_shapes_));
   for (size_t t = 0; t < g.tensors.size(); ++t) {
     if (run_shapes_[t].NumElements() > plan_shapes_[t].NumElements()) {
-      return Internal(StrFormat("%s: shape %s exceeds the planned %s", g.TensorLabel(static_cast<int>(t)).c_str(),
-                                run_shapes_[t].ToString().c_str(), plan_shapes_[t].ToString().c_str()));
+      return Internal(StrFormat(
+          "%s: shape %s exceeds the planned %s", g.TensorLabel(static_cast<int>(t)).c_str(),
+          run_shapes_[t].ToString().c_str(), plan_shapes_[t].ToString().c_str()));
     }
   }
   for (Step& s : steps_) {
@@ -616,20 +636,22 @@ Status Session::RunLocked() {
       const uint64_t bytes = TensorBytes(g.tensors[static_cast<size_t>(a.tensor)],
                                          run_shapes_[static_cast<size_t>(a.tensor)]);
       fp8_error_t err{};
-      const uint8_t* src_host = a.domain == 0 ? static_cast<const uint8_t*>(a.buffer) + a.offset : nullptr;
+      const uint8_t* src_host =
+          a.domain == 0 ? static_cast<const uint8_t*>(a.buffer) + a.offset : nullptr;
       uint8_t* dst_host = b.domain == 0 ? static_cast<uint8_t*>(b.buffer) + b.offset : nullptr;
       if (!src_host) {
-        const Slot& from = *slots_[static_cast<size_t>(domains_[static_cast<size_t>(a.domain)].slot)];
+        const Slot& from =
+            *slots_[static_cast<size_t>(domains_[static_cast<size_t>(a.domain)].slot)];
         uint8_t* target = dst_host ? dst_host : bounce_.data();
-        const fp8_status_code_t st = from.entry.vtable->copy_to_host(from.instance, from.device, target,
-                                                                     a.buffer, a.offset, bytes, &err);
+        const fp8_status_code_t st = from.entry.vtable->copy_to_host(
+            from.instance, from.device, target, a.buffer, a.offset, bytes, &err);
         if (st != FP8_STATUS_OK) return FromBackend(st, err, "copy to host");
         src_host = target;
       }
       if (!dst_host) {
         const Slot& to = *slots_[static_cast<size_t>(domains_[static_cast<size_t>(b.domain)].slot)];
-        const fp8_status_code_t st = to.entry.vtable->copy_to_device(to.instance, to.device, b.buffer,
-                                                                     b.offset, src_host, bytes, &err);
+        const fp8_status_code_t st = to.entry.vtable->copy_to_device(
+            to.instance, to.device, b.buffer, b.offset, src_host, bytes, &err);
         if (st != FP8_STATUS_OK) return FromBackend(st, err, "copy to device");
       }
       continue;
@@ -642,8 +664,8 @@ Status Session::RunLocked() {
     }
     const Slot& slot = *slots_[static_cast<size_t>(s.slot)];
     fp8_error_t err{};
-    const fp8_status_code_t st = slot.entry.vtable->execute(slot.instance, slot.device, s.partition,
-                                                            s.bindings.data(), s.bindings.size(), &err);
+    const fp8_status_code_t st = slot.entry.vtable->execute(
+        slot.instance, slot.device, s.partition, s.bindings.data(), s.bindings.size(), &err);
     if (st != FP8_STATUS_OK) {
       return FromBackend(st, err, StrFormat("backend '%s'", slot.entry.vtable->name));
     }
@@ -659,15 +681,18 @@ Status Session::RunLocked() {
       fp8_error_t err{};
       const fp8_status_code_t st = from.entry.vtable->copy_to_host(
           from.instance, from.device, output_buffers_[i].data(), a.buffer, a.offset,
-          TensorBytes(g.tensors[static_cast<size_t>(t)], run_shapes_[static_cast<size_t>(t)]), &err);
+          TensorBytes(g.tensors[static_cast<size_t>(t)], run_shapes_[static_cast<size_t>(t)]),
+          &err);
       if (st != FP8_STATUS_OK) return FromBackend(st, err, "copying an output to the host");
       break;
     }
   }
   for (const auto& slot : slots_) {
     fp8_error_t err{};
-    const fp8_status_code_t st = slot->entry.vtable->synchronize(slot->instance, slot->device, &err);
-    if (st != FP8_STATUS_OK) return FromBackend(st, err, StrFormat("backend '%s' synchronize", slot->entry.vtable->name));
+    const fp8_status_code_t st =
+        slot->entry.vtable->synchronize(slot->instance, slot->device, &err);
+    if (st != FP8_STATUS_OK)
+      return FromBackend(st, err, StrFormat("backend '%s' synchronize", slot->entry.vtable->name));
   }
   ran_ = true;
   return Status::Ok();
@@ -679,7 +704,8 @@ Status Session::GetOutput(const std::string& name, TensorView* out) const {
     const int t = g.outputs[i];
     const TensorDesc& desc = g.tensors[static_cast<size_t>(t)];
     if (desc.name != name) continue;
-    if (!ran_) return InvalidArgument(StrFormat("output '%s': the session has not run", name.c_str()));
+    if (!ran_)
+      return InvalidArgument(StrFormat("output '%s': the session has not run", name.c_str()));
     out->name = desc.name.c_str();
     out->dtype = desc.dtype;
     out->shape = run_shapes_[static_cast<size_t>(t)];
@@ -691,7 +717,8 @@ Status Session::GetOutput(const std::string& name, TensorView* out) const {
     return Status::Ok();
   }
   std::string names;
-  for (int t : g.outputs) names += (names.empty() ? "'" : ", '") + g.tensors[static_cast<size_t>(t)].name + "'";
+  for (int t : g.outputs)
+    names += (names.empty() ? "'" : ", '") + g.tensors[static_cast<size_t>(t)].name + "'";
   return NotFound(StrFormat("no output named '%s' (outputs: %s)", name.c_str(), names.c_str()));
 }
 

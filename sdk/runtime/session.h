@@ -31,9 +31,9 @@ namespace fp8sdk {
 
 struct SessionOptions {
   fp8_device_kind_t device = FP8_DEVICE_AUTO;
-  int num_threads = 0;        // 0: one per core
-  int64_t max_batch = 0;      // 0: the model's limit, else 1
-  int64_t max_sequence = 0;   // 0: the model's limit, else 512
+  int num_threads = 0;       // 0: one per core
+  int64_t max_batch = 0;     // 0: the model's limit, else 1
+  int64_t max_sequence = 0;  // 0: the model's limit, else 512
   bool strict_device = false;
 };
 

@@ -44,14 +44,20 @@ class [[nodiscard]] Status {
 // printf-style message formatting for error paths.
 std::string StrFormat(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-inline Status InvalidArgument(std::string m) { return Status(StatusCode::kINVALID_ARGUMENT, std::move(m)); }
-inline Status InvalidModel(std::string m) { return Status(StatusCode::kINVALID_MODEL, std::move(m)); }
+inline Status InvalidArgument(std::string m) {
+  return Status(StatusCode::kINVALID_ARGUMENT, std::move(m));
+}
+inline Status InvalidModel(std::string m) {
+  return Status(StatusCode::kINVALID_MODEL, std::move(m));
+}
 inline Status NotFound(std::string m) { return Status(StatusCode::kNOT_FOUND, std::move(m)); }
 inline Status Unsupported(std::string m) { return Status(StatusCode::kUNSUPPORTED, std::move(m)); }
 inline Status OutOfRange(std::string m) { return Status(StatusCode::kOUT_OF_RANGE, std::move(m)); }
 inline Status Internal(std::string m) { return Status(StatusCode::kINTERNAL, std::move(m)); }
 inline Status IoError(std::string m) { return Status(StatusCode::kIO_ERROR, std::move(m)); }
-inline Status BackendError(std::string m) { return Status(StatusCode::kBACKEND_ERROR, std::move(m)); }
+inline Status BackendError(std::string m) {
+  return Status(StatusCode::kBACKEND_ERROR, std::move(m));
+}
 
 // A value or an error.
 template <typename T>
@@ -75,15 +81,16 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
-#define FP8_RETURN_IF_ERROR(expr)          \
-  do {                                     \
-    ::fp8sdk::Status _st = (expr);         \
-    if (!_st.ok()) return _st;             \
+#define FP8_RETURN_IF_ERROR(expr)  \
+  do {                             \
+    ::fp8sdk::Status _st = (expr); \
+    if (!_st.ok()) return _st;     \
   } while (0)
 
 #define FP8_CONCAT_INNER(a, b) a##b
 #define FP8_CONCAT(a, b) FP8_CONCAT_INNER(a, b)
-#define FP8_ASSIGN_OR_RETURN(lhs, expr) FP8_ASSIGN_OR_RETURN_IMPL(FP8_CONCAT(_res_, __LINE__), lhs, expr)
+#define FP8_ASSIGN_OR_RETURN(lhs, expr) \
+  FP8_ASSIGN_OR_RETURN_IMPL(FP8_CONCAT(_res_, __LINE__), lhs, expr)
 #define FP8_ASSIGN_OR_RETURN_IMPL(res, lhs, expr) \
   auto res = (expr);                              \
   if (!res.ok()) return res.status();             \

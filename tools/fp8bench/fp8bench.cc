@@ -80,7 +80,8 @@ int Run(const Args& a) {
   o.max_sequence = a.seq;
   const auto t0 = std::chrono::steady_clock::now();
   auto session = Session::Create(g, o);
-  const double create_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const double create_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!session.ok()) {
     std::fprintf(stderr, "fp8bench: %s\n", session.status().ToString().c_str());
     return 1;
@@ -100,10 +101,16 @@ int Run(const Args& a) {
       const int64_t vocab = VocabOf(g, t);
       for (int64_t i = 0; i < n; ++i) {
         int64_t v = 0;
-        if (d.name == "attention_mask") v = 1;
-        else if (d.name != "token_type_ids") v = static_cast<int64_t>(rng() % static_cast<uint64_t>(vocab));
-        if (d.dtype == DType::kINT64) std::memcpy(bytes.data() + 8 * i, &v, 8);
-        else { const int32_t w = static_cast<int32_t>(v); std::memcpy(bytes.data() + 4 * i, &w, 4); }
+        if (d.name == "attention_mask")
+          v = 1;
+        else if (d.name != "token_type_ids")
+          v = static_cast<int64_t>(rng() % static_cast<uint64_t>(vocab));
+        if (d.dtype == DType::kINT64)
+          std::memcpy(bytes.data() + 8 * i, &v, 8);
+        else {
+          const int32_t w = static_cast<int32_t>(v);
+          std::memcpy(bytes.data() + 4 * i, &w, 4);
+        }
       }
     } else if (d.dtype == DType::kF32) {
       std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -112,7 +119,8 @@ int Run(const Args& a) {
         std::memcpy(bytes.data() + 4 * i, &v, 4);
       }
     }
-    const Status st = s.SetInput(d.name, d.dtype, dims.data(), dims.size(), bytes.data(), bytes.size());
+    const Status st =
+        s.SetInput(d.name, d.dtype, dims.data(), dims.size(), bytes.data(), bytes.size());
     if (!st.ok()) {
       std::fprintf(stderr, "fp8bench: %s\n", st.ToString().c_str());
       return 1;
@@ -122,7 +130,8 @@ int Run(const Args& a) {
   for (int i = 0; i < a.warmup + a.iterations; ++i) {
     const auto b = std::chrono::steady_clock::now();
     const Status st = s.Run();
-    const double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - b).count();
+    const double t =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - b).count();
     if (!st.ok()) {
       std::fprintf(stderr, "fp8bench: run %d: %s\n", i, st.ToString().c_str());
       return 1;
@@ -142,18 +151,27 @@ int Run(const Args& a) {
   std::printf("model: %s (%zu operators)\n", a.model.c_str(), g.nodes.size());
   std::printf("batch %d, sequence %d, %d warm-up + %d timed runs, session created in %.1f ms\n",
               a.batch, a.seq, a.warmup, a.iterations, create_ms);
-  std::printf("latency: median %.3f ms, p90 %.3f ms, mean %.3f ms, min %.3f ms\n", median, p90, mean, sorted.front());
+  std::printf("latency: median %.3f ms, p90 %.3f ms, mean %.3f ms, min %.3f ms\n", median, p90,
+              mean, sorted.front());
   std::printf("throughput: %.1f sequences/s, %.0f tokens/s\n", 1000.0 * a.batch / median,
               1000.0 * a.batch * a.seq / median);
   std::printf("memory: activation arena %.2f MiB, peak RSS %.1f MB\n",
               static_cast<double>(s.PlannedBytes()) / (1 << 20), PeakRssMb());
   if (!a.json.empty()) {
-    nlohmann::json j = {{"model", a.model},   {"batch", a.batch},      {"sequence", a.seq},
-                        {"threads", a.threads}, {"iterations", a.iterations},
-                        {"median_ms", median}, {"p90_ms", p90},        {"mean_ms", mean},
-                        {"min_ms", sorted.front()}, {"sequences_per_s", 1000.0 * a.batch / median},
-                        {"arena_bytes", s.PlannedBytes()}, {"peak_rss_mb", PeakRssMb()},
-                        {"session_create_ms", create_ms}, {"operators_by_backend", per_backend},
+    nlohmann::json j = {{"model", a.model},
+                        {"batch", a.batch},
+                        {"sequence", a.seq},
+                        {"threads", a.threads},
+                        {"iterations", a.iterations},
+                        {"median_ms", median},
+                        {"p90_ms", p90},
+                        {"mean_ms", mean},
+                        {"min_ms", sorted.front()},
+                        {"sequences_per_s", 1000.0 * a.batch / median},
+                        {"arena_bytes", s.PlannedBytes()},
+                        {"peak_rss_mb", PeakRssMb()},
+                        {"session_create_ms", create_ms},
+                        {"operators_by_backend", per_backend},
                         {"runs_ms", ms}};
     std::ofstream(a.json) << j.dump(2) << "\n";
   }
@@ -180,12 +198,18 @@ int main(int argc, char** argv) {
     };
     if (f == "--backend" && i + 1 < argc) {
       const std::string b = argv[++i];
-      if (b == "auto") a.device = FP8_DEVICE_AUTO;
-      else if (b == "cpu" || b == "onednn") a.device = FP8_DEVICE_CPU;
-      else if (b == "cuda") a.device = FP8_DEVICE_CUDA;
-      else if (b == "vulkan") a.device = FP8_DEVICE_VULKAN;
-      else if (b == "reference") a.device = FP8_DEVICE_REFERENCE;
-      else return fp8sdk::Usage("unknown backend '" + b + "'");
+      if (b == "auto")
+        a.device = FP8_DEVICE_AUTO;
+      else if (b == "cpu" || b == "onednn")
+        a.device = FP8_DEVICE_CPU;
+      else if (b == "cuda")
+        a.device = FP8_DEVICE_CUDA;
+      else if (b == "vulkan")
+        a.device = FP8_DEVICE_VULKAN;
+      else if (b == "reference")
+        a.device = FP8_DEVICE_REFERENCE;
+      else
+        return fp8sdk::Usage("unknown backend '" + b + "'");
     } else if (f == "--strict") {
       a.strict = true;
     } else if (f == "--batch") {
@@ -193,11 +217,13 @@ int main(int argc, char** argv) {
     } else if (f == "--seq") {
       if (!num(1, 1 << 16, &a.seq)) return fp8sdk::Usage("--seq needs an integer in [1, 65536]");
     } else if (f == "--threads") {
-      if (!num(1, 1024, &a.threads)) return fp8sdk::Usage("--threads needs an integer in [1, 1024]");
+      if (!num(1, 1024, &a.threads))
+        return fp8sdk::Usage("--threads needs an integer in [1, 1024]");
     } else if (f == "--warmup") {
       if (!num(0, 100000, &a.warmup)) return fp8sdk::Usage("--warmup needs an integer >= 0");
     } else if (f == "--iterations") {
-      if (!num(1, 1000000, &a.iterations)) return fp8sdk::Usage("--iterations needs an integer >= 1");
+      if (!num(1, 1000000, &a.iterations))
+        return fp8sdk::Usage("--iterations needs an integer >= 1");
     } else if (f == "--json" && i + 1 < argc) {
       a.json = argv[++i];
     } else if (f == "-h" || f == "--help") {

@@ -6,9 +6,9 @@
 //   --verify        also check the data segment's checksum
 //   --no-operators  skip the operator list
 // Exit status: 0 on success, 1 if the model does not load, 2 on bad usage.
-#include <algorithm>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -135,22 +135,27 @@ int Inspect(const char* path, bool verify, bool operators) {
   auto ShapeString = [&](const TensorDesc& d) {
     return shapes.Of(static_cast<int>(&d - g.tensors.data()));
   };
-  std::printf("model: %s (%s, format %u.%u%s)\n", path, Bytes(m.file_size()).c_str(), m.format_major(),
-              m.format_minor(), verify ? ", data checksum ok" : "");
-  if (!md.producer.empty()) std::printf("producer: %s %s\n", md.producer.c_str(), md.producer_version.c_str());
+  std::printf("model: %s (%s, format %u.%u%s)\n", path, Bytes(m.file_size()).c_str(),
+              m.format_major(), m.format_minor(), verify ? ", data checksum ok" : "");
+  if (!md.producer.empty())
+    std::printf("producer: %s %s\n", md.producer.c_str(), md.producer_version.c_str());
   if (!md.source_model.empty()) std::printf("source: %s\n", md.source_model.c_str());
-  if (!md.source_model_sha256.empty()) std::printf("source sha256: %s\n", md.source_model_sha256.c_str());
+  if (!md.source_model_sha256.empty())
+    std::printf("source sha256: %s\n", md.source_model_sha256.c_str());
   if (!md.calibration.method.empty()) {
     std::printf("calibration: %s", md.calibration.method.c_str());
     if (md.calibration.percentile > 0) std::printf(" (percentile %g)", md.calibration.percentile);
-    std::printf(", %u samples from %s\n", md.calibration.num_samples, md.calibration.dataset.c_str());
+    std::printf(", %u samples from %s\n", md.calibration.num_samples,
+                md.calibration.dataset.c_str());
   }
   if (!md.label_names.empty()) {
     std::printf("labels:");
-    for (size_t i = 0; i < md.label_names.size(); ++i) std::printf(" %zu=%s", i, md.label_names[i].c_str());
+    for (size_t i = 0; i < md.label_names.size(); ++i)
+      std::printf(" %zu=%s", i, md.label_names[i].c_str());
     std::printf("\n");
   }
-  for (const auto& [sym, max] : md.dim_limits) std::printf("limit: %s <= %lld\n", sym.c_str(), static_cast<long long>(max));
+  for (const auto& [sym, max] : md.dim_limits)
+    std::printf("limit: %s <= %lld\n", sym.c_str(), static_cast<long long>(max));
   for (const auto& [k, v] : md.extra) std::printf("meta: %s = %s\n", k.c_str(), v.c_str());
 
   auto print_io = [&](const char* what, const std::vector<int>& list) {
@@ -175,7 +180,8 @@ int Inspect(const char* path, bool verify, bool operators) {
         std::printf("         in  %-44s %-9s %-16s %s\n", d.name.c_str(), DTypeName(d.dtype),
                     ShapeString(d).c_str(), QuantString(d).c_str());
       }
-      const std::string aq = node.type == OpType::kLINEAR ? ActQuantString(node.attrs.input_quant) : "";
+      const std::string aq =
+          node.type == OpType::kLINEAR ? ActQuantString(node.attrs.input_quant) : "";
       if (!aq.empty()) std::printf("         input quantization: %s\n", aq.c_str());
       for (int t : node.outputs) {
         const TensorDesc& d = g.tensors[static_cast<size_t>(t)];

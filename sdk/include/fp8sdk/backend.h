@@ -48,19 +48,19 @@ typedef struct fp8_graph fp8_graph_t; /* opaque */
 /* Operator attributes by key. Which keys an operator has is documented in
  * formats/fp8model.fbs; an absent key reads as its schema default. */
 typedef enum fp8_attr_t {
-  FP8_ATTR_AXIS = 0,           /* int:   GATHER, SLICE */
-  FP8_ATTR_EPSILON = 1,        /* float: LAYER_NORM */
-  FP8_ATTR_TRANSPOSE_B = 2,    /* int:   BATCH_MATMUL (0/1) */
-  FP8_ATTR_ALPHA = 3,          /* float: BATCH_MATMUL */
-  FP8_ATTR_SOFTMAX_SCALE = 4,  /* float: SOFTMAX */
-  FP8_ATTR_MASK_MODE = 5,      /* int:   SOFTMAX, fp8_mask_mode_t */
-  FP8_ATTR_GELU_APPROX = 6,    /* int:   GELU, fp8_gelu_approx_t */
-  FP8_ATTR_NUM_HEADS = 7,      /* int:   SPLIT_HEADS, MERGE_HEADS */
-  FP8_ATTR_SLICE_START = 8,    /* int:   SLICE */
-  FP8_ATTR_SLICE_END = 9,      /* int:   SLICE */
-  FP8_ATTR_LIKE_AXIS = 10,     /* int:   SLICE */
-  FP8_ATTR_SHAPE = 11,         /* ints:  RESHAPE */
-  FP8_ATTR_PERM = 12,          /* ints:  TRANSPOSE */
+  FP8_ATTR_AXIS = 0,          /* int:   GATHER, SLICE */
+  FP8_ATTR_EPSILON = 1,       /* float: LAYER_NORM */
+  FP8_ATTR_TRANSPOSE_B = 2,   /* int:   BATCH_MATMUL (0/1) */
+  FP8_ATTR_ALPHA = 3,         /* float: BATCH_MATMUL */
+  FP8_ATTR_SOFTMAX_SCALE = 4, /* float: SOFTMAX */
+  FP8_ATTR_MASK_MODE = 5,     /* int:   SOFTMAX, fp8_mask_mode_t */
+  FP8_ATTR_GELU_APPROX = 6,   /* int:   GELU, fp8_gelu_approx_t */
+  FP8_ATTR_NUM_HEADS = 7,     /* int:   SPLIT_HEADS, MERGE_HEADS */
+  FP8_ATTR_SLICE_START = 8,   /* int:   SLICE */
+  FP8_ATTR_SLICE_END = 9,     /* int:   SLICE */
+  FP8_ATTR_LIKE_AXIS = 10,    /* int:   SLICE */
+  FP8_ATTR_SHAPE = 11,        /* ints:  RESHAPE */
+  FP8_ATTR_PERM = 12,         /* ints:  TRANSPOSE */
   FP8_ATTR_FORCE_32BIT = 0x7fffffff
 } fp8_attr_t;
 
@@ -90,9 +90,9 @@ typedef struct fp8_fp8_format_t {
 typedef struct fp8_quant_info_t {
   uint32_t struct_size;
   fp8_dtype_t dtype;
-  size_t scale_count;    /* 1 per tensor, or dims[axis] */
-  const float* scales;   /* owned by the model */
-  int32_t axis;          /* -1 per tensor */
+  size_t scale_count;      /* 1 per tensor, or dims[axis] */
+  const float* scales;     /* owned by the model */
+  int32_t axis;            /* -1 per tensor */
   fp8_fp8_format_t format; /* valid for FP8 dtypes */
 } fp8_quant_info_t;
 
@@ -140,11 +140,11 @@ typedef struct fp8_graph_api_t {
 /* ---- Devices ---- */
 typedef struct fp8_device_info_t {
   uint32_t struct_size;
-  char name[128];            /* "NVIDIA H100 80GB HBM3", "llvmpipe (LLVM 15.0.6, 256 bits)" */
-  fp8_device_kind_t kind;    /* CPU, CUDA, VULKAN or REFERENCE */
-  uint64_t memory_bytes;     /* 0 if unknown */
-  int32_t native_fp8;        /* FP8 tensor cores / instructions */
-  int32_t host_memory;       /* buffers are host memory: buffer handles are host pointers */
+  char name[128];         /* "NVIDIA H100 80GB HBM3", "llvmpipe (LLVM 15.0.6, 256 bits)" */
+  fp8_device_kind_t kind; /* CPU, CUDA, VULKAN or REFERENCE */
+  uint64_t memory_bytes;  /* 0 if unknown */
+  int32_t native_fp8;     /* FP8 tensor cores / instructions */
+  int32_t host_memory;    /* buffers are host memory: buffer handles are host pointers */
 } fp8_device_info_t;
 
 /* Per-session settings given to create(). */
@@ -169,11 +169,11 @@ typedef struct fp8_tensor_binding_t {
 typedef void (*fp8_decline_fn)(void* ctx, size_t node, const char* reason);
 
 typedef struct fp8_backend_vtable_t {
-  uint32_t struct_size;   /* sizeof(fp8_backend_vtable_t) of the plugin */
-  uint32_t abi_version;   /* FP8_BACKEND_ABI_VERSION the plugin was built with */
-  const char* name;       /* "reference", "onednn", "cuda", "vulkan", ... */
+  uint32_t struct_size; /* sizeof(fp8_backend_vtable_t) of the plugin */
+  uint32_t abi_version; /* FP8_BACKEND_ABI_VERSION the plugin was built with */
+  const char* name;     /* "reference", "onednn", "cuda", "vulkan", ... */
   fp8_device_kind_t kind;
-  int32_t priority;       /* higher claims first under FP8_DEVICE_AUTO */
+  int32_t priority; /* higher claims first under FP8_DEVICE_AUTO */
 
   fp8_status_code_t (*create)(const fp8_backend_config_t* config, void** out_instance,
                               fp8_error_t* err);
@@ -201,8 +201,8 @@ typedef struct fp8_backend_vtable_t {
 
   /* nodes: claimed node indices in execution order. */
   fp8_status_code_t (*prepare)(void* instance, uint32_t device, const fp8_graph_t* graph,
-                               const fp8_graph_api_t* api, const size_t* nodes,
-                               size_t node_count, void** out_partition, fp8_error_t* err);
+                               const fp8_graph_api_t* api, const size_t* nodes, size_t node_count,
+                               void** out_partition, fp8_error_t* err);
   fp8_status_code_t (*execute)(void* instance, uint32_t device, void* partition,
                                const fp8_tensor_binding_t* bindings, size_t binding_count,
                                fp8_error_t* err);

@@ -76,9 +76,9 @@ FP8_API size_t fp8_model_operator_count(const fp8_model_t* model);
 
 /* ---- Session ---- */
 typedef struct fp8_session_options_t {
-  uint32_t struct_size;       /* sizeof(fp8_session_options_t) */
-  fp8_device_kind_t device;   /* preference; AUTO by default */
-  int32_t num_threads;        /* CPU threads; 0 = all cores */
+  uint32_t struct_size;     /* sizeof(fp8_session_options_t) */
+  fp8_device_kind_t device; /* preference; AUTO by default */
+  int32_t num_threads;      /* CPU threads; 0 = all cores */
   /* Upper bounds the session plans memory for; 0 = the model's own limits
    * (its metadata), else 1 and 512. */
   int64_t max_batch;
