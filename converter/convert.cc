@@ -70,6 +70,7 @@ std::string RecipeSummary(const ConvertOptions& o) {
   }
   if (q.attention) s += "; attention matmuls quantized";
   if (q.head) s += "; pooler and classifier quantized";
+  if (q.embeddings) s += "; word embeddings E4M3 per row";
   if (q.keep_first) s += StrFormat("; first %d layers float32", q.keep_first);
   if (q.keep_last) s += StrFormat("; last %d layers float32", q.keep_last);
   for (const std::string& p : q.skip) s += "; skip '" + p + "'";

@@ -160,6 +160,8 @@ TEST_F(ConvertTest, RecipeOptions) {
       {"attention", [](ConvertOptions* o) { o->quant.attention = true; }, 28},
       // + pooler and classifier weights and inputs.
       {"head", [](ConvertOptions* o) { o->quant.head = true; }, 24},
+      // + the word-embedding table.
+      {"embeddings", [](ConvertOptions* o) { o->quant.embeddings = true; }, 21},
       {"keep-first", [](ConvertOptions* o) { o->quant.keep_first = 1; }, 10},
       {"skip", [](ConvertOptions* o) { o->quant.skip = {"intermediate"}; }, 16},
   };

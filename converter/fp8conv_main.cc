@@ -45,6 +45,7 @@ constexpr char kUsage[] =
     "  --search-format         choose each activation's FP8 format (E2M5..E5M2) by MSE\n"
     "  --attention-fp8         also quantize the attention batched matmuls\n"
     "  --quantize-head         also quantize the pooler and classifier\n"
+    "  --quantize-embeddings   store the word-embedding table in E4M3 (one scale per row)\n"
     "  --skip PATTERN          keep operators whose name contains PATTERN in float32\n"
     "                          (repeatable)\n"
     "  --keep-first N          keep the first N encoder layers in float32\n"
@@ -171,6 +172,8 @@ int Convert(int argc, char** argv) {
       o.quant.attention = true;
     } else if (a == "--quantize-head") {
       o.quant.head = true;
+    } else if (a == "--quantize-embeddings") {
+      o.quant.embeddings = true;
     } else if (a == "--skip") {
       if (!value(&v)) return need(a);
       o.quant.skip.push_back(v);

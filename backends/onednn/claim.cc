@@ -86,8 +86,15 @@ const char* DeclineReason(const backend::GraphAccess& g, size_t n) {
       const int32_t data = g.Input(n, 0);
       const DType dt = g.TensorDType(data);
       if (dt != g.TensorDType(g.Output(n))) {
-        return "GATHER of a quantized or half-precision table (decoded lookups) is not "
-               "implemented in this backend";
+        // Decoded lookups of constant tables along axis 0, scales per tensor
+        // or per row.
+        const int64_t axis = g.AttrInt(n, FP8_ATTR_AXIS);
+        const backend::QuantView q = g.Quant(data);
+        if (!g.ConstData(data) || (axis != 0 && axis != -g.PlanShape(data).rank) ||
+            (q.quantized && q.axis > 0)) {
+          return "GATHER of a quantized or half-precision table is supported along axis 0 of a "
+                 "constant table with per-tensor or per-row scales";
+        }
       }
       const DType it = g.TensorDType(g.Input(n, 1));
       if (it != DType::kINT64 && it != DType::kINT32) return "GATHER indices must be int32/int64";

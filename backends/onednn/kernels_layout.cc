@@ -8,6 +8,7 @@
 
 #include "backends/common/layout_ops.h"
 #include "backends/onednn/kernel.h"
+#include "sdk/numerics/quantize.h"
 
 namespace fp8sdk {
 namespace onednn {
@@ -28,7 +29,21 @@ class GatherKernel : public Kernel {
   GatherKernel(const backend::GraphAccess& g, size_t node)
       : Kernel(g, node),
         axis_(static_cast<int>(g.AttrInt(node, FP8_ATTR_AXIS))),
-        elem_(DTypeSize(g.TensorDType(g.Output(node)))) {}
+        elem_(DTypeSize(g.TensorDType(g.Output(node)))) {
+    // Quantized / half-precision embedding tables stay in their small type;
+    // only the rows looked up are decoded (claim.cc accepts axis 0 with
+    // per-tensor or per-row scales).
+    table_dtype_ = in(0).dtype;
+    if (table_dtype_ != g.TensorDType(g.Output(node))) {
+      const backend::QuantView q = g.Quant(g.Input(node, 0));
+      if (q.quantized) {
+        format_ = q.format;
+        scales_.assign(q.scales, q.scales + q.scale_count);
+      } else {
+        scales_.assign(1, 1.0f);
+      }
+    }
+  }
 
   fp8_status_code_t Run(const ExecContext& c) override {
     const Shape ds = in(0).GetShape(c), is = in(1).GetShape(c);
@@ -49,14 +64,52 @@ class GatherKernel : public Kernel {
                     static_cast<long long>(dim));
       return Fail(c, FP8_STATUS_OUT_OF_RANGE, what);
     }
+    if (!scales_.empty()) {  // decoded lookup: axis 0, rows of `inner` values
+      float* out = static_cast<float*>(OutData(c));
+      const size_t src_elem = DTypeSize(table_dtype_);
+      Parallel(c)(count, 64, [&](int64_t b, int64_t e) {
+        for (int64_t j = b; j < e; ++j) {
+          const int64_t v = backend::IndexAt(idx, i64, j);
+          const float scale = scales_[scales_.size() == 1 ? 0 : static_cast<size_t>(v)];
+          DecodeRow(data + static_cast<size_t>(v * inner) * src_elem, inner, scale,
+                    out + j * inner);
+        }
+      });
+      return FP8_STATUS_OK;
+    }
     backend::GatherRows(data, idx, i64, outer, count, dim, static_cast<size_t>(inner) * elem_,
                         static_cast<uint8_t*>(OutData(c)), Parallel(c));
     return FP8_STATUS_OK;
   }
 
  private:
+  // dst[i] = decode(src[i]) * scale, as the reference's DequantizeFp8PerChannel
+  // (and exact conversions for f16 / bf16 tables).
+  void DecodeRow(const uint8_t* src, int64_t n, float scale, float* dst) const {
+    const size_t count = static_cast<size_t>(n);
+    switch (table_dtype_) {
+      case DType::kINT8:
+        DequantizeInt8(reinterpret_cast<const int8_t*>(src), dst, count, scale);
+        return;
+      case DType::kF16:
+      case DType::kBF16:
+        for (size_t i = 0; i < count; ++i) {
+          uint16_t h;
+          std::memcpy(&h, src + 2 * i, 2);
+          dst[i] = table_dtype_ == DType::kF16 ? F16ToFloat(h) : Bf16ToFloat(h);
+        }
+        return;
+      default:
+        DequantizeFp8(src, dst, count, scale, format_);
+        return;
+    }
+  }
+
   int axis_;
   size_t elem_;
+  DType table_dtype_ = DType::kF32;
+  Fp8Format format_ = kE4M3;
+  std::vector<float> scales_;  // non-empty: the table is decoded row by row
 };
 
 class CopyKernel : public Kernel {  // RESHAPE: same bytes, new shape

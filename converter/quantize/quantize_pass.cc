@@ -59,8 +59,11 @@ Selection SelectNodes(const Graph& g, const QuantOptions& o) {
               "is the most reported cause of accuracy collapse");
           break;
         case OpType::kGATHER:
-          if (n.name.find("embeddings") != std::string::npos) {
-            keep("float32 by the BERT recipe: embeddings stay in higher precision");
+          if (n.name.find("embeddings") != std::string::npos &&
+              !(o.embeddings && n.name == "embeddings.word")) {
+            keep("float32 by the BERT recipe: embeddings stay in higher precision" +
+                 std::string(n.name == "embeddings.word" ? " (--quantize-embeddings to change)"
+                                                         : ""));
           }
           break;
         default:
@@ -232,6 +235,55 @@ Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
     if (retired && !w.owned.empty()) retired->push_back(std::move(w.owned));
     w.owned = std::move(bytes);
     w.data_size = w.owned.size();
+  }
+  if (o.embeddings) FP8_RETURN_IF_ERROR(QuantizeEmbeddingTable(g, report, retired));
+  return Status::Ok();
+}
+
+Status QuantizeEmbeddingTable(Graph* g, std::vector<TensorReport>* report,
+                              std::vector<std::vector<uint8_t>>* retired) {
+  for (const Node& n : g->nodes) {
+    if (n.type != OpType::kGATHER || n.name != "embeddings.word") continue;
+    TensorDesc& t = g->tensors[static_cast<size_t>(n.inputs[0])];
+    if (!t.IsConstant() || t.dtype != DType::kF32 || t.shape.size() != 2) {
+      return InvalidArgument(g->TensorLabel(n.inputs[0]) + ": not a float32 [vocab, hidden] table");
+    }
+    const Shape s = t.FixedShape();
+    const size_t count = static_cast<size_t>(s.NumElements());
+    const float* src = static_cast<const float*>(t.data());
+    ChannelLayout layout;
+    MakeChannelLayout({s[0], s[1]}, 0, &layout);
+    std::vector<float> amax(layout.channels), scales(layout.channels), back(count);
+    AbsMaxPerChannel(src, layout, amax.data());
+    for (size_t c = 0; c < amax.size(); ++c) {
+      if (!std::isfinite(amax[c])) return InvalidArgument(t.name + ": NaN or infinite values");
+      scales[c] = Fp8ScaleForAmax(amax[c], kE4M3);
+    }
+    std::vector<uint8_t> bytes(count);
+    QuantizeFp8PerChannel(src, bytes.data(), layout, scales.data(), kE4M3);
+    DequantizeFp8PerChannel(bytes.data(), back.data(), layout, scales.data(), kE4M3);
+    TensorReport r;
+    r.node = n.name;
+    r.tensor = t.name;
+    r.kind = "weight";
+    r.format = "E4M3";
+    r.granularity = "per-row";
+    r.amax = *std::max_element(amax.begin(), amax.end());
+    const auto [lo, hi] = std::minmax_element(scales.begin(), scales.end());
+    r.scale_min = *lo;
+    r.scale_max = *hi;
+    r.sqnr_db = SqnrDb(src, back.data(), count);
+    report->push_back(r);
+    QuantParams q;
+    q.scales = std::move(scales);
+    q.axis = 0;
+    q.amax = std::move(amax);
+    t.dtype = DType::kFP8_E4M3;
+    t.quant = std::move(q);
+    t.external = nullptr;
+    if (retired && !t.owned.empty()) retired->push_back(std::move(t.owned));
+    t.owned = std::move(bytes);
+    t.data_size = t.owned.size();
   }
   return Status::Ok();
 }

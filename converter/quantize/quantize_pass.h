@@ -27,9 +27,12 @@ struct QuantOptions {
   bool quantize_activations = true;
   CalibMethod method = CalibMethod::kMinMax;
   double percentile = 99.99;
-  bool search_format = false;         // per-layer E2M5..E5M2 for activations, by MSE
-  bool attention = false;             // QK^T and PV batched matmuls too
-  bool head = false;                  // pooler and classifier too
+  bool search_format = false;  // per-layer E2M5..E5M2 for activations, by MSE
+  bool attention = false;      // QK^T and PV batched matmuls too
+  bool head = false;           // pooler and classifier too
+  // The word-embedding table in FP8 E4M3 with one scale per row (a smaller
+  // model and resident set; lookups decode only the rows they read).
+  bool embeddings = false;
   std::vector<std::string> skip;      // operators whose name contains any of these stay float
   int keep_first = 0, keep_last = 0;  // encoder layers kept in float32
 };
@@ -66,7 +69,8 @@ struct TensorReport {
 // Quantizes the selected nodes of `g` in place: weights become FP8/INT8
 // constants with scales, activation inputs get the chosen scales.
 // observers[i] belongs to ActivationTensors(...)[i].
-// Float32 weight data the graph owned is moved to `retired` (if non-null)
+// With o.embeddings, also quantizes the word-embedding table (see
+// QuantOptions). Float32 weight data the graph owned is moved to `retired` (if non-null)
 // rather than freed, so that a ShareGraph copy of the float32 graph stays
 // valid.
 Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
@@ -74,6 +78,11 @@ Status ApplyQuantization(Graph* g, const Selection& s, const QuantOptions& o,
                          const std::vector<RangeObserver>& observers,
                          std::vector<TensorReport>* report,
                          std::vector<std::vector<uint8_t>>* retired = nullptr);
+
+// The word-embedding table ("embeddings.word"'s data) in E4M3, one scale per
+// row, with a report row.
+Status QuantizeEmbeddingTable(Graph* g, std::vector<TensorReport>* report,
+                              std::vector<std::vector<uint8_t>>* retired);
 
 }  // namespace convert
 }  // namespace fp8sdk

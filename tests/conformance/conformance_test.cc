@@ -59,9 +59,6 @@ const std::map<std::string, std::vector<Unsupported>>& UnsupportedTable() {
            // Not written yet; the runtime runs them on the reference backend.
            {"quantize", "QUANTIZE/DEQUANTIZE are not implemented in the oneDNN backend yet"},
            {"dequantize", "QUANTIZE/DEQUANTIZE are not implemented in the oneDNN backend yet"},
-           // Embedding tables are f32 in every model we convert; a decoded
-           // lookup of FP8/half tables is the reference's job for now.
-           {"gather_fp8_table", "GATHER of a quantized or half-precision table"},
        }},
   };
   return *t;
