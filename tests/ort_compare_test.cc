@@ -17,6 +17,7 @@
 #include "sdk/runtime/session.h"
 #include "sdk/text/text_dataset.h"
 #include "sdk/text/wordpiece.h"
+#include "tests/test_models.h"
 
 namespace fp8sdk {
 namespace {
@@ -45,18 +46,9 @@ std::vector<float> RunOurs(const Graph& g, const text::EncodedBatch& b) {
   auto s = Session::Create(g, o);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   if (!s.ok()) return {};
-  const int64_t dims[2] = {b.batch, b.seq_len};
-  const size_t bytes = b.input_ids.size() * 8;
-  EXPECT_TRUE(
-      s.value()->SetInput("input_ids", DType::kINT64, dims, 2, b.input_ids.data(), bytes).ok());
-  EXPECT_TRUE(
-      s.value()
-          ->SetInput("token_type_ids", DType::kINT64, dims, 2, b.token_type_ids.data(), bytes)
-          .ok());
-  EXPECT_TRUE(
-      s.value()
-          ->SetInput("attention_mask", DType::kINT64, dims, 2, b.attention_mask.data(), bytes)
-          .ok());
+  EXPECT_TRUE(testing::SetBertInputs(s.value().get(), b.batch, b.seq_len, b.input_ids.data(),
+                                     b.token_type_ids.data(), b.attention_mask.data())
+                  .ok());
   EXPECT_TRUE(s.value()->Run().ok());
   TensorView v;
   EXPECT_TRUE(s.value()->GetOutput("logits", &v).ok());

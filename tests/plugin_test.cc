@@ -42,13 +42,7 @@ class PluginTest : public ::testing::Test {
 };
 
 std::vector<float> RunLogits(Session* s, const TinyBertInputs& in) {
-  const int64_t dims[2] = {in.batch, in.sequence};
-  const size_t bytes = in.input_ids.size() * sizeof(int64_t);
-  EXPECT_TRUE(s->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes).ok());
-  EXPECT_TRUE(
-      s->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes).ok());
-  EXPECT_TRUE(
-      s->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes).ok());
+  EXPECT_TRUE(testing::SetBertInputs(s, in).ok());
   const Status st = s->Run();
   EXPECT_TRUE(st.ok()) << st.ToString();
   TensorView v;

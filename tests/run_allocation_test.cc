@@ -61,19 +61,7 @@ std::vector<long> CountRunAllocations(fp8_device_kind_t device) {
     if (!s.ok()) return counts;
     for (auto [b, sq] : {std::pair{2, 16}, std::pair{8, 64}, std::pair{1, 3}}) {
       const auto in = MakeTinyBertInputs(c, b, sq, 9);
-      const int64_t dims[2] = {b, sq};
-      const size_t bytes = in.input_ids.size() * 8;
-      EXPECT_TRUE(s.value()
-                      ->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes)
-                      .ok());
-      EXPECT_TRUE(
-          s.value()
-              ->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes)
-              .ok());
-      EXPECT_TRUE(
-          s.value()
-              ->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes)
-              .ok());
+      EXPECT_TRUE(testing::SetBertInputs(s.value().get(), in).ok());
       g_allocations = 0;
       g_counting = true;
       const Status st = s.value()->Run();
@@ -122,19 +110,7 @@ TEST(RunAllocation, RunDoesNotAllocate) {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     for (auto [b, sq] : {std::pair{2, 16}, std::pair{8, 64}, std::pair{1, 3}}) {
       const auto in = MakeTinyBertInputs(c, b, sq, 9);
-      const int64_t dims[2] = {b, sq};
-      const size_t bytes = in.input_ids.size() * 8;
-      ASSERT_TRUE(s.value()
-                      ->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes)
-                      .ok());
-      ASSERT_TRUE(
-          s.value()
-              ->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes)
-              .ok());
-      ASSERT_TRUE(
-          s.value()
-              ->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes)
-              .ok());
+      ASSERT_TRUE(testing::SetBertInputs(s.value().get(), in).ok());
       g_allocations = 0;
       g_counting = true;
       const Status st = s.value()->Run();

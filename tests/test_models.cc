@@ -547,6 +547,20 @@ std::vector<float> TinyBertSimulateFloat32(const TinyBertConfig& c, const TinyBe
   return SimLinear(pooled, B, H, "classifier", tw, static_cast<size_t>(c.labels), head_q);
 }
 
+Status SetBertInputs(Session* s, int64_t batch, int64_t sequence, const int64_t* input_ids,
+                     const int64_t* token_type_ids, const int64_t* attention_mask) {
+  const int64_t dims[2] = {batch, sequence};
+  const size_t bytes = static_cast<size_t>(batch * sequence) * sizeof(int64_t);
+  FP8_RETURN_IF_ERROR(s->SetInput("input_ids", DType::kINT64, dims, 2, input_ids, bytes));
+  FP8_RETURN_IF_ERROR(s->SetInput("token_type_ids", DType::kINT64, dims, 2, token_type_ids, bytes));
+  return s->SetInput("attention_mask", DType::kINT64, dims, 2, attention_mask, bytes);
+}
+
+Status SetBertInputs(Session* s, const TinyBertInputs& in) {
+  return SetBertInputs(s, in.batch, in.sequence, in.input_ids.data(), in.token_type_ids.data(),
+                       in.attention_mask.data());
+}
+
 std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& in,
                                 fp8_device_kind_t device) {
   SessionOptions o;
@@ -558,15 +572,7 @@ std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& in,
     std::fprintf(stderr, "RunBertGraph: %s\n", s.status().ToString().c_str());
     return {};
   }
-  const int64_t dims[2] = {in.batch, in.sequence};
-  const size_t bytes = in.input_ids.size() * sizeof(int64_t);
-  Status st = s.value()->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes);
-  if (st.ok())
-    st = s.value()->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(),
-                             bytes);
-  if (st.ok())
-    st = s.value()->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(),
-                             bytes);
+  Status st = SetBertInputs(s.value().get(), in);
   if (st.ok()) st = s.value()->Run();
   TensorView v;
   if (st.ok())

@@ -11,8 +11,10 @@
 
 #include "fp8sdk/types.h"
 #include "sdk/runtime/graph.h"
+#include "sdk/runtime/status.h"
 
 namespace fp8sdk {
+class Session;
 namespace testing {
 
 struct TinyBertConfig {
@@ -82,6 +84,11 @@ std::vector<float> TinyBertSimulateFloat32(const TinyBertConfig& config,
                                            const TinyBertWeights& weights,
                                            const TinyBertQuant* quant,
                                            const TinyBertInputs& inputs);
+
+// Sets a session's three BERT inputs, [batch, sequence] int64 each.
+Status SetBertInputs(Session* s, int64_t batch, int64_t sequence, const int64_t* input_ids,
+                     const int64_t* token_type_ids, const int64_t* attention_mask);
+Status SetBertInputs(Session* s, const TinyBertInputs& inputs);
 
 // Runs a BERT graph (inputs input_ids, token_type_ids, attention_mask) in a
 // fresh session and returns its first output, flattened.

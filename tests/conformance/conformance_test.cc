@@ -588,18 +588,7 @@ std::vector<float> RunBert(const Graph& g, const testing::TinyBertInputs& in,
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   if (!s.ok()) return {};
   for (const std::string& w : s.value()->NodeBackends()) EXPECT_EQ(w, backend);
-  const int64_t dims[2] = {in.batch, in.sequence};
-  const size_t bytes = in.input_ids.size() * sizeof(int64_t);
-  EXPECT_TRUE(
-      s.value()->SetInput("input_ids", DType::kINT64, dims, 2, in.input_ids.data(), bytes).ok());
-  EXPECT_TRUE(
-      s.value()
-          ->SetInput("token_type_ids", DType::kINT64, dims, 2, in.token_type_ids.data(), bytes)
-          .ok());
-  EXPECT_TRUE(
-      s.value()
-          ->SetInput("attention_mask", DType::kINT64, dims, 2, in.attention_mask.data(), bytes)
-          .ok());
+  EXPECT_TRUE(testing::SetBertInputs(s.value().get(), in).ok());
   const Status st = s.value()->Run();
   EXPECT_TRUE(st.ok()) << st.ToString();
   TensorView v;
