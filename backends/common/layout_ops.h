@@ -9,7 +9,9 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
+#include "backends/common/graph_access.h"
 #include "sdk/runtime/graph.h"
 
 namespace fp8sdk {
@@ -110,6 +112,73 @@ inline void Slice(const Shape& xs, const Shape& os, int axis, int64_t start, con
                 src + static_cast<size_t>((o * xs[axis] + start) * inner) * elem, chunk);
   }
 }
+
+// Kernel classes over the functions above, for a backend whose kernel base
+// `Base` derives from HostNode, has `virtual fp8_status_code_t Run(const
+// Ctx&)` and a (GraphAccess, node) constructor; `Par::For(ctx)` returns the
+// backend's parallel-for.
+template <class Base, class Ctx, class Par>
+class ReshapeKernel : public Base {  // same bytes, new shape
+ public:
+  ReshapeKernel(const GraphAccess& g, size_t node)
+      : Base(g, node), elem_(DTypeSize(g.TensorDType(g.Output(node)))) {}
+  fp8_status_code_t Run(const Ctx& c) override {
+    const void* src = this->in(0).Data(c);
+    void* dst = this->OutData(c);
+    const size_t bytes = static_cast<size_t>(this->OutShape(c).NumElements()) * elem_;
+    if (src != dst) std::memmove(dst, src, bytes);
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  size_t elem_;
+};
+
+template <class Base, class Ctx, class Par>
+class PermuteKernel : public Base {  // TRANSPOSE, SPLIT_HEADS, MERGE_HEADS
+ public:
+  PermuteKernel(const GraphAccess& g, size_t node)
+      : Base(g, node), op_(g.Op(node)), elem_(DTypeSize(g.TensorDType(g.Output(node)))) {
+    if (op_ == OpType::kTRANSPOSE) {
+      const std::vector<int64_t> p = g.AttrInts(node, FP8_ATTR_PERM);
+      std::copy(p.begin(), p.begin() + std::min<size_t>(p.size(), kMaxRank), perm_.begin());
+    }
+    heads_ = g.AttrInt(node, FP8_ATTR_NUM_HEADS);
+  }
+  fp8_status_code_t Run(const Ctx& c) override {
+    Permute(op_, this->in(0).GetShape(c), perm_, heads_,
+            static_cast<const uint8_t*>(this->in(0).Data(c)),
+            static_cast<uint8_t*>(this->OutData(c)), elem_, Par::For(c));
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  OpType op_;
+  size_t elem_;
+  std::array<int64_t, kMaxRank> perm_{};
+  int64_t heads_ = 1;
+};
+
+template <class Base, class Ctx, class Par>
+class SliceKernel : public Base {
+ public:
+  SliceKernel(const GraphAccess& g, size_t node)
+      : Base(g, node),
+        axis_(static_cast<int>(g.AttrInt(node, FP8_ATTR_AXIS))),
+        start_(g.AttrInt(node, FP8_ATTR_SLICE_START)),
+        elem_(DTypeSize(g.TensorDType(g.Output(node)))) {}
+  fp8_status_code_t Run(const Ctx& c) override {
+    Slice(this->in(0).GetShape(c), this->OutShape(c), axis_, start_,
+          static_cast<const uint8_t*>(this->in(0).Data(c)), static_cast<uint8_t*>(this->OutData(c)),
+          elem_);
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  int axis_;
+  int64_t start_;
+  size_t elem_;
+};
 
 }  // namespace backend
 }  // namespace fp8sdk

@@ -112,66 +112,8 @@ class GatherKernel : public Kernel {
   std::vector<float> scales_;  // non-empty: the table is decoded row by row
 };
 
-class CopyKernel : public Kernel {  // RESHAPE: same bytes, new shape
- public:
-  CopyKernel(const backend::GraphAccess& g, size_t node)
-      : Kernel(g, node), elem_(DTypeSize(g.TensorDType(g.Output(node)))) {}
-  fp8_status_code_t Run(const ExecContext& c) override {
-    const void* src = in(0).Data(c);
-    void* dst = OutData(c);
-    if (src != dst) std::memmove(dst, src, static_cast<size_t>(OutShape(c).NumElements()) * elem_);
-    return FP8_STATUS_OK;
-  }
-
- private:
-  size_t elem_;
-};
-
-// TRANSPOSE, SPLIT_HEADS and MERGE_HEADS.
-class PermuteKernel : public Kernel {
- public:
-  PermuteKernel(const backend::GraphAccess& g, size_t node)
-      : Kernel(g, node), op_(g.Op(node)), elem_(DTypeSize(g.TensorDType(g.Output(node)))) {
-    if (op_ == OpType::kTRANSPOSE) {
-      const std::vector<int64_t> p = g.AttrInts(node, FP8_ATTR_PERM);
-      std::copy(p.begin(), p.begin() + std::min<size_t>(p.size(), kMaxRank), perm_.begin());
-    }
-    heads_ = g.AttrInt(node, FP8_ATTR_NUM_HEADS);
-  }
-
-  fp8_status_code_t Run(const ExecContext& c) override {
-    backend::Permute(op_, in(0).GetShape(c), perm_, heads_,
-                     static_cast<const uint8_t*>(in(0).Data(c)), static_cast<uint8_t*>(OutData(c)),
-                     elem_, Parallel(c));
-    return FP8_STATUS_OK;
-  }
-
- private:
-  OpType op_;
-  size_t elem_;
-  std::array<int64_t, kMaxRank> perm_{};
-  int64_t heads_ = 1;
-};
-
-class SliceKernel : public Kernel {
- public:
-  SliceKernel(const backend::GraphAccess& g, size_t node)
-      : Kernel(g, node),
-        axis_(static_cast<int>(g.AttrInt(node, FP8_ATTR_AXIS))),
-        start_(g.AttrInt(node, FP8_ATTR_SLICE_START)),
-        elem_(DTypeSize(g.TensorDType(g.Output(node)))) {}
-
-  fp8_status_code_t Run(const ExecContext& c) override {
-    backend::Slice(in(0).GetShape(c), OutShape(c), axis_, start_,
-                   static_cast<const uint8_t*>(in(0).Data(c)), static_cast<uint8_t*>(OutData(c)),
-                   elem_);
-    return FP8_STATUS_OK;
-  }
-
- private:
-  int axis_;
-  int64_t start_;
-  size_t elem_;
+struct Par {
+  static auto For(const ExecContext& c) { return Parallel(c); }
 };
 
 }  // namespace
@@ -181,11 +123,11 @@ std::unique_ptr<Kernel> MakeLayoutKernel(const backend::GraphAccess& g, size_t n
     case OpType::kGATHER:
       return std::make_unique<GatherKernel>(g, node);
     case OpType::kRESHAPE:
-      return std::make_unique<CopyKernel>(g, node);
+      return std::make_unique<backend::ReshapeKernel<Kernel, ExecContext, Par>>(g, node);
     case OpType::kSLICE:
-      return std::make_unique<SliceKernel>(g, node);
+      return std::make_unique<backend::SliceKernel<Kernel, ExecContext, Par>>(g, node);
     default:
-      return std::make_unique<PermuteKernel>(g, node);
+      return std::make_unique<backend::PermuteKernel<Kernel, ExecContext, Par>>(g, node);
   }
 }
 
