@@ -34,6 +34,21 @@ struct Operand {
   }
 };
 
+// Whether element i of a 0/1 mask of any numeric dtype keeps its position
+// (SOFTMAX key padding).
+inline bool MaskKeep(const void* mask, DType dt, int64_t i) {
+  switch (dt) {
+    case DType::kINT64:
+      return static_cast<const int64_t*>(mask)[i] != 0;
+    case DType::kINT32:
+      return static_cast<const int32_t*>(mask)[i] != 0;
+    case DType::kUINT8:
+      return static_cast<const uint8_t*>(mask)[i] != 0;
+    default:
+      return static_cast<const float*>(mask)[i] != 0.0f;
+  }
+}
+
 class HostNode {
  public:
   virtual ~HostNode() = default;

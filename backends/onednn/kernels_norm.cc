@@ -62,19 +62,6 @@ class LayerNormKernel : public Kernel {
   float eps_;
 };
 
-bool MaskKeep(const void* mask, DType dt, int64_t i) {
-  switch (dt) {
-    case DType::kINT64:
-      return static_cast<const int64_t*>(mask)[i] != 0;
-    case DType::kINT32:
-      return static_cast<const int32_t*>(mask)[i] != 0;
-    case DType::kUINT8:
-      return static_cast<const uint8_t*>(mask)[i] != 0;
-    default:
-      return static_cast<const float*>(mask)[i] != 0.0f;
-  }
-}
-
 // Flat index of the additive mask element broadcast to output index i.
 int64_t MapBroadcast(const Shape& in, const Shape& out, int64_t i) {
   int64_t r = 0, stride = 1;
@@ -133,7 +120,8 @@ class SoftmaxKernel : public Kernel {
             const int64_t flat = r * C + i;
             z += static_cast<const float*>(
                 mask)[mask_full ? flat : MapBroadcast(mask_shape, s, flat)];
-          } else if (mode == FP8_MASK_KEY_PADDING && !MaskKeep(mask, mask_dtype, batch * C + i)) {
+          } else if (mode == FP8_MASK_KEY_PADDING &&
+                     !backend::MaskKeep(mask, mask_dtype, batch * C + i)) {
             z = kNegInf;
           }
           yr[i] = z;

@@ -50,20 +50,6 @@ class LayerNormKernel : public Kernel {
   float eps_;
 };
 
-// Reads element i of a 0/1 mask of any numeric dtype as "keep".
-bool MaskKeep(const void* mask, DType dt, int64_t i) {
-  switch (dt) {
-    case DType::kINT64:
-      return static_cast<const int64_t*>(mask)[i] != 0;
-    case DType::kINT32:
-      return static_cast<const int32_t*>(mask)[i] != 0;
-    case DType::kUINT8:
-      return static_cast<const uint8_t*>(mask)[i] != 0;
-    default:
-      return static_cast<const float*>(mask)[i] != 0.0f;
-  }
-}
-
 class SoftmaxKernel : public Kernel {
  public:
   SoftmaxKernel(const backend::GraphAccess& g, size_t node)
@@ -92,7 +78,8 @@ class SoftmaxKernel : public Kernel {
           float z = xr[i] * scale;
           if (mode == FP8_MASK_ADDITIVE) {
             z += static_cast<const float*>(mask)[additive.Map(r * C + i)];
-          } else if (mode == FP8_MASK_KEY_PADDING && !MaskKeep(mask, mask_dtype, batch * C + i)) {
+          } else if (mode == FP8_MASK_KEY_PADDING &&
+                     !backend::MaskKeep(mask, mask_dtype, batch * C + i)) {
             z = -std::numeric_limits<float>::infinity();
           }
           yr[i] = z;
