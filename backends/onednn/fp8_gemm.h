@@ -28,7 +28,7 @@ namespace onednn {
 
 constexpr int64_t kFp8Panel = 64;  // output columns per panel (4 zmm of f32)
 
-// True when the CPU has AVX512F/BW/VL and AVX512_BF16.
+// True when the CPU has AVX512F/BW/VL, AVX512_VBMI (byte lookups) and AVX512_BF16.
 bool Fp8GemmSupported();
 
 struct Fp8PackedWeight {

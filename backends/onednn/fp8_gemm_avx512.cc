@@ -1,5 +1,5 @@
 // The AVX512_BF16 FP8 GEMM (see fp8_gemm.h). Built with -mavx512f -mavx512bw
-// -mavx512vl -mavx512bf16; nothing here runs unless Fp8GemmSupported().
+// -mavx512vl -mavx512vbmi -mavx512bf16; nothing here runs unless Fp8GemmSupported().
 #include <immintrin.h>
 #include <omp.h>
 
@@ -98,31 +98,31 @@ constexpr TileFn kTiles[9] = {nullptr, Tile<1>, Tile<2>, Tile<3>, Tile<4>,
                               Tile<5>, Tile<6>, Tile<7>, Tile<8>};
 
 // 64 packed bytes -> two vectors of 16 columns x one K pair in bf16, exact,
-// for a sign-magnitude format. The low bytes of the 32 words hold pair 2c,
-// the high bytes pair 2c + 1 (PackFp8Weight), so no byte-widening shuffle is
-// needed: vpermt2w reads only the low 6 bits of each word as its index, bit 6
-// picks the half of the 128-entry table, and the sign bit is moved to bf16's.
+// for a sign-magnitude format: two 128-entry byte lookups (vpermt2b reads the
+// low 7 bits of each byte) give the low and high bytes of the magnitude's
+// bf16, the code's sign bit is or-ed into the high byte, and unpacking the
+// bytes of each 128-bit lane gives the words. PackFp8Weight places the codes
+// so that the low-half unpack holds pair 2c and the high-half pair 2c + 1.
 struct Decoder {
-  __m512i t0, t1, t2, t3, bit6_lo, bit6_hi, sign;
-  explicit Decoder(const uint16_t* lut)
-      : t0(_mm512_loadu_si512(lut)),
-        t1(_mm512_loadu_si512(lut + 32)),
-        t2(_mm512_loadu_si512(lut + 64)),
-        t3(_mm512_loadu_si512(lut + 96)),
-        bit6_lo(_mm512_set1_epi16(0x0040)),
-        bit6_hi(_mm512_set1_epi16(0x4000)),
-        sign(_mm512_set1_epi16(static_cast<int16_t>(0x8000))) {}
-  __m512i Lookup(__m512i idx, __mmask32 upper) const {
-    return _mm512_mask_blend_epi16(upper, _mm512_permutex2var_epi16(t0, idx, t1),
-                                   _mm512_permutex2var_epi16(t2, idx, t3));
+  __m512i lo0, lo1, hi0, hi1, sign;
+  explicit Decoder(const uint16_t* lut) : sign(_mm512_set1_epi8(static_cast<char>(0x80))) {
+    alignas(64) uint8_t lo[128], hi[128];
+    for (int i = 0; i < 128; ++i) {
+      lo[i] = static_cast<uint8_t>(lut[i] & 0xFF);
+      hi[i] = static_cast<uint8_t>(lut[i] >> 8);
+    }
+    lo0 = _mm512_load_si512(lo);
+    lo1 = _mm512_load_si512(lo + 64);
+    hi0 = _mm512_load_si512(hi);
+    hi1 = _mm512_load_si512(hi + 64);
   }
   void operator()(const uint8_t* p, __m512bh* even, __m512bh* odd) const {
     const __m512i v = _mm512_loadu_si512(p);
-    const __m512i lo = Lookup(v, _mm512_test_epi16_mask(v, bit6_lo));
-    const __m512i hi = Lookup(_mm512_srli_epi16(v, 8), _mm512_test_epi16_mask(v, bit6_hi));
-    // value | (sign source & 0x8000)
-    *even = AsBh(_mm512_ternarylogic_epi32(lo, _mm512_slli_epi16(v, 8), sign, 0xF8));
-    *odd = AsBh(_mm512_ternarylogic_epi32(hi, v, sign, 0xF8));
+    const __m512i l = _mm512_permutex2var_epi8(lo0, v, lo1);
+    // h | (v & 0x80): the magnitude's high byte with the code's sign.
+    const __m512i h = _mm512_ternarylogic_epi32(_mm512_permutex2var_epi8(hi0, v, hi1), v, sign, 0xF8);
+    *even = AsBh(_mm512_unpacklo_epi8(l, h));
+    *odd = AsBh(_mm512_unpackhi_epi8(l, h));
   }
 };
 
@@ -199,13 +199,15 @@ void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& form
   const int64_t couples = out->kp / 4;
   out->panels.assign(static_cast<size_t>(out->np * out->kp), 0);
   // Panel p, couple c, group g (16 columns), column j in the group, k = 4c + i:
-  // byte 64g + 4j + 2(i % 2) + i / 2 (Decoder: low bytes hold pair 2c).
+  // bf16 word w = 2j + i % 2 of pair 2c + i / 2 comes from byte
+  // 16 (w / 8) + 8 (i / 2) + w % 8 of the group's 64 (Decoder's lane unpacks).
   for (int64_t col = 0; col < n; ++col) {
     const int64_t p = col / kFp8Panel, g = col % kFp8Panel / 16, j = col % 16;
-    uint8_t* dst = out->panels.data() + p * couples * kCoupleBytes + 64 * g + 4 * j;
+    uint8_t* dst = out->panels.data() + p * couples * kCoupleBytes + 64 * g;
     const uint8_t* src = w + col * k;
     for (int64_t i = 0; i < k; ++i) {
-      dst[i / 4 * kCoupleBytes + 2 * (i % 2) + (i % 4) / 2] = src[i];
+      const int64_t word = 2 * j + i % 2;
+      dst[i / 4 * kCoupleBytes + 16 * (word / 8) + 8 * (i % 4 / 2) + word % 8] = src[i];
     }
   }
   uint8_t codes[256];
