@@ -6,6 +6,7 @@
 #define FP8SDK_BACKENDS_COMMON_GRAPH_ACCESS_H_
 
 #include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -117,6 +118,14 @@ class GraphAccess {
     const void* p = api_->tensor_const_data(g_, t, &s);
     if (size) *size = s;
     return p;
+  }
+  // This backend keeps its own form of constant t and will not read
+  // ConstData(t) again (a hint to the host; no-op on hosts without it).
+  void ConstDone(int32_t t) const {
+    if (api_->struct_size >= offsetof(fp8_graph_api_t, tensor_const_done) + sizeof(void*) &&
+        api_->tensor_const_done) {
+      api_->tensor_const_done(g_, t);
+    }
   }
 
  private:

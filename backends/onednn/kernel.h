@@ -26,6 +26,10 @@ struct ExecContext {
   dnnl::stream* stream = nullptr;
   int threads = 1;
   fp8_error_t* err = nullptr;
+  // The partition's working memory: 64-byte aligned, Kernel::workspace_bytes()
+  // of its largest kernel. Kernels run one after another, so they share it;
+  // its contents are undefined when a kernel's Run starts.
+  uint8_t* workspace = nullptr;
 };
 
 using backend::Operand;
@@ -33,9 +37,26 @@ using backend::Operand;
 class Kernel : public backend::HostNode {
  public:
   virtual fp8_status_code_t Run(const ExecContext& ctx) = 0;
+  size_t workspace_bytes() const { return workspace_bytes_; }
 
  protected:
   Kernel(const backend::GraphAccess& g, size_t node) : HostNode(g, node) {}
+
+  // At prepare: `count` elements of T in the workspace; returns their offset.
+  template <class T>
+  size_t Reserve(size_t count) {
+    const size_t offset = (workspace_bytes_ + 63) / 64 * 64;
+    workspace_bytes_ = offset + count * sizeof(T);
+    return offset;
+  }
+  // At run: the elements reserved at `offset`.
+  template <class T>
+  static T* At(const ExecContext& c, size_t offset) {
+    return reinterpret_cast<T*>(c.workspace + offset);
+  }
+
+ private:
+  size_t workspace_bytes_ = 0;
 };
 
 // Which nodes this backend runs. Returns null if it runs `node`, else the

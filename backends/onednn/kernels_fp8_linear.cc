@@ -41,6 +41,7 @@ class Fp8LinearKernel : public Kernel {
     const backend::QuantView wq = g.Quant(w);
     act_ = g.ActQuant(node, 0);
     PackFp8Weight(static_cast<const uint8_t*>(g.ConstData(w)), n, k, wq.format, &w_);
+    g.ConstDone(w);  // the packed panels are the weight from now on
     // Padded to whole panels: the store reads a whole panel's scales and biases.
     scale_.assign(static_cast<size_t>(w_.np), act_.scale);
     if (wq.quantized) {
@@ -50,13 +51,16 @@ class Fp8LinearKernel : public Kernel {
     }
     bias_.assign(static_cast<size_t>(w_.np), 0.0f);
     const int32_t b = g.Input(node, 2);
-    if (b >= 0) std::memcpy(bias_.data(), g.ConstData(b), static_cast<size_t>(n) * sizeof(float));
+    if (b >= 0) {
+      std::memcpy(bias_.data(), g.ConstData(b), static_cast<size_t>(n) * sizeof(float));
+      g.ConstDone(b);
+    }
     max_m_ = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k);
-    codes_.resize(static_cast<size_t>(max_m_ * k));
-    xq_.assign(static_cast<size_t>(max_m_ * w_.kp), 0);  // the pad column stays 0
+    codes_ = Reserve<uint8_t>(static_cast<size_t>(max_m_ * k));
+    xq_ = Reserve<uint16_t>(static_cast<size_t>(max_m_ * w_.kp));
     // The backend sets its thread count before prepare (onednn_backend.cc).
     threads_ = std::max(1, omp_get_max_threads());
-    scratch_.resize(static_cast<size_t>(threads_) * Fp8GemmScratchPerThread(w_));
+    scratch_ = Reserve<uint16_t>(static_cast<size_t>(threads_) * Fp8GemmScratchPerThread(w_));
   }
 
   fp8_status_code_t Run(const ExecContext& c) override {
@@ -66,8 +70,8 @@ class Fp8LinearKernel : public Kernel {
     if (M == 0) return FP8_STATUS_OK;
     const int threads = std::min(c.threads, threads_);
     const float* x = static_cast<const float*>(in(0).Data(c));
-    uint8_t* codes = codes_.data();
-    uint16_t* xq = xq_.data();
+    uint8_t* codes = At<uint8_t>(c, codes_);
+    uint16_t* xq = At<uint16_t>(c, xq_);
     const backend::ActQuantView q = act_;
     // x_q rows, kp apart (vdpbf16ps reads K in pairs). One row is quantized
     // on this thread: a parallel region costs more than the row.
@@ -75,9 +79,10 @@ class Fp8LinearKernel : public Kernel {
     for (int64_t m = 0; m < M; ++m) {
       QuantizeFp8(x + m * k, codes + m * k, static_cast<size_t>(k), q.scale, q.format);
       ConvertFp8ToBf16(codes + m * k, xq + m * kp, static_cast<size_t>(k), q.format);
+      std::fill(xq + m * kp + k, xq + (m + 1) * kp, uint16_t{0});  // pad pair: +0
     }
     Fp8Gemm(xq, M, w_, scale_.data(), bias_.data(), static_cast<float*>(OutData(c)),
-            scratch_.data(), threads);
+            At<uint16_t>(c, scratch_), threads);
     return FP8_STATUS_OK;
   }
 
@@ -87,9 +92,7 @@ class Fp8LinearKernel : public Kernel {
   int64_t max_m_ = 0;
   int threads_ = 1;
   std::vector<float> scale_, bias_;
-  std::vector<uint8_t> codes_;
-  std::vector<uint16_t> xq_;
-  std::vector<uint16_t> scratch_;
+  size_t codes_ = 0, xq_ = 0, scratch_ = 0;  // workspace offsets
 };
 
 // Read at every prepare (not cached) so that a benchmark can build one

@@ -87,7 +87,10 @@ class LinearKernel : public Kernel {
     }
     bias_.assign(static_cast<size_t>(n_), 0.0f);
     const int32_t b = g.Input(node, 2);
-    if (b >= 0) std::memcpy(bias_.data(), g.ConstData(b), bias_.size() * sizeof(float));
+    if (b >= 0) {
+      std::memcpy(bias_.data(), g.ConstData(b), bias_.size() * sizeof(float));
+      g.ConstDone(b);
+    }
 
     // The weight's codes (unscaled), [N, K] row-major, in the matmul's type.
     const size_t count = static_cast<size_t>(n_ * k_);
@@ -119,6 +122,7 @@ class LinearKernel : public Kernel {
         std::memcpy(w_f32.data(), src, count * sizeof(float));
       }
     }
+    g.ConstDone(w);  // reordered into oneDNN's layout below; the file's bytes are not read again
 
     // The primitive: M is a run-time dimension, the weights' layout is the
     // one oneDNN prefers (format any), reordered into once here.
@@ -152,12 +156,8 @@ class LinearKernel : public Kernel {
 
     if (act_.enabled) {
       const size_t elems = static_cast<size_t>(max_m_ * k_);
-      codes_.resize(elems);
-      if (bf16_) {
-        xq_bf16_.resize(elems);
-      } else {
-        xq_f32_.resize(elems);
-      }
+      codes_ = Reserve<uint8_t>(elems);
+      xq_ = bf16_ ? Reserve<uint16_t>(elems) : Reserve<float>(elems);
     }
   }
 
@@ -170,9 +170,10 @@ class LinearKernel : public Kernel {
     float* y = static_cast<float*>(OutData(c));
     void* src = const_cast<float*>(x);
     if (act_.enabled) {
-      FakeQuantize(x, M * k_, act_, codes_.data(), xq_f32_.empty() ? nullptr : xq_f32_.data(),
-                   xq_bf16_.empty() ? nullptr : xq_bf16_.data(), c.threads);
-      src = bf16_ ? static_cast<void*>(xq_bf16_.data()) : static_cast<void*>(xq_f32_.data());
+      uint16_t* xq_bf16 = bf16_ ? At<uint16_t>(c, xq_) : nullptr;
+      float* xq_f32 = bf16_ ? nullptr : At<float>(c, xq_);
+      FakeQuantize(x, M * k_, act_, At<uint8_t>(c, codes_), xq_f32, xq_bf16, c.threads);
+      src = bf16_ ? static_cast<void*>(xq_bf16) : static_cast<void*>(xq_f32);
     }
     // Through the C API: the C++ wrappers would add a shared_ptr per memory
     // handle and an argument map per execute. What remains: the two handles
@@ -215,9 +216,7 @@ class LinearKernel : public Kernel {
   std::vector<float> scale_, bias_;
   dnnl::matmul matmul_;
   memory weights_;
-  std::vector<uint8_t> codes_;
-  std::vector<float> xq_f32_;
-  std::vector<uint16_t> xq_bf16_;
+  size_t codes_ = 0, xq_ = 0;  // workspace offsets (with act_ only)
 };
 
 // Plain C++: output rows in parallel; every output sums its products in
@@ -292,16 +291,15 @@ class BatchMatMulKernel : public Kernel {
     scale_ = (alpha * (q_[0].enabled ? q_[0].scale : 1.0f)) * (q_[1].enabled ? q_[1].scale : 1.0f);
     size_t codes = 0;
     for (int i = 0; i < 2; ++i) {
+      planned_[i] = g.PlanShape(g.Input(node, static_cast<size_t>(i))).NumElements();
       if (!q_[i].enabled) continue;
-      const size_t n =
-          static_cast<size_t>(g.PlanShape(g.Input(node, static_cast<size_t>(i))).NumElements());
-      buf_[i].resize(n);
-      codes = std::max(codes, n);
+      buf_[i] = Reserve<float>(static_cast<size_t>(planned_[i]));
+      codes = std::max(codes, static_cast<size_t>(planned_[i]));
     }
-    codes_.resize(codes);
+    codes_ = Reserve<uint8_t>(codes);
     // B is transposed once per run into [.., K, N] so that every product row
     // vectorizes over n (attention's Q K^T).
-    if (transpose_b_) bt_.resize(static_cast<size_t>(g.PlanShape(g.Input(node, 1)).NumElements()));
+    if (transpose_b_) bt_ = Reserve<float>(static_cast<size_t>(planned_[1]));
   }
 
   // Plain C++ rather than a oneDNN matmul: with run-time batch, M, N and K
@@ -319,11 +317,10 @@ class BatchMatMulKernel : public Kernel {
     for (int i = 0; i < 2; ++i) {
       if (!q_[i].enabled) continue;
       const int64_t n = shapes[i].NumElements();
-      if (static_cast<size_t>(n) > buf_[i].size()) {
-        return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
-      }
-      FakeQuantize(ops[i], n, q_[i], codes_.data(), buf_[i].data(), nullptr, c.threads);
-      ops[i] = buf_[i].data();
+      if (n > planned_[i]) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
+      float* buf = At<float>(c, buf_[i]);
+      FakeQuantize(ops[i], n, q_[i], At<uint8_t>(c, codes_), buf, nullptr, c.threads);
+      ops[i] = buf;
     }
     const float* a = ops[0];
     const float* b = ops[1];
@@ -335,11 +332,9 @@ class BatchMatMulKernel : public Kernel {
     const float scale = scale_;
     if (transpose_b_) {
       const int64_t nb = sb.NumElements();
-      if (static_cast<size_t>(nb) > bt_.size()) {
-        return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
-      }
+      if (nb > planned_[1]) return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
       const int64_t mats = K > 0 ? nb / (N * K) : 0;
-      float* bt = bt_.data();
+      float* bt = At<float>(c, bt_);
 #pragma omp parallel for num_threads(c.threads) schedule(static)
       for (int64_t i = 0; i < mats; ++i) {
         const float* src = b + i * N * K;
@@ -389,9 +384,9 @@ class BatchMatMulKernel : public Kernel {
   bool transpose_b_ = false;
   float scale_ = 1.0f;
   backend::ActQuantView q_[2];
-  std::vector<float> buf_[2];
-  std::vector<uint8_t> codes_;
-  std::vector<float> bt_;  // B transposed (plain path, transpose_b only)
+  int64_t planned_[2] = {0, 0};  // elements of A and B at the planning shapes
+  // Workspace offsets: fake-quantized operands, their codes, B transposed.
+  size_t buf_[2] = {0, 0}, codes_ = 0, bt_ = 0;
 };
 
 }  // namespace

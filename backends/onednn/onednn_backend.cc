@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -36,6 +37,8 @@ struct Instance {
 
 struct Partition {
   std::vector<std::unique_ptr<Kernel>> kernels;
+  // Working memory the kernels share (ExecContext::workspace).
+  std::unique_ptr<uint8_t, decltype(&std::free)> workspace{nullptr, &std::free};
 };
 
 Instance* Self(void* instance) { return static_cast<Instance*>(instance); }
@@ -102,6 +105,13 @@ fp8_status_code_t Prepare(void* instance, uint32_t, const fp8_graph_t* graph,
       if (!k) return FP8_STATUS_UNSUPPORTED;
       part->kernels.push_back(std::move(k));
     }
+    size_t bytes = 64;
+    for (const auto& k : part->kernels) bytes = std::max(bytes, k->workspace_bytes());
+    part->workspace.reset(static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+    if (!part->workspace) {
+      return backend::Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                           "oneDNN backend: cannot allocate %zu bytes of working memory", bytes);
+    }
     *out = part.release();
     return FP8_STATUS_OK;
   } catch (...) {
@@ -121,6 +131,7 @@ fp8_status_code_t Execute(void* instance, uint32_t, void* partition,
   ctx.threads = self->threads;
   ctx.err = err;
   Partition* part = static_cast<Partition*>(partition);
+  ctx.workspace = part->workspace.get();
   FP8_ONEDNN_GUARD("oneDNN execute", err, {
     for (auto& k : part->kernels) {
       const fp8_status_code_t st = k->Run(ctx);

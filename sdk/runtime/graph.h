@@ -155,6 +155,10 @@ struct Graph {
   std::vector<int> inputs;
   std::vector<int> outputs;
   Metadata metadata;
+  // True when external constant data lives in a read-only private mapping of
+  // the model file: pages nobody needs may be dropped (madvise) and are read
+  // back from the file on the next touch.
+  bool constants_file_mapped = false;
 
   // Index of the tensor named `name`, or -1.
   int FindTensor(const std::string& name) const;

@@ -1,5 +1,10 @@
 #include "sdk/runtime/graph_view.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+
 namespace fp8sdk {
 namespace {
 
@@ -150,6 +155,10 @@ const void* TensorConstData(const fp8_graph_t* g, int32_t t, size_t* size) {
   return d->data();
 }
 
+void TensorConstDone(const fp8_graph_t* g, int32_t t) {
+  if (g->release && GetTensor(g, t)) g->release->Done(t);
+}
+
 const fp8_graph_api_t kApi = {
     sizeof(fp8_graph_api_t),
     NodeCount,
@@ -170,10 +179,54 @@ const fp8_graph_api_t kApi = {
     TensorDim,
     TensorQuant,
     TensorConstData,
+    TensorConstDone,
 };
 
 }  // namespace
 
 const fp8_graph_api_t* GraphApi() { return &kApi; }
+
+ConstantRelease::ConstantRelease(const Graph& graph)
+    : graph_(graph),
+      readers_(graph.tensors.size(), 0),
+      done_(graph.tensors.size(), 0),
+      partition_(graph.tensors.size(), 0) {
+  for (const Node& n : graph.nodes) {
+    for (int t : n.inputs) {
+      if (t >= 0) ++readers_[static_cast<size_t>(t)];
+    }
+  }
+}
+
+void ConstantRelease::BeginPartition(const std::vector<size_t>& nodes) {
+  for (int32_t t : touched_) partition_[static_cast<size_t>(t)] = 0;
+  touched_.clear();
+  for (size_t n : nodes) {
+    for (int t : graph_.nodes[n].inputs) {
+      if (t < 0 || !graph_.tensors[static_cast<size_t>(t)].IsConstant()) continue;
+      if (partition_[static_cast<size_t>(t)]++ == 0) touched_.push_back(t);
+    }
+  }
+}
+
+void ConstantRelease::Done(int32_t t) {
+  const size_t i = static_cast<size_t>(t);
+  if (partition_[i] <= 0) return;  // not read here, or already counted
+  done_[i] += partition_[i];
+  partition_[i] = 0;
+  if (done_[i] < readers_[i] || !graph_.constants_file_mapped) return;
+  const TensorDesc& d = graph_.tensors[i];
+  if (!d.external) return;
+  // Whole pages inside the constant only: its neighbours may still be read.
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(d.external);
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + d.data_size) / page * page;
+  if (last <= first) return;
+  // A private, read-only file mapping: the pages are read back if touched.
+  if (madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED) == 0) {
+    dropped_bytes_ += last - first;
+  }
+}
 
 }  // namespace fp8sdk

@@ -8,12 +8,39 @@
 #include "fp8sdk/backend.h"
 #include "sdk/runtime/graph.h"
 
+namespace fp8sdk {
+class ConstantRelease;
+}
+
 struct fp8_graph {
   const fp8sdk::Graph* graph;
   const std::vector<fp8sdk::Shape>* plan_shapes;  // one per tensor
+  // Set while a partition is being prepared (tensor_const_done), else null.
+  fp8sdk::ConstantRelease* release = nullptr;
 };
 
 namespace fp8sdk {
+
+// Which readers of each constant have said they keep their own form of it
+// (fp8_graph_api_t::tensor_const_done); once all have, and the model is a
+// mapped file, the whole pages inside the constant are dropped from memory.
+class ConstantRelease {
+ public:
+  explicit ConstantRelease(const Graph& graph);
+  // Readers (node inputs) of each constant among the partition's nodes.
+  void BeginPartition(const std::vector<size_t>& nodes);
+  void Done(int32_t tensor);
+  // Bytes of file pages dropped so far.
+  uint64_t dropped_bytes() const { return dropped_bytes_; }
+
+ private:
+  const Graph& graph_;
+  std::vector<int> readers_;    // [tensor] node inputs reading it, whole graph
+  std::vector<int> done_;       // [tensor] readers whose partition is done with it
+  std::vector<int> partition_;  // [tensor] readers in the current partition
+  std::vector<int32_t> touched_;
+  uint64_t dropped_bytes_ = 0;
+};
 
 // The accessor table (static; valid for the process's life).
 const fp8_graph_api_t* GraphApi();

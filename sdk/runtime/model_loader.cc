@@ -125,11 +125,17 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::LoadFile(const std::string& pa
   if (m == MAP_FAILED) {
     return IoError(StrFormat("cannot map model '%s': %s", path.c_str(), std::strerror(errno)));
   }
+  // Page-sized mappings only: the page cache may hold the file in 2 MiB
+  // folios, and a PMD mapping would make one touched bias resident with the
+  // megabytes of weights around it (pages a backend said it no longer needs,
+  // ConstantRelease, would come back). Advisory; failure changes nothing.
+  madvise(m, size, MADV_NOHUGEPAGE);
   std::unique_ptr<LoadedModel> model(new LoadedModel());
   model->mapped_ = m;
   model->bytes_ = static_cast<const uint8_t*>(m);
   model->size_ = size;
   FP8_RETURN_IF_ERROR(model->Parse(options).WithContext("model '" + path + "'"));
+  model->graph_.constants_file_mapped = true;
   return model;
 }
 

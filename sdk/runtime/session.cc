@@ -148,6 +148,7 @@ Status Session::Init(const SessionOptions& o) {
   run_input_shapes_ = plan_inputs;
   graph_view_.graph = &graph_;
   graph_view_.plan_shapes = &plan_shapes_;
+  const_release_ = std::make_unique<ConstantRelease>(graph_);
 
   input_buffers_.resize(g.inputs.size());
   input_set_.assign(g.inputs.size(), 0);
@@ -443,9 +444,12 @@ Status Session::PrepareSteps() {
       for (int t : graph_.nodes[n].outputs) bind(t);
     }
     fp8_error_t err{};
+    const_release_->BeginPartition(s.nodes);
+    graph_view_.release = const_release_.get();
     const fp8_status_code_t st =
         slot.entry.vtable->prepare(slot.instance, slot.device, &graph_view_, GraphApi(),
                                    s.nodes.data(), s.nodes.size(), &s.partition, &err);
+    graph_view_.release = nullptr;
     if (st != FP8_STATUS_OK) {
       return FromBackend(st, err,
                          StrFormat("backend '%s' could not prepare operators %zu..%zu",
@@ -487,6 +491,10 @@ void Session::BuildDescription(const SessionOptions& o) {
         domains_[i].host ? "host" : slots_[static_cast<size_t>(domains_[i].slot)]->info.name,
         static_cast<double>(domains_[i].arena_size) / (1 << 20),
         static_cast<double>(domains_[i].unplanned) / (1 << 20));
+  }
+  if (const_release_->dropped_bytes() > 0) {
+    d += StrFormat("weights: %.2f MiB of the mapped file dropped (backends keep their own form)\n",
+                   static_cast<double>(const_release_->dropped_bytes()) / (1 << 20));
   }
   for (const std::string& x : declines_) d += "declined: " + x + "\n";
   for (const std::string& x : notes_) d += "note: " + x + "\n";

@@ -86,6 +86,7 @@ class Session {
 
   const Graph& graph_;
   fp8_graph graph_view_{};
+  std::unique_ptr<ConstantRelease> const_release_;
   std::vector<Shape> plan_shapes_, run_shapes_, run_input_shapes_;
   SymbolValues plan_symbols_, run_symbols_;
 

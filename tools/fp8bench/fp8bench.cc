@@ -45,11 +45,13 @@ int Usage(const std::string& error) {
   return 2;
 }
 
-double PeakRssMb() {
+// A field of /proc/self/status in MB (VmHWM: peak resident, VmRSS: now).
+double StatusMb(const char* field) {
   std::ifstream in("/proc/self/status");
   std::string line;
+  const size_t len = std::strlen(field);
   while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+    if (line.compare(0, len, field) == 0) return std::atof(line.c_str() + len) / 1024.0;
   }
   return 0.0;
 }
@@ -155,8 +157,9 @@ int Run(const Args& a) {
               mean, sorted.front());
   std::printf("throughput: %.1f sequences/s, %.0f tokens/s\n", 1000.0 * a.batch / median,
               1000.0 * a.batch * a.seq / median);
-  std::printf("memory: activation arena %.2f MiB, peak RSS %.1f MB\n",
-              static_cast<double>(s.PlannedBytes()) / (1 << 20), PeakRssMb());
+  std::printf("memory: activation arena %.2f MiB, resident %.1f MB after the runs, peak %.1f MB\n",
+              static_cast<double>(s.PlannedBytes()) / (1 << 20), StatusMb("VmRSS:"),
+              StatusMb("VmHWM:"));
   if (!a.json.empty()) {
     nlohmann::json j = {{"model", a.model},
                         {"batch", a.batch},
@@ -169,7 +172,8 @@ int Run(const Args& a) {
                         {"min_ms", sorted.front()},
                         {"sequences_per_s", 1000.0 * a.batch / median},
                         {"arena_bytes", s.PlannedBytes()},
-                        {"peak_rss_mb", PeakRssMb()},
+                        {"rss_mb", StatusMb("VmRSS:")},
+                        {"peak_rss_mb", StatusMb("VmHWM:")},
                         {"session_create_ms", create_ms},
                         {"operators_by_backend", per_backend},
                         {"runs_ms", ms}};

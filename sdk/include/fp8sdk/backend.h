@@ -135,6 +135,14 @@ typedef struct fp8_graph_api_t {
   /* Constant data in host memory, valid for the session's life; NULL for
    * non-constants. */
   const void* (*tensor_const_data)(const fp8_graph_t* g, int32_t tensor, size_t* out_size);
+  /* Since ABI 1 (appended): called from prepare, tells the host that this
+   * partition keeps its own form of the constant (packed, decoded, uploaded)
+   * and will not read tensor_const_data's bytes again. When every reader of
+   * a constant has said so and the model is a mapped file, the host drops
+   * the file pages behind it from memory (they are read back from the file
+   * if anything touches them later). A hint: calling it never changes
+   * results, and a backend that never calls it is correct. */
+  void (*tensor_const_done)(const fp8_graph_t* g, int32_t tensor);
 } fp8_graph_api_t;
 
 /* ---- Devices ---- */
