@@ -63,8 +63,8 @@ std::vector<float> RunOn(const Graph& g, fp8_device_kind_t device,
 class WeightReleaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cfg_.hidden = 128;
-    cfg_.intermediate = 512;  // 64 KiB FP8 weights: whole pages inside
+    cfg_.hidden = 256;
+    cfg_.intermediate = 1024;  // 256 KiB FP8 feed-forward weights
     weights_ = testing::MakeTinyBertWeights(cfg_);
     testing::TinyBertQuant q;
     graph_ = testing::BuildTinyBert(cfg_, weights_, &q);
@@ -96,13 +96,18 @@ TEST_F(WeightReleaseTest, PackedWeightsLeaveTheMappedFileAndComeBackForOtherRead
   size_t checked = 0;
   for (const std::string& name : testing::TinyBertLinearNames(cfg_)) {
     const TensorDesc& t = g.tensors[static_cast<size_t>(g.FindTensor(name))];
-    if (WholePages(t.data_size) < 4) continue;
-    // The CPU backend packed it and said so: its pages left the process (a
-    // page at either end may be shared with a neighbour).
-    EXPECT_EQ(ResidentPages(t.data(), t.data_size), 0) << name;
+    const size_t pages = WholePages(t.data_size);
+    if (pages < 48) continue;
+    // The CPU backend packed it and said so: its pages left the process. A
+    // neighbour read since (a bias, at run) maps its fault-around window
+    // back (16 pages by default, 64 KiB-aligned), so up to that much at
+    // either end may be back.
+    const long resident = ResidentPages(t.data(), t.data_size);
+    EXPECT_GE(resident, 0);
+    EXPECT_LE(resident, 32) << name << ": " << resident << " of " << pages << " pages resident";
     ++checked;
   }
-  EXPECT_GE(checked, 4u);
+  EXPECT_GE(checked, 2u);  // the feed-forward weights
   ASSERT_EQ(cpu.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(cpu[i], want[i], 1e-4) << i;
 

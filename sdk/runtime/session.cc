@@ -1,6 +1,7 @@
 #include "sdk/runtime/session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -47,6 +48,8 @@ struct Session::Step {
   std::vector<fp8_tensor_binding_t> bindings;  // partition: one per tensor
   std::vector<int> touched;                    // partition: tensors bound
   int src = -1, dst = -1;                      // copy: instances
+  double profile_ms = 0.0;                     // profiled sessions: summed time
+  int64_t profile_runs = 0;
 };
 
 namespace {
@@ -110,6 +113,7 @@ Result<std::unique_ptr<Session>> Session::Create(const Graph& graph,
 
 Status Session::Init(const SessionOptions& o) {
   const Graph& g = graph_;
+  profile_ = o.profile;
   // Planning shapes: every symbol at its limit.
   auto limit_of = [&](const std::string& sym, int64_t option, int64_t fallback) -> int64_t {
     if (option > 0) return option;
@@ -315,7 +319,10 @@ Status Session::BuildSteps() {
     Step part;
     part.kind = Step::kPartition;
     part.slot = s;
-    while (n < g.nodes.size() && node_slot_[n] == s) part.nodes.push_back(n++);
+    // Profiled sessions time every operator: one node per partition.
+    while (n < g.nodes.size() && node_slot_[n] == s && !(profile_ && !part.nodes.empty())) {
+      part.nodes.push_back(n++);
+    }
     const int dom = slots_[static_cast<size_t>(s)]->domain;
     // Inputs from another domain are copied in first.
     for (size_t node : part.nodes) {
@@ -638,6 +645,39 @@ Status Session::RunLocked() {
     }
   }
   for (Step& s : steps_) {
+    const auto started = std::chrono::steady_clock::now();
+    FP8_RETURN_IF_ERROR(RunStep(s));
+    if (profile_) {
+      // Time to completion: wait for the device that ran the step (a copy:
+      // the device side of it).
+      int slot_index = s.slot;
+      if (s.kind == Step::kCopy) {
+        const Domain& to = domains_[static_cast<size_t>(instances_[static_cast<size_t>(s.dst)].domain)];
+        const Domain& from =
+            domains_[static_cast<size_t>(instances_[static_cast<size_t>(s.src)].domain)];
+        slot_index = to.host ? from.slot : to.slot;
+      }
+      if (slot_index >= 0) {
+        const Slot& slot = *slots_[static_cast<size_t>(slot_index)];
+        fp8_error_t err{};
+        const fp8_status_code_t st =
+            slot.entry.vtable->synchronize(slot.instance, slot.device, &err);
+        if (st != FP8_STATUS_OK) return FromBackend(st, err, "synchronize (profiling)");
+      }
+      s.profile_ms += std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+      ++s.profile_runs;
+    }
+  }
+  FP8_RETURN_IF_ERROR(CopyOutputsAndWait());
+  ran_ = true;
+  return Status::Ok();
+}
+
+Status Session::RunStep(Step& s) {
+  const Graph& g = graph_;
+  {
     if (s.kind == Step::kCopy) {
       const Instance& a = instances_[static_cast<size_t>(s.src)];
       const Instance& b = instances_[static_cast<size_t>(s.dst)];
@@ -662,7 +702,7 @@ Status Session::RunLocked() {
             to.instance, to.device, b.buffer, b.offset, src_host, bytes, &err);
         if (st != FP8_STATUS_OK) return FromBackend(st, err, "copy to device");
       }
-      continue;
+      return Status::Ok();
     }
     for (int t : s.touched) {
       fp8_tensor_binding_t& b = s.bindings[static_cast<size_t>(t)];
@@ -678,6 +718,11 @@ Status Session::RunLocked() {
       return FromBackend(st, err, StrFormat("backend '%s'", slot.entry.vtable->name));
     }
   }
+  return Status::Ok();
+}
+
+Status Session::CopyOutputsAndWait() {
+  const Graph& g = graph_;
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     const int t = g.outputs[i];
     if (InstanceOf(t, 0) >= 0) continue;
@@ -702,8 +747,31 @@ Status Session::RunLocked() {
     if (st != FP8_STATUS_OK)
       return FromBackend(st, err, StrFormat("backend '%s' synchronize", slot->entry.vtable->name));
   }
-  ran_ = true;
   return Status::Ok();
+}
+
+std::vector<StepProfile> Session::Profile() const {
+  std::vector<StepProfile> out;
+  if (!profile_) return out;
+  for (const Step& s : steps_) {
+    StepProfile p;
+    if (s.kind == Step::kPartition) {
+      const Node& n = graph_.nodes[s.nodes.front()];
+      p.name = n.name;
+      p.op = OpTypeName(n.type);
+      p.backend = slots_[static_cast<size_t>(s.slot)]->entry.vtable->name;
+    } else {
+      const Instance& dst = instances_[static_cast<size_t>(s.dst)];
+      p.name = "copy " + graph_.tensors[static_cast<size_t>(dst.tensor)].name;
+      p.op = "COPY";
+      const Domain& d = domains_[static_cast<size_t>(dst.domain)];
+      p.backend = d.host ? "host" : slots_[static_cast<size_t>(d.slot)]->entry.vtable->name;
+    }
+    p.total_ms = s.profile_ms;
+    p.runs = s.profile_runs;
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 Status Session::GetOutput(const std::string& name, TensorView* out) const {

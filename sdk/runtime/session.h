@@ -35,6 +35,21 @@ struct SessionOptions {
   int64_t max_batch = 0;     // 0: the model's limit, else 1
   int64_t max_sequence = 0;  // 0: the model's limit, else 512
   bool strict_device = false;
+  // Per-operator timing: every operator becomes a partition of its own
+  // (backends cannot fuse across them, and each keeps its own working
+  // memory), and each Run times every step, waiting for the device after
+  // each one. For profiling tools (fp8bench --profile), not for serving.
+  bool profile = false;
+};
+
+// One step of a profiled session: an operator, or a copy between memory
+// domains. Times are summed over the Runs since the session was created.
+struct StepProfile {
+  std::string name;     // the operator's name, or "copy <tensor>"
+  std::string op;       // "LINEAR", ..., or "COPY"
+  std::string backend;  // which backend ran it (copies: the destination's)
+  double total_ms = 0.0;
+  int64_t runs = 0;
 };
 
 struct TensorView {
@@ -66,6 +81,9 @@ class Session {
   uint64_t UnplannedBytes() const;
   // Which backend runs each node ("reference", "onednn", ...).
   std::vector<std::string> NodeBackends() const;
+  // The steps in execution order with their times (SessionOptions::profile),
+  // or empty for a session created without profiling.
+  std::vector<StepProfile> Profile() const;
 
  private:
   struct Slot;
@@ -81,6 +99,8 @@ class Session {
   Status PlanAndAllocate();
   Status PrepareSteps();
   Status RunLocked();
+  Status RunStep(Step& step);
+  Status CopyOutputsAndWait();
   void BuildDescription(const SessionOptions& options);
   int InstanceOf(int tensor, int domain) const;
 
@@ -107,6 +127,7 @@ class Session {
   std::string description_;
   std::atomic<bool> busy_{false};
   bool ran_ = false;
+  bool profile_ = false;
 };
 
 }  // namespace fp8sdk

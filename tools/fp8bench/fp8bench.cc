@@ -3,12 +3,15 @@
 //
 // usage: fp8bench MODEL.fp8 [--backend auto|cpu|cuda|vulkan|reference] [--strict]
 //                 [--batch B] [--seq S] [--threads N] [--warmup W] [--iterations I]
-//                 [--json FILE]
+//                 [--profile] [--json FILE]
 // Inputs are synthetic: token ids drawn uniformly from the embedding table,
 // token types 0, attention mask 1 (BERT inputs); other integer inputs get
 // zeros, float inputs uniform [-1, 1].
 // Prints the session (which backend runs what), median / p90 / mean latency,
-// throughput (sequences/s and tokens/s), the activation arena and peak RSS.
+// throughput (sequences/s and tokens/s), the activation arena and resident
+// memory; --profile then times every operator in a second session
+// (SessionOptions::profile) and prints the time by operator type and the
+// slowest operators.
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,7 +35,7 @@ namespace {
 struct Args {
   std::string model, json;
   fp8_device_kind_t device = FP8_DEVICE_AUTO;
-  bool strict = false;
+  bool strict = false, profile = false;
   int batch = 1, seq = 128, threads = 0, warmup = 3, iterations = 20;
 };
 
@@ -41,7 +44,7 @@ int Usage(const std::string& error) {
   std::fprintf(stderr,
                "usage: fp8bench MODEL.fp8 [--backend auto|cpu|cuda|vulkan|reference] [--strict]\n"
                "                [--batch B] [--seq S] [--threads N] [--warmup W] [--iterations I]\n"
-               "                [--json FILE]\n");
+               "                [--profile] [--json FILE]\n");
   return 2;
 }
 
@@ -67,28 +70,8 @@ int64_t VocabOf(const Graph& g, int input) {
   return 2;
 }
 
-int Run(const Args& a) {
-  auto loaded = LoadedModel::LoadFile(a.model);
-  if (!loaded.ok()) {
-    std::fprintf(stderr, "fp8bench: %s\n", loaded.status().ToString().c_str());
-    return 1;
-  }
-  const Graph& g = loaded.value()->graph();
-  SessionOptions o;
-  o.device = a.device;
-  o.strict_device = a.strict;
-  o.num_threads = a.threads;
-  o.max_batch = a.batch;
-  o.max_sequence = a.seq;
-  const auto t0 = std::chrono::steady_clock::now();
-  auto session = Session::Create(g, o);
-  const double create_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!session.ok()) {
-    std::fprintf(stderr, "fp8bench: %s\n", session.status().ToString().c_str());
-    return 1;
-  }
-  Session& s = *session.value();
+// Synthetic inputs (see the top of this file).
+bool FeedInputs(const Graph& g, const Args& a, Session* s) {
   std::mt19937 rng(1);
   for (int t : g.inputs) {
     const TensorDesc& d = g.tensors[static_cast<size_t>(t)];
@@ -122,12 +105,17 @@ int Run(const Args& a) {
       }
     }
     const Status st =
-        s.SetInput(d.name, d.dtype, dims.data(), dims.size(), bytes.data(), bytes.size());
+        s->SetInput(d.name, d.dtype, dims.data(), dims.size(), bytes.data(), bytes.size());
     if (!st.ok()) {
       std::fprintf(stderr, "fp8bench: %s\n", st.ToString().c_str());
-      return 1;
+      return false;
     }
   }
+  return true;
+}
+
+// Warm-up then timed runs; the timed runs' milliseconds, or empty on an error.
+std::vector<double> TimeRuns(Session& s, const Args& a) {
   std::vector<double> ms;
   for (int i = 0; i < a.warmup + a.iterations; ++i) {
     const auto b = std::chrono::steady_clock::now();
@@ -136,10 +124,84 @@ int Run(const Args& a) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - b).count();
     if (!st.ok()) {
       std::fprintf(stderr, "fp8bench: run %d: %s\n", i, st.ToString().c_str());
-      return 1;
+      return {};
     }
     if (i >= a.warmup) ms.push_back(t);
   }
+  return ms;
+}
+
+// Per-operator times from a profiled session: printed, and as JSON.
+nlohmann::json ReportProfile(const std::vector<StepProfile>& steps, double median_ms) {
+  struct ByOp {
+    int count = 0;
+    double ms = 0;
+  };
+  std::map<std::string, ByOp> by_op;
+  double total = 0;
+  std::vector<std::pair<double, const StepProfile*>> order;
+  for (const StepProfile& p : steps) {
+    const double per_run = p.runs > 0 ? p.total_ms / static_cast<double>(p.runs) : 0.0;
+    by_op[p.op].count++;
+    by_op[p.op].ms += per_run;
+    total += per_run;
+    order.push_back({per_run, &p});
+  }
+  std::vector<std::pair<std::string, ByOp>> ops(by_op.begin(), by_op.end());
+  std::sort(ops.begin(), ops.end(),
+            [](const auto& x, const auto& y) { return x.second.ms > y.second.ms; });
+  std::printf("profile (one partition per operator, device synchronized after each; %.3f ms "
+              "per run in all, %.3f ms unprofiled):\n",
+              total, median_ms);
+  std::printf("  %-16s %6s %12s %7s\n", "operator", "count", "ms per run", "share");
+  nlohmann::json j_ops = nlohmann::json::array(), j_steps = nlohmann::json::array();
+  for (const auto& [op, v] : ops) {
+    std::printf("  %-16s %6d %12.3f %6.1f%%\n", op.c_str(), v.count, v.ms,
+                total > 0 ? 100.0 * v.ms / total : 0.0);
+    j_ops.push_back({{"op", op}, {"count", v.count}, {"ms_per_run", v.ms}});
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::printf("  slowest operators:\n");
+  for (size_t i = 0; i < order.size() && i < 10; ++i) {
+    const StepProfile& p = *order[i].second;
+    std::printf("  %10.3f ms  %-12s %-10s %s\n", order[i].first, p.op.c_str(), p.backend.c_str(),
+                p.name.c_str());
+  }
+  for (const StepProfile& p : steps) {
+    j_steps.push_back({{"name", p.name},
+                       {"op", p.op},
+                       {"backend", p.backend},
+                       {"ms_per_run", p.runs > 0 ? p.total_ms / static_cast<double>(p.runs) : 0.0}});
+  }
+  return {{"total_ms_per_run", total}, {"by_op", j_ops}, {"steps", j_steps}};
+}
+
+int Run(const Args& a) {
+  auto loaded = LoadedModel::LoadFile(a.model);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "fp8bench: %s\n", loaded.status().ToString().c_str());
+    return 1;
+  }
+  const Graph& g = loaded.value()->graph();
+  SessionOptions o;
+  o.device = a.device;
+  o.strict_device = a.strict;
+  o.num_threads = a.threads;
+  o.max_batch = a.batch;
+  o.max_sequence = a.seq;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto session = Session::Create(g, o);
+  const double create_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!session.ok()) {
+    std::fprintf(stderr, "fp8bench: %s\n", session.status().ToString().c_str());
+    return 1;
+  }
+  Session& s = *session.value();
+  if (!FeedInputs(g, a, &s)) return 1;
+  const std::vector<double> ms = TimeRuns(s, a);
+  if (ms.empty()) return 1;
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted[sorted.size() / 2];
@@ -157,9 +219,21 @@ int Run(const Args& a) {
               mean, sorted.front());
   std::printf("throughput: %.1f sequences/s, %.0f tokens/s\n", 1000.0 * a.batch / median,
               1000.0 * a.batch * a.seq / median);
+  const double rss = StatusMb("VmRSS:"), peak = StatusMb("VmHWM:");
   std::printf("memory: activation arena %.2f MiB, resident %.1f MB after the runs, peak %.1f MB\n",
-              static_cast<double>(s.PlannedBytes()) / (1 << 20), StatusMb("VmRSS:"),
-              StatusMb("VmHWM:"));
+              static_cast<double>(s.PlannedBytes()) / (1 << 20), rss, peak);
+  nlohmann::json profile;
+  if (a.profile) {
+    SessionOptions po = o;
+    po.profile = true;
+    auto ps = Session::Create(g, po);
+    if (!ps.ok()) {
+      std::fprintf(stderr, "fp8bench: profiled session: %s\n", ps.status().ToString().c_str());
+      return 1;
+    }
+    if (!FeedInputs(g, a, ps.value().get()) || TimeRuns(*ps.value(), a).empty()) return 1;
+    profile = ReportProfile(ps.value()->Profile(), median);
+  }
   if (!a.json.empty()) {
     nlohmann::json j = {{"model", a.model},
                         {"batch", a.batch},
@@ -172,11 +246,12 @@ int Run(const Args& a) {
                         {"min_ms", sorted.front()},
                         {"sequences_per_s", 1000.0 * a.batch / median},
                         {"arena_bytes", s.PlannedBytes()},
-                        {"rss_mb", StatusMb("VmRSS:")},
-                        {"peak_rss_mb", StatusMb("VmHWM:")},
+                        {"rss_mb", rss},
+                        {"peak_rss_mb", peak},
                         {"session_create_ms", create_ms},
                         {"operators_by_backend", per_backend},
                         {"runs_ms", ms}};
+    if (a.profile) j["profile"] = profile;
     std::ofstream(a.json) << j.dump(2) << "\n";
   }
   return 0;
@@ -214,6 +289,8 @@ int main(int argc, char** argv) {
         a.device = FP8_DEVICE_REFERENCE;
       else
         return fp8sdk::Usage("unknown backend '" + b + "'");
+    } else if (f == "--profile") {
+      a.profile = true;
     } else if (f == "--strict") {
       a.strict = true;
     } else if (f == "--batch") {
