@@ -23,7 +23,7 @@ PACKAGES=(
   # CPU backend
   libdnnl-dev
   # Vulkan backend: headers + loader, shader compiler, software device (lavapipe)
-  libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools vulkan-validationlayers
   # converter: ONNX schema, protobuf, JSON
   libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev libonnx-testdata
   # tokenizer: Unicode properties and normalization

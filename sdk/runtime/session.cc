@@ -184,6 +184,8 @@ Status Session::CreateSlots(const SessionOptions& o) {
   config.num_threads = o.num_threads > 0
                            ? o.num_threads
                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  config.preferred_kind = o.device;
+  config.device_hint = o.device_hint.c_str();
   domains_.push_back(Domain{});  // domain 0: host memory
   for (const BackendEntry& e : entries) {
     const fp8_backend_vtable_t* vt = e.vtable;

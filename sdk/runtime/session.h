@@ -35,6 +35,9 @@ struct SessionOptions {
   int64_t max_batch = 0;     // 0: the model's limit, else 1
   int64_t max_sequence = 0;  // 0: the model's limit, else 512
   bool strict_device = false;
+  // Prefer devices whose name contains this ("NVIDIA", "llvmpipe", ...);
+  // backends with several devices list the matching ones first.
+  std::string device_hint;
   // Per-operator timing: every operator becomes a partition of its own
   // (backends cannot fuse across them, and each keeps its own working
   // memory), and each Run times every step, waiting for the device after

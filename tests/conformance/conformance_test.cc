@@ -1,5 +1,6 @@
 // One conformance suite, instantiated once per backend ("reference",
-// "onednn"): every operator x relevant dtypes x shapes (odd sizes included),
+// "onednn", "vulkan" (the plugin next to this test; on a machine without a
+// Vulkan device its cases skip with the reason)): every operator x relevant dtypes x shapes (odd sizes included),
 // built as tiny graphs, run on a session restricted to the backend under test
 // (reference: FP8_DEVICE_REFERENCE; others: their device kind with
 // strict_device, so nothing silently falls back) and compared with the
@@ -23,6 +24,7 @@
 // every dev sentence.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -46,6 +48,16 @@
 namespace fp8sdk {
 namespace {
 
+// The Vulkan plugin is a data dependency of this test: discovery looks next
+// to it (before the registry's first use).
+const bool kPluginPathSet = [] {
+  char cwd[4096];
+  if (getcwd(cwd, sizeof(cwd))) {
+    setenv("FP8SDK_BACKEND_PATH", (std::string(cwd) + "/backends/vulkan").c_str(), 0);
+  }
+  return true;
+}();
+
 // ---- What each backend does not run, and why (checked below). ----
 struct Unsupported {
   const char* case_prefix;  // cases whose name starts with this
@@ -54,6 +66,7 @@ struct Unsupported {
 const std::map<std::string, std::vector<Unsupported>>& UnsupportedTable() {
   static const auto* t = new std::map<std::string, std::vector<Unsupported>>{
       {"reference", {}},
+      {"vulkan", {}},
       {"onednn",
        {
            // Not written yet; the runtime runs them on the reference backend.
@@ -496,7 +509,37 @@ const Unsupported* FindUnsupported(const std::string& backend, const std::string
   return nullptr;
 }
 
-class Conformance : public ::testing::TestWithParam<std::string> {};
+// Backends that may be absent on a machine: why they cannot run here, or "".
+std::string Unavailable(const std::string& backend) {
+  if (backend != "vulkan") return "";
+  static const std::string why = [] {
+    bool found = false;
+    for (const BackendEntry& e : BackendRegistry::Global().Backends())
+      found |= std::string(e.vtable->name) == "vulkan";
+    if (!found) {
+      std::string m = "the vulkan plugin is not registered";
+      for (const std::string& x : BackendRegistry::Global().Messages()) m += "; " + x;
+      return m;
+    }
+    GraphBuilder b;
+    const int x = b.AddInput("x", DType::kF32, Fixed({4}));
+    const int y = b.AddTensor("y", DType::kF32);
+    b.AddNode(OpType::kTANH, "tanh", {x}, {y});
+    b.AddOutput(y);
+    const Graph g = b.Finish();
+    auto s = Session::Create(g, OptionsFor("vulkan"));
+    return s.ok() ? std::string() : "no Vulkan device: " + s.status().ToString();
+  }();
+  return why;
+}
+
+class Conformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    const std::string why = Unavailable(GetParam());
+    if (!why.empty()) GTEST_SKIP() << why;
+  }
+};
 
 TEST_P(Conformance, BackendIsRegistered) {
   bool found = false;
@@ -678,7 +721,7 @@ TEST_P(Conformance, Sst2DemoModelGivesTheSameLabels) {
   EXPECT_EQ(same, rows) << "labels differ on " << rows - same << " sentences";
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("reference", "onednn"),
+INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("reference", "onednn", "vulkan"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace

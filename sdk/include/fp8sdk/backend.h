@@ -159,6 +159,9 @@ typedef struct fp8_device_info_t {
 typedef struct fp8_backend_config_t {
   uint32_t struct_size;
   int32_t num_threads; /* CPU threads the backend may use; >= 1 */
+  /* Appended in ABI 1 (read only when struct_size covers them): */
+  fp8_device_kind_t preferred_kind; /* the session's device preference (AUTO: none) */
+  const char* device_hint; /* prefer devices whose name contains this; NULL or "": none */
 } fp8_backend_config_t;
 
 /* Where a tensor lives for one execute: a buffer from buffer_alloc (or, for

@@ -1,0 +1,379 @@
+#include "backends/vulkan/vk_device.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace fp8sdk {
+namespace vulkan {
+namespace {
+
+// SPIR-V of shaders/*.comp, compiled by glslc at build time (BUILD).
+const uint32_t kGemmSpv[] =
+#include "backends/vulkan/shaders/gemm.spv.inc"
+    ;
+const uint32_t kBinarySpv[] =
+#include "backends/vulkan/shaders/binary.spv.inc"
+    ;
+const uint32_t kUnarySpv[] =
+#include "backends/vulkan/shaders/unary.spv.inc"
+    ;
+const uint32_t kLayerNormSpv[] =
+#include "backends/vulkan/shaders/layernorm.spv.inc"
+    ;
+const uint32_t kSoftmaxSpv[] =
+#include "backends/vulkan/shaders/softmax.spv.inc"
+    ;
+const uint32_t kGatherSpv[] =
+#include "backends/vulkan/shaders/gather.spv.inc"
+    ;
+const uint32_t kCopySpv[] =
+#include "backends/vulkan/shaders/copy.spv.inc"
+    ;
+const uint32_t kQuantizeSpv[] =
+#include "backends/vulkan/shaders/quantize.spv.inc"
+    ;
+
+struct Spv {
+  const uint32_t* code;
+  size_t bytes;
+};
+const Spv kSpv[kShaderCount] = {
+    {kGemmSpv, sizeof(kGemmSpv)},       {kBinarySpv, sizeof(kBinarySpv)},
+    {kUnarySpv, sizeof(kUnarySpv)},     {kLayerNormSpv, sizeof(kLayerNormSpv)},
+    {kSoftmaxSpv, sizeof(kSoftmaxSpv)}, {kGatherSpv, sizeof(kGatherSpv)},
+    {kCopySpv, sizeof(kCopySpv)},       {kQuantizeSpv, sizeof(kQuantizeSpv)},
+};
+
+std::mutex g_messages_mutex;
+std::vector<std::string>* g_messages = new std::vector<std::string>();
+
+VKAPI_ATTR VkBool32 VKAPI_CALL OnValidationMessage(
+    VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT,
+    const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+  if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+    std::lock_guard<std::mutex> lock(g_messages_mutex);
+    g_messages->push_back(data && data->pMessage ? data->pMessage : "(no message)");
+  }
+  return VK_FALSE;
+}
+
+bool HasLayer(const char* name) {
+  uint32_t n = 0;
+  if (vkEnumerateInstanceLayerProperties(&n, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkLayerProperties> layers(n);
+  if (vkEnumerateInstanceLayerProperties(&n, layers.data()) != VK_SUCCESS) return false;
+  for (const auto& l : layers) {
+    if (std::strcmp(l.layerName, name) == 0) return true;
+  }
+  return false;
+}
+
+// Discrete GPUs first, CPU implementations (lavapipe) last.
+int TypeRank(VkPhysicalDeviceType t) {
+  switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return 0;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return 1;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return 4;
+    default:
+      return 3;
+  }
+}
+
+int ComputeFamily(VkPhysicalDevice d) {
+  uint32_t n = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(d, &n, nullptr);
+  std::vector<VkQueueFamilyProperties> f(n);
+  vkGetPhysicalDeviceQueueFamilyProperties(d, &n, f.data());
+  // A compute-only family first (dedicated compute engines), else any.
+  for (uint32_t i = 0; i < n; ++i) {
+    if ((f[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && !(f[i].queueFlags & VK_QUEUE_GRAPHICS_BIT))
+      return static_cast<int>(i);
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (f[i].queueFlags & VK_QUEUE_COMPUTE_BIT) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+const char* VkResultName(VkResult r) {
+  switch (r) {
+#define FP8_VK_RESULT(x) \
+  case x:                \
+    return #x;
+    FP8_VK_RESULT(VK_SUCCESS)
+    FP8_VK_RESULT(VK_NOT_READY)
+    FP8_VK_RESULT(VK_TIMEOUT)
+    FP8_VK_RESULT(VK_INCOMPLETE)
+    FP8_VK_RESULT(VK_ERROR_OUT_OF_HOST_MEMORY)
+    FP8_VK_RESULT(VK_ERROR_OUT_OF_DEVICE_MEMORY)
+    FP8_VK_RESULT(VK_ERROR_INITIALIZATION_FAILED)
+    FP8_VK_RESULT(VK_ERROR_DEVICE_LOST)
+    FP8_VK_RESULT(VK_ERROR_MEMORY_MAP_FAILED)
+    FP8_VK_RESULT(VK_ERROR_LAYER_NOT_PRESENT)
+    FP8_VK_RESULT(VK_ERROR_EXTENSION_NOT_PRESENT)
+    FP8_VK_RESULT(VK_ERROR_FEATURE_NOT_PRESENT)
+    FP8_VK_RESULT(VK_ERROR_INCOMPATIBLE_DRIVER)
+    FP8_VK_RESULT(VK_ERROR_TOO_MANY_OBJECTS)
+    FP8_VK_RESULT(VK_ERROR_FORMAT_NOT_SUPPORTED)
+    FP8_VK_RESULT(VK_ERROR_FRAGMENTED_POOL)
+    FP8_VK_RESULT(VK_ERROR_UNKNOWN)
+    FP8_VK_RESULT(VK_ERROR_OUT_OF_POOL_MEMORY)
+    FP8_VK_RESULT(VK_ERROR_INVALID_EXTERNAL_HANDLE)
+    FP8_VK_RESULT(VK_ERROR_FRAGMENTATION)
+    FP8_VK_RESULT(VK_ERROR_INVALID_OPAQUE_CAPTURE_ADDRESS)
+#undef FP8_VK_RESULT
+    default:
+      return "VkResult(unknown)";
+  }
+}
+
+Device::~Device() {
+  if (device_ == VK_NULL_HANDLE) return;
+  vkDeviceWaitIdle(device_);
+  for (VkPipeline p : pipelines_) {
+    if (p != VK_NULL_HANDLE) vkDestroyPipeline(device_, p, nullptr);
+  }
+  if (pipeline_layout_ != VK_NULL_HANDLE)
+    vkDestroyPipelineLayout(device_, pipeline_layout_, nullptr);
+  if (set_layout_ != VK_NULL_HANDLE) vkDestroyDescriptorSetLayout(device_, set_layout_, nullptr);
+  vkDestroyDevice(device_, nullptr);
+}
+
+std::unique_ptr<Device> Device::Create(VkInstance, VkPhysicalDevice physical, std::string* err) {
+  std::unique_ptr<Device> d(new Device());
+  d->physical_ = physical;
+  vkGetPhysicalDeviceProperties(physical, &d->props_);
+  vkGetPhysicalDeviceMemoryProperties(physical, &d->mem_props_);
+  const int family = ComputeFamily(physical);
+  if (family < 0) {
+    *err = "no compute queue";
+    return nullptr;
+  }
+  d->family_ = static_cast<uint32_t>(family);
+  const float priority = 1.0f;
+  VkDeviceQueueCreateInfo q{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+  q.queueFamilyIndex = d->family_;
+  q.queueCount = 1;
+  q.pQueuePriorities = &priority;
+  VkDeviceCreateInfo ci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  ci.queueCreateInfoCount = 1;
+  ci.pQueueCreateInfos = &q;
+  VkResult r = vkCreateDevice(physical, &ci, nullptr, &d->device_);
+  if (r != VK_SUCCESS) {
+    *err = std::string("vkCreateDevice: ") + VkResultName(r);
+    return nullptr;
+  }
+  vkGetDeviceQueue(d->device_, d->family_, 0, &d->queue_);
+
+  VkDescriptorSetLayoutBinding b[kBindings];
+  for (uint32_t i = 0; i < kBindings; ++i) {
+    b[i] = VkDescriptorSetLayoutBinding{i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                                        VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+  }
+  VkDescriptorSetLayoutCreateInfo sl{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+  sl.bindingCount = kBindings;
+  sl.pBindings = b;
+  r = vkCreateDescriptorSetLayout(d->device_, &sl, nullptr, &d->set_layout_);
+  if (r != VK_SUCCESS) {
+    *err = std::string("vkCreateDescriptorSetLayout: ") + VkResultName(r);
+    return nullptr;
+  }
+  const VkPushConstantRange pc{VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes};
+  VkPipelineLayoutCreateInfo pl{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+  pl.setLayoutCount = 1;
+  pl.pSetLayouts = &d->set_layout_;
+  pl.pushConstantRangeCount = 1;
+  pl.pPushConstantRanges = &pc;
+  r = vkCreatePipelineLayout(d->device_, &pl, nullptr, &d->pipeline_layout_);
+  if (r != VK_SUCCESS) {
+    *err = std::string("vkCreatePipelineLayout: ") + VkResultName(r);
+    return nullptr;
+  }
+  for (int s = 0; s < kShaderCount; ++s) {
+    VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+    mi.codeSize = kSpv[s].bytes;
+    mi.pCode = kSpv[s].code;
+    VkShaderModule module = VK_NULL_HANDLE;
+    r = vkCreateShaderModule(d->device_, &mi, nullptr, &module);
+    if (r != VK_SUCCESS) {
+      *err = std::string("vkCreateShaderModule: ") + VkResultName(r);
+      return nullptr;
+    }
+    VkComputePipelineCreateInfo pi{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+    pi.stage = VkPipelineShaderStageCreateInfo{VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO};
+    pi.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+    pi.stage.module = module;
+    pi.stage.pName = "main";
+    pi.layout = d->pipeline_layout_;
+    r = vkCreateComputePipelines(d->device_, VK_NULL_HANDLE, 1, &pi, nullptr, &d->pipelines_[s]);
+    vkDestroyShaderModule(d->device_, module, nullptr);
+    if (r != VK_SUCCESS) {
+      *err = std::string("vkCreateComputePipelines: ") + VkResultName(r);
+      return nullptr;
+    }
+  }
+  return d;
+}
+
+int Device::FindMemoryType(uint32_t bits, VkMemoryPropertyFlags want) const {
+  for (uint32_t i = 0; i < mem_props_.memoryTypeCount; ++i) {
+    if ((bits & (1u << i)) && (mem_props_.memoryTypes[i].propertyFlags & want) == want)
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+VkResult Device::CreateBuffer(uint64_t size, bool host, Buffer* out) const {
+  *out = Buffer{};
+  VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+  bi.size = std::max<uint64_t>(size, 16);
+  bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+             VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  VkResult r = vkCreateBuffer(device_, &bi, nullptr, &out->buffer);
+  if (r != VK_SUCCESS) return r;
+  VkMemoryRequirements req;
+  vkGetBufferMemoryRequirements(device_, out->buffer, &req);
+  const VkMemoryPropertyFlags visible =
+      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  int type = -1;
+  if (host) {
+    type = FindMemoryType(req.memoryTypeBits, visible | VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+    if (type < 0) type = FindMemoryType(req.memoryTypeBits, visible);
+  } else {
+    // Unified memory (integrated GPUs, CPU devices): device-local and mapped,
+    // so copies are plain memcpy. Discrete GPUs: device-local only.
+    if (props_.deviceType != VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU)
+      type = FindMemoryType(req.memoryTypeBits, visible | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    if (type < 0) type = FindMemoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    if (type < 0) type = FindMemoryType(req.memoryTypeBits, 0);
+  }
+  if (type < 0) {
+    DestroyBuffer(out);
+    return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+  }
+  VkMemoryAllocateInfo ai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+  ai.allocationSize = req.size;
+  ai.memoryTypeIndex = static_cast<uint32_t>(type);
+  r = vkAllocateMemory(device_, &ai, nullptr, &out->memory);
+  if (r != VK_SUCCESS) {
+    DestroyBuffer(out);
+    return r;
+  }
+  r = vkBindBufferMemory(device_, out->buffer, out->memory, 0);
+  const VkMemoryPropertyFlags flags = mem_props_.memoryTypes[type].propertyFlags;
+  if (r == VK_SUCCESS && (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)) {
+    r = vkMapMemory(device_, out->memory, 0, VK_WHOLE_SIZE, 0, &out->mapped);
+    out->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+  }
+  if (r != VK_SUCCESS) {
+    DestroyBuffer(out);
+    return r;
+  }
+  out->size = size;
+  return VK_SUCCESS;
+}
+
+void Device::DestroyBuffer(Buffer* b) const {
+  if (b->mapped) vkUnmapMemory(device_, b->memory);
+  if (b->buffer != VK_NULL_HANDLE) vkDestroyBuffer(device_, b->buffer, nullptr);
+  if (b->memory != VK_NULL_HANDLE) vkFreeMemory(device_, b->memory, nullptr);
+  *b = Buffer{};
+}
+
+Context* Context::Get(std::string* err) {
+  static std::mutex m;
+  static Context* ctx = nullptr;
+  static std::string failure;
+  std::lock_guard<std::mutex> lock(m);
+  if (ctx) return ctx;
+  if (!failure.empty()) {
+    *err = failure;
+    return nullptr;
+  }
+  std::unique_ptr<Context> c(new Context());
+  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+  app.pApplicationName = "fp8sdk";
+  app.pEngineName = "fp8sdk";
+  app.apiVersion = VK_API_VERSION_1_1;
+  VkInstanceCreateInfo ci{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+  ci.pApplicationInfo = &app;
+  const char* layer = "VK_LAYER_KHRONOS_validation";
+  const char* ext = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+  const char* want = std::getenv("FP8SDK_VULKAN_VALIDATION");
+  if (want && std::strcmp(want, "1") == 0 && HasLayer(layer)) {
+    c->validation_ = true;
+    ci.enabledLayerCount = 1;
+    ci.ppEnabledLayerNames = &layer;
+    ci.enabledExtensionCount = 1;
+    ci.ppEnabledExtensionNames = &ext;
+  }
+  VkResult r = vkCreateInstance(&ci, nullptr, &c->instance_);
+  if (r != VK_SUCCESS) {
+    failure = std::string("no usable Vulkan driver: vkCreateInstance returned ") + VkResultName(r);
+    *err = failure;
+    return nullptr;
+  }
+  if (c->validation_) {
+    auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(c->instance_, "vkCreateDebugUtilsMessengerEXT"));
+    VkDebugUtilsMessengerCreateInfoEXT mi{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+    mi.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                         VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+    mi.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+    mi.pfnUserCallback = OnValidationMessage;
+    if (create) create(c->instance_, &mi, nullptr, &c->messenger_);
+  }
+  uint32_t n = 0;
+  vkEnumeratePhysicalDevices(c->instance_, &n, nullptr);
+  std::vector<VkPhysicalDevice> phys(n);
+  if (n > 0) vkEnumeratePhysicalDevices(c->instance_, &n, phys.data());
+  for (VkPhysicalDevice p : phys) {
+    if (ComputeFamily(p) < 0) continue;
+    PhysicalDevice d;
+    d.handle = p;
+    vkGetPhysicalDeviceProperties(p, &d.props);
+    VkPhysicalDeviceMemoryProperties mp;
+    vkGetPhysicalDeviceMemoryProperties(p, &mp);
+    for (uint32_t h = 0; h < mp.memoryHeapCount; ++h) {
+      if (mp.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+        d.device_local_bytes += mp.memoryHeaps[h].size;
+    }
+    c->devices_.push_back(d);
+  }
+  std::stable_sort(c->devices_.begin(), c->devices_.end(),
+                   [](const PhysicalDevice& a, const PhysicalDevice& b) {
+                     return TypeRank(a.props.deviceType) < TypeRank(b.props.deviceType);
+                   });
+  c->logical_.resize(c->devices_.size());
+  ctx = c.release();  // lives for the process
+  return ctx;
+}
+
+Device* Context::device(size_t i, std::string* err) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (i >= devices_.size()) {
+    *err = "no such Vulkan device";
+    return nullptr;
+  }
+  if (!logical_[i]) logical_[i] = Device::Create(instance_, devices_[i].handle, err);
+  return logical_[i].get();
+}
+
+std::vector<std::string> Context::ValidationMessages() {
+  std::lock_guard<std::mutex> lock(g_messages_mutex);
+  return *g_messages;
+}
+
+}  // namespace vulkan
+}  // namespace fp8sdk

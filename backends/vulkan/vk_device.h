@@ -1,0 +1,124 @@
+// The Vulkan side of the backend: one process-wide instance (optionally with
+// the Khronos validation layer), the physical devices that have a compute
+// queue, and per device a logical device with its queue, the shared
+// descriptor set layout and pipeline layout, and every compute pipeline
+// (created once, on first use of the device, and shared by all sessions).
+// Buffers are VkBuffers with their memory, mapped when host-visible.
+#ifndef FP8SDK_BACKENDS_VULKAN_VK_DEVICE_H_
+#define FP8SDK_BACKENDS_VULKAN_VK_DEVICE_H_
+
+#include <vulkan/vulkan.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace fp8sdk {
+namespace vulkan {
+
+// "VK_ERROR_OUT_OF_DEVICE_MEMORY" etc.
+const char* VkResultName(VkResult r);
+
+// The compute shaders (shaders/*.comp), one pipeline each.
+enum Shader : int {
+  kGemm = 0,
+  kBinary,
+  kUnary,
+  kLayerNorm,
+  kSoftmax,
+  kGather,
+  kCopy,
+  kQuantize,
+  kShaderCount
+};
+
+// Descriptor bindings of every pipeline (shaders/layout.glsl).
+constexpr uint32_t kBindings = 6;
+constexpr uint32_t kPushConstantBytes = 128;  // the minimum every device supports
+
+struct Buffer {
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  uint64_t size = 0;
+  void* mapped = nullptr;  // host-visible memory, mapped for the buffer's life
+  bool coherent = false;
+};
+
+class Device {
+ public:
+  ~Device();
+  // Creates the logical device, layouts and pipelines. `err` gets the reason.
+  static std::unique_ptr<Device> Create(VkInstance instance, VkPhysicalDevice physical,
+                                        std::string* err);
+
+  VkDevice device() const { return device_; }
+  VkQueue queue() const { return queue_; }
+  uint32_t queue_family() const { return family_; }
+  const VkPhysicalDeviceProperties& properties() const { return props_; }
+  VkPipeline pipeline(Shader s) const { return pipelines_[s]; }
+  VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
+  VkDescriptorSetLayout set_layout() const { return set_layout_; }
+  // Queue submission is externally synchronized in Vulkan: sessions share it.
+  std::mutex& queue_mutex() { return queue_mutex_; }
+
+  // A storage buffer of `size` bytes: device-local memory (also host-visible
+  // where the device has such memory and is not a discrete GPU), or
+  // host-visible memory (`host` = true, for staging and status words).
+  VkResult CreateBuffer(uint64_t size, bool host, Buffer* out) const;
+  void DestroyBuffer(Buffer* b) const;
+
+ private:
+  Device() = default;
+  int FindMemoryType(uint32_t type_bits, VkMemoryPropertyFlags want) const;
+
+  VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+  VkPhysicalDeviceProperties props_{};
+  VkPhysicalDeviceMemoryProperties mem_props_{};
+  VkDevice device_ = VK_NULL_HANDLE;
+  VkQueue queue_ = VK_NULL_HANDLE;
+  uint32_t family_ = 0;
+  VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
+  VkPipelineLayout pipeline_layout_ = VK_NULL_HANDLE;
+  std::array<VkPipeline, kShaderCount> pipelines_{};
+  std::mutex queue_mutex_;
+};
+
+struct PhysicalDevice {
+  VkPhysicalDevice handle = VK_NULL_HANDLE;
+  VkPhysicalDeviceProperties props{};
+  uint64_t device_local_bytes = 0;
+};
+
+// The process-wide Vulkan state, created on first use and kept for the
+// process's life (drivers dislike instances created and destroyed often).
+class Context {
+ public:
+  // The context, or null with `err` set (no loader, no driver, ...).
+  static Context* Get(std::string* err);
+
+  const std::vector<PhysicalDevice>& devices() const { return devices_; }
+  // The logical device of devices()[i], created on first use.
+  Device* device(size_t i, std::string* err);
+
+  bool validation() const { return validation_; }
+  // Validation messages (warnings and errors) seen so far; the validation
+  // test fails on any.
+  static std::vector<std::string> ValidationMessages();
+
+ private:
+  Context() = default;
+  VkInstance instance_ = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+  bool validation_ = false;
+  std::vector<PhysicalDevice> devices_;
+  std::vector<std::unique_ptr<Device>> logical_;
+  std::mutex mutex_;
+};
+
+}  // namespace vulkan
+}  // namespace fp8sdk
+
+#endif  // FP8SDK_BACKENDS_VULKAN_VK_DEVICE_H_

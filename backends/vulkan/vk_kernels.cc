@@ -1,0 +1,710 @@
+#include "backends/vulkan/vk_kernels.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "sdk/numerics/fp8_format.h"
+#include "sdk/numerics/fp8_params.h"
+#include "sdk/numerics/quantize.h"
+
+namespace fp8sdk {
+namespace vulkan {
+namespace {
+
+constexpr uint32_t kNone = 0xFFFFFFFFu;
+constexpr int kMaxShaderRank = 6;   // the shaders' index arrays
+constexpr int64_t kMaxWords = 1LL << 31;  // word indices stay in uint32
+
+uint32_t FloatWord(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+// Decoding table of an 8-bit type: FP8 codes (unscaled) or INT8 values.
+std::vector<float> CodeTable(DType dt, const Fp8Format& f) {
+  std::vector<float> t(256);
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<size_t>(c)] = dt == DType::kINT8 ? static_cast<float>(static_cast<int8_t>(c))
+                                                   : Fp8ToFloat(static_cast<uint8_t>(c), f);
+  }
+  return t;
+}
+
+std::vector<uint32_t> EncodeWords(const Fp8Format& f) {
+  const internal::Fp8EncodeParams p =
+      internal::MakeEncodeParams(f, Fp8Saturation::kSatFinite);
+  return {p.normal_min, p.rebias,        p.shift,        p.half_m1,
+          p.sub_base,   p.max_code,      p.overflow_code, p.nan_code};
+}
+
+// A constant decoded to f32 (F16 / BF16), or its bytes as they are.
+std::vector<float> DecodeHalf(const void* src, DType dt, size_t n) {
+  std::vector<float> v(n);
+  const uint16_t* s = static_cast<const uint16_t*>(src);
+  for (size_t i = 0; i < n; ++i) v[i] = dt == DType::kF16 ? F16ToFloat(s[i]) : Bf16ToFloat(s[i]);
+  return v;
+}
+
+bool IsWordType(DType t) {
+  return t == DType::kF32 || t == DType::kINT32;
+}
+
+// Activation quantization of a matmul operand: mode (0 none, 1 FP8, 2 INT8),
+// multiplier, table and encoding parameters in the pool.
+struct QuantOperand {
+  uint32_t mode = 0;
+  float mul = 1.0f;
+  float scale = 1.0f;
+  uint32_t lut = 0, enc = 0;
+};
+
+QuantOperand AddActQuant(const backend::ActQuantView& q, ConstantPool* pool) {
+  QuantOperand r;
+  if (!q.enabled) return r;
+  r.scale = q.scale;
+  r.mul = QuantizeMultiplier(q.scale);
+  if (q.dtype == DType::kINT8) {
+    r.mode = 2;
+  } else {
+    r.mode = 1;
+    r.lut = pool->AddFloats(CodeTable(q.dtype, q.format));
+    r.enc = pool->AddWords(EncodeWords(q.format));
+  }
+  return r;
+}
+
+// Strides of `in` (right-aligned, 0 on broadcast dimensions) per dimension
+// of `out`.
+void BroadcastStrides(const Shape& in, const Shape& out, uint32_t* strides) {
+  int64_t stride = 1;
+  for (int d = out.rank - 1; d >= 0; --d) {
+    const int di = d - (out.rank - in.rank);
+    if (di < 0) {
+      strides[d] = 0;
+      continue;
+    }
+    strides[d] = in[di] == 1 && out[d] != 1 ? 0 : static_cast<uint32_t>(stride);
+    stride *= in[di];
+  }
+}
+
+class PushWriter {
+ public:
+  explicit PushWriter(Dispatch* d) : d_(d) {}
+  PushWriter& U(uint64_t v) {
+    d_->push[i_++] = static_cast<uint32_t>(v);
+    return *this;
+  }
+  PushWriter& F(float v) {
+    d_->push[i_++] = FloatWord(v);
+    return *this;
+  }
+
+ private:
+  Dispatch* d_;
+  size_t i_ = 0;
+};
+
+// ---- LINEAR ----
+class LinearKernel : public Kernel {
+ public:
+  LinearKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+      : Kernel(g, node, pool) {
+    const int32_t w = g.Input(node, 1);
+    const Shape ws = g.PlanShape(w);
+    n_ = ws[0];
+    k_ = ws[1];
+    const DType wt = g.TensorDType(w);
+    const backend::QuantView wq = g.Quant(w);
+    const void* src = g.ConstData(w);
+    const size_t count = static_cast<size_t>(n_ * k_);
+    if (IsQuantized(wt)) {
+      // Rows padded to whole words (pad code 0 decodes to +0).
+      const int64_t kp = (k_ + 3) / 4 * 4;
+      std::vector<uint8_t> packed(static_cast<size_t>(n_ * kp), 0);
+      for (int64_t r = 0; r < n_; ++r) {
+        std::memcpy(packed.data() + r * kp, static_cast<const uint8_t*>(src) + r * k_,
+                    static_cast<size_t>(k_));
+      }
+      ops_[1].const_word = pool->Add(packed.data(), packed.size());
+      b_kind_ = 2;
+      ldb_ = static_cast<uint32_t>(kp / 4);
+      lut_b_ = pool->AddFloats(CodeTable(wt, wq.format));
+    } else if (wt == DType::kF32) {
+      ops_[1].const_word = pool->Add(src, count * 4);
+      b_kind_ = 1;
+      ldb_ = static_cast<uint32_t>(k_);
+    } else {
+      ops_[1].const_word = pool->AddFloats(DecodeHalf(src, wt, count));
+      b_kind_ = 1;
+      ldb_ = static_cast<uint32_t>(k_);
+    }
+    a_ = AddActQuant(g.ActQuant(node, 0), pool);
+    // y = acc * (s_x * s_w[n]) + bias[n] (the reference's products).
+    if (wq.quantized && IsQuantized(wt)) {
+      std::vector<float> s(static_cast<size_t>(n_));
+      for (int64_t i = 0; i < n_; ++i) s[static_cast<size_t>(i)] = a_.scale * wq.scales[wq.scale_count == 1 ? 0 : i];
+      scale_off_ = pool->AddFloats(s);
+    } else {
+      scale_ = a_.scale;
+    }
+    if (ops_[2].present()) bias_off_ = ops_[2].const_word;
+  }
+
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    const int64_t m = ShapeOf(c, ops_[0]).NumElements() / std::max<int64_t>(1, k_);
+    d->shader = kGemm;
+    PushWriter(d)
+        .U(m).U(n_).U(k_)
+        .U(WordOf(c, ops_[0])).U(ops_[1].const_word).U(OutWord(c))
+        .U(0).U(1).U(1).U(1).U(0).U(0).U(0).U(0).U(0).U(0)
+        .U(ldb_).U(b_kind_)
+        .U(a_.mode).U(0)
+        .F(a_.mul).F(1.0f)
+        .U(a_.lut).U(lut_b_)
+        .U(a_.enc).U(0)
+        .U(scale_off_).F(scale_).U(bias_off_);
+    d->groups[0] = static_cast<uint32_t>((n_ + 63) / 64);
+    d->groups[1] = static_cast<uint32_t>((m + 63) / 64);
+    d->groups[2] = m > 0 ? 1 : 0;
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  int64_t n_ = 0, k_ = 0;
+  uint32_t b_kind_ = 1, ldb_ = 0, lut_b_ = 0;
+  QuantOperand a_;
+  uint32_t scale_off_ = kNone, bias_off_ = kNone;
+  float scale_ = 1.0f;
+};
+
+// ---- BATCH_MATMUL ----
+class BatchMatMulKernel : public Kernel {
+ public:
+  BatchMatMulKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+      : Kernel(g, node, pool) {
+    transpose_b_ = g.AttrInt(node, FP8_ATTR_TRANSPOSE_B) != 0;
+    a_ = AddActQuant(g.ActQuant(node, 0), pool);
+    b_ = AddActQuant(g.ActQuant(node, 1), pool);
+    scale_ = (g.AttrFloat(node, FP8_ATTR_ALPHA) * a_.scale) * b_.scale;
+  }
+
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    const Shape sa = ShapeOf(c, ops_[0]), sb = ShapeOf(c, ops_[1]), so = OutShape(c);
+    const int r = so.rank;
+    const int64_t M = sa[r - 2], K = sa[r - 1], N = so[r - 1];
+    const int64_t batches = M * N > 0 ? so.NumElements() / (M * N) : 0;
+    // Batch dimensions with their word strides (0 where broadcast); up to 3,
+    // or any number collapsed into one when nothing is broadcast.
+    uint32_t dims[3] = {1, 1, 1}, as[3] = {0, 0, 0}, bs[3] = {0, 0, 0};
+    int nb = r - 2;
+    const bool same = sa.NumElements() == batches * M * K && sb.NumElements() == batches * K * N;
+    if (same) {
+      nb = 1;
+      dims[0] = static_cast<uint32_t>(batches);
+      as[0] = static_cast<uint32_t>(M * K);
+      bs[0] = static_cast<uint32_t>(K * N);
+    } else {
+      if (nb > 3 || sa.rank != r || sb.rank != r) {
+        return Fail(c, FP8_STATUS_UNSUPPORTED, "broadcast over more than 3 batch dimensions");
+      }
+      int64_t sa_stride = M * K, sb_stride = K * N;
+      for (int i = nb - 1; i >= 0; --i) {
+        dims[i] = static_cast<uint32_t>(so[i]);
+        as[i] = sa[i] == 1 && so[i] != 1 ? 0 : static_cast<uint32_t>(sa_stride);
+        bs[i] = sb[i] == 1 && so[i] != 1 ? 0 : static_cast<uint32_t>(sb_stride);
+        sa_stride *= sa[i];
+        sb_stride *= sb[i];
+      }
+    }
+    d->shader = kGemm;
+    PushWriter w(d);
+    w.U(M).U(N).U(K).U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1])).U(OutWord(c)).U(nb);
+    for (uint32_t v : dims) w.U(v);
+    for (uint32_t v : as) w.U(v);
+    for (uint32_t v : bs) w.U(v);
+    w.U(transpose_b_ ? K : N).U(transpose_b_ ? 1 : 0)
+        .U(a_.mode).U(b_.mode)
+        .F(a_.mul).F(b_.mul)
+        .U(a_.lut).U(b_.lut)
+        .U(a_.enc).U(b_.enc)
+        .U(kNone).F(scale_).U(kNone);
+    d->groups[0] = static_cast<uint32_t>((N + 63) / 64);
+    d->groups[1] = static_cast<uint32_t>((M + 63) / 64);
+    d->groups[2] = static_cast<uint32_t>(batches);
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  bool transpose_b_ = false;
+  QuantOperand a_, b_;
+  float scale_ = 1.0f;
+};
+
+// ---- ADD, MUL ----
+class BinaryKernel : public Kernel {
+ public:
+  BinaryKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+      : Kernel(g, node, pool), mul_(g.Op(node) == OpType::kMUL) {}
+
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    const Shape out = OutShape(c);
+    uint32_t sa[kMaxShaderRank] = {}, sb[kMaxShaderRank] = {};
+    BroadcastStrides(ShapeOf(c, ops_[0]), out, sa);
+    BroadcastStrides(ShapeOf(c, ops_[1]), out, sb);
+    d->shader = kBinary;
+    PushWriter w(d);
+    w.U(out.NumElements()).U(out.rank).U(mul_ ? 1 : 0);
+    w.U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1])).U(OutWord(c));
+    for (int i = 0; i < kMaxShaderRank; ++i) w.U(i < out.rank ? out[i] : 1);
+    for (uint32_t v : sa) w.U(v);
+    for (uint32_t v : sb) w.U(v);
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(out.NumElements()));
+    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  bool mul_;
+};
+
+// ---- GELU, TANH ----
+class UnaryKernel : public Kernel {
+ public:
+  UnaryKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+      : Kernel(g, node, pool) {
+    if (g.Op(node) == OpType::kTANH) {
+      op_ = 2;
+    } else {
+      op_ = g.AttrInt(node, FP8_ATTR_GELU_APPROX) == FP8_GELU_TANH ? 1 : 0;
+    }
+  }
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    const int64_t n = OutShape(c).NumElements();
+    d->shader = kUnary;
+    PushWriter(d).U(n).U(op_).U(WordOf(c, ops_[0])).U(OutWord(c));
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(n));
+    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  uint32_t op_ = 0;
+};
+
+uint32_t RowGroups(int64_t rows) {
+  return static_cast<uint32_t>(std::min<int64_t>(rows, 65535));
+}
+
+// ---- LAYER_NORM ----
+class LayerNormKernel : public Kernel {
+ public:
+  LayerNormKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+      : Kernel(g, node, pool), eps_(g.AttrFloat(node, FP8_ATTR_EPSILON)) {}
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    const Shape s = OutShape(c);
+    const int64_t C = s[s.rank - 1], rows = C > 0 ? s.NumElements() / C : 0;
+    d->shader = kLayerNorm;
+    PushWriter(d)
+        .U(rows).U(C)
+        .U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1]))
+        .U(ops_[2].present() ? WordOf(c, ops_[2]) : kNone)
+        .U(OutWord(c)).F(eps_);
+    d->groups[0] = RowGroups(rows);
+    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  float eps_;
+};
+
+// ---- SOFTMAX ----
+class SoftmaxKernel : public Kernel {
+ public:
+  SoftmaxKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+      : Kernel(g, node, pool),
+        scale_(g.AttrFloat(node, FP8_ATTR_SOFTMAX_SCALE)),
+        mode_(static_cast<fp8_mask_mode_t>(g.AttrInt(node, FP8_ATTR_MASK_MODE))) {}
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    const Shape s = OutShape(c);
+    const int64_t C = s[s.rank - 1], rows = C > 0 ? s.NumElements() / C : 0;
+    uint32_t mode = 0, kind = 0, m_off = 0;
+    uint32_t strides[kMaxShaderRank] = {};
+    if (mode_ == FP8_MASK_KEY_PADDING) {
+      mode = 1;
+      const DType dt = ops_[1].dtype;
+      kind = dt == DType::kINT32 ? 1 : dt == DType::kINT64 ? 2 : dt == DType::kUINT8 ? 3 : 0;
+      m_off = WordOf(c, ops_[1]);
+    } else if (mode_ == FP8_MASK_ADDITIVE) {
+      mode = 2;
+      m_off = WordOf(c, ops_[1]);
+      BroadcastStrides(ShapeOf(c, ops_[1]), s, strides);
+    }
+    d->shader = kSoftmax;
+    PushWriter w(d);
+    w.U(rows).U(C).U(WordOf(c, ops_[0])).U(m_off).U(OutWord(c)).U(mode).U(kind);
+    w.U(s[0] > 0 ? rows / s[0] : 1).F(scale_).U(s.rank);
+    for (int i = 0; i < kMaxShaderRank; ++i) w.U(i < s.rank ? s[i] : 1);
+    for (uint32_t v : strides) w.U(v);
+    d->groups[0] = RowGroups(rows);
+    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  float scale_;
+  fp8_mask_mode_t mode_;
+};
+
+// ---- GATHER ----
+class GatherKernel : public Kernel {
+ public:
+  GatherKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool, int* status_words)
+      : Kernel(g, node, pool), axis_(static_cast<int>(g.AttrInt(node, FP8_ATTR_AXIS))) {
+    status_word_ = (*status_words)++;
+    const Operand& t = ops_[0];
+    if (t.constant && IsQuantized(t.dtype)) {
+      const backend::QuantView q = g.Quant(t.tensor);
+      codes_ = 1;
+      lut_ = pool->AddFloats(CodeTable(t.dtype, q.format));
+      if (q.quantized && q.scale_count > 1) {
+        scale_off_ = pool->AddFloats(std::vector<float>(q.scales, q.scales + q.scale_count));
+      } else if (q.quantized) {
+        scale_ = q.scales[0];
+      }
+    }
+  }
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    const Shape ds = ShapeOf(c, ops_[0]), is = ShapeOf(c, ops_[1]);
+    const int axis = axis_ < 0 ? axis_ + ds.rank : axis_;
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < axis; ++i) outer *= ds[i];
+    for (int i = axis + 1; i < ds.rank; ++i) inner *= ds[i];
+    const int64_t count = is.NumElements();
+    d->shader = kGather;
+    PushWriter(d)
+        .U(outer * count * inner).U(count).U(ds[axis]).U(inner)
+        .U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1])).U(OutWord(c))
+        .U(codes_).U(ops_[1].dtype == DType::kINT64 ? 1 : 0)
+        .U(lut_).U(scale_off_).F(scale_)
+        .U(static_cast<uint32_t>(status_word_));
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(outer * count * inner));
+    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    return FP8_STATUS_OK;
+  }
+  int axis() const { return axis_; }
+
+ private:
+  int axis_;
+  uint32_t codes_ = 0, lut_ = 0, scale_off_ = kNone;
+  float scale_ = 1.0f;
+};
+
+// ---- RESHAPE, TRANSPOSE, SPLIT_HEADS, MERGE_HEADS, SLICE ----
+class CopyKernel : public Kernel {
+ public:
+  CopyKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+      : Kernel(g, node, pool),
+        op_(g.Op(node)),
+        words_(static_cast<uint32_t>(DTypeSize(g.TensorDType(g.Output(node))) / 4)) {
+    if (op_ == OpType::kTRANSPOSE) {
+      const std::vector<int64_t> p = g.AttrInts(node, FP8_ATTR_PERM);
+      perm_.assign(p.begin(), p.end());
+    }
+    heads_ = g.AttrInt(node, FP8_ATTR_NUM_HEADS);
+    axis_ = static_cast<int>(g.AttrInt(node, FP8_ATTR_AXIS));
+    start_ = g.AttrInt(node, FP8_ATTR_SLICE_START);
+  }
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    Shape in = ShapeOf(c, ops_[0]);
+    const Shape out = OutShape(c);
+    int64_t in_strides[kMaxRank] = {};
+    uint32_t dims[kMaxShaderRank] = {1, 1, 1, 1, 1, 1}, strides[kMaxShaderRank] = {};
+    int rank = 1;
+    int64_t base = 0;
+    if (op_ == OpType::kRESHAPE) {
+      dims[0] = static_cast<uint32_t>(out.NumElements());
+      strides[0] = 1;
+    } else {
+      std::vector<int64_t> perm;
+      if (op_ == OpType::kSPLIT_HEADS) {
+        in = Shape::Of({in[0], in[1], heads_, heads_ > 0 ? in[2] / heads_ : 0});
+        perm = {0, 2, 1, 3};
+      } else if (op_ == OpType::kMERGE_HEADS) {
+        perm = {0, 2, 1, 3};
+      } else if (op_ == OpType::kTRANSPOSE) {
+        perm = perm_;
+      }
+      int64_t stride = 1;
+      for (int i = in.rank - 1; i >= 0; --i) {
+        in_strides[i] = stride;
+        stride *= in[i];
+      }
+      rank = in.rank;
+      if (op_ == OpType::kSLICE) {
+        const int axis = axis_ < 0 ? axis_ + in.rank : axis_;
+        base = start_ * in_strides[axis];
+        for (int i = 0; i < rank; ++i) {
+          dims[i] = static_cast<uint32_t>(out[i]);
+          strides[i] = static_cast<uint32_t>(in_strides[i]);
+        }
+      } else {
+        for (int i = 0; i < rank; ++i) {
+          dims[i] = static_cast<uint32_t>(in[static_cast<int>(perm[static_cast<size_t>(i)])]);
+          strides[i] = static_cast<uint32_t>(in_strides[perm[static_cast<size_t>(i)]]);
+        }
+      }
+    }
+    d->shader = kCopy;
+    PushWriter w(d);
+    w.U(out.NumElements()).U(rank).U(words_);
+    w.U(WordOf(c, ops_[0]) + static_cast<uint32_t>(base) * words_).U(OutWord(c));
+    for (uint32_t v : dims) w.U(v);
+    for (uint32_t v : strides) w.U(v);
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(out.NumElements()));
+    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  OpType op_;
+  uint32_t words_;
+  std::vector<int64_t> perm_;
+  int64_t heads_ = 1, start_ = 0;
+  int axis_ = 0;
+};
+
+// ---- QUANTIZE, DEQUANTIZE ----
+class QuantizeKernel : public Kernel {
+ public:
+  QuantizeKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+      : Kernel(g, node, pool), quantize_(g.Op(node) == OpType::kQUANTIZE) {
+    const int32_t qt = quantize_ ? g.Output(node) : g.Input(node, 0);
+    const backend::QuantView q = g.Quant(qt);
+    const DType dt = g.TensorDType(qt);
+    axis_ = q.quantized ? q.axis : -1;
+    std::vector<float> s(q.scales, q.scales + std::max<size_t>(q.scale_count, 0));
+    if (s.empty()) s.push_back(1.0f);
+    channels_ = static_cast<uint32_t>(s.size());
+    if (quantize_) {
+      for (float& v : s) v = QuantizeMultiplier(v);
+      mode_ = dt == DType::kINT8 ? 1 : 0;
+      if (mode_ == 0) enc_ = pool->AddWords(EncodeWords(q.format));
+    } else {
+      mode_ = 2;
+      lut_ = pool->AddFloats(CodeTable(dt, q.format));
+    }
+    scale_off_ = pool->AddFloats(s);
+  }
+  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
+    const Shape s = OutShape(c);
+    int64_t inner = 1;
+    if (axis_ >= 0) {
+      if (axis_ >= s.rank || s[axis_] != channels_) {
+        return Fail(c, FP8_STATUS_INVALID_ARGUMENT, "quantization axis out of range");
+      }
+      for (int i = axis_ + 1; i < s.rank; ++i) inner *= s[i];
+    }
+    const int64_t n = s.NumElements();
+    d->shader = kQuantize;
+    PushWriter(d)
+        .U(n).U(mode_)
+        .U(WordOf(c, ops_[0])).U(OutWord(c))
+        .U(std::max<int64_t>(1, inner)).U(channels_)
+        .U(scale_off_).U(enc_).U(lut_);
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(mode_ == 2 ? n : (n + 3) / 4));
+    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  bool quantize_;
+  int axis_ = -1;
+  uint32_t mode_ = 0, channels_ = 1, scale_off_ = 0, enc_ = 0, lut_ = 0;
+};
+
+bool RankOk(const backend::GraphAccess& g, int32_t t) {
+  return t < 0 || g.PlanShape(t).rank <= kMaxShaderRank;
+}
+
+}  // namespace
+
+uint32_t ConstantPool::Add(const void* data, size_t bytes) {
+  const size_t off = (bytes_.size() + 15) / 16 * 16;
+  bytes_.resize(off + bytes, 0);
+  if (bytes > 0) std::memcpy(bytes_.data() + off, data, bytes);
+  return static_cast<uint32_t>(off / 4);
+}
+
+uint32_t GroupsFor(uint64_t n) {
+  return static_cast<uint32_t>(std::min<uint64_t>((n + 255) / 256, 65535));
+}
+
+Kernel::Kernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+    : label_(g.NodeLabel(node)), output_(g.Output(node)) {
+  for (size_t i = 0; i < 3; ++i) {
+    Operand& op = ops_[i];
+    op.tensor = g.Input(node, i);
+    if (op.tensor < 0) continue;
+    op.dtype = g.TensorDType(op.tensor);
+    size_t bytes = 0;
+    const void* data = g.ConstData(op.tensor, &bytes);
+    if (!data) continue;
+    op.constant = true;
+    op.const_shape = g.PlanShape(op.tensor);
+    // LINEAR's weight is placed by LinearKernel in its own form; other
+    // constants as they are (F16 / BF16 decoded to f32).
+    if (g.Op(node) == OpType::kLINEAR && i == 1) continue;
+    if (op.dtype == DType::kF16 || op.dtype == DType::kBF16) {
+      op.const_word = pool->AddFloats(DecodeHalf(data, op.dtype, bytes / 2));
+      op.dtype = DType::kF32;
+    } else {
+      op.const_word = pool->Add(data, bytes);
+    }
+  }
+}
+
+Shape Kernel::ShapeOf(const RunContext& c, const Operand& o) const {
+  return o.constant ? o.const_shape : backend::BindingShape(c.bindings[o.tensor]);
+}
+
+Shape Kernel::OutShape(const RunContext& c) const {
+  return backend::BindingShape(c.bindings[output_]);
+}
+
+uint32_t Kernel::WordOf(const RunContext& c, const Operand& o) const {
+  if (!o.present()) return 0;
+  return o.constant ? o.const_word : static_cast<uint32_t>(c.bindings[o.tensor].offset / 4);
+}
+
+uint32_t Kernel::OutWord(const RunContext& c) const {
+  return static_cast<uint32_t>(c.bindings[output_].offset / 4);
+}
+
+fp8_status_code_t Kernel::Fail(const RunContext& c, fp8_status_code_t code,
+                               const std::string& what) const {
+  return backend::Fail(c.err, code, "%s: %s", label_.c_str(), what.c_str());
+}
+
+const char* DeclineReason(const backend::GraphAccess& g, size_t node) {
+  const OpType op = g.Op(node);
+  const int32_t out = g.Output(node);
+  if (!RankOk(g, out)) return "rank above 6";
+  for (size_t i = 0; i < g.InputCount(node); ++i) {
+    if (!RankOk(g, g.Input(node, i))) return "rank above 6";
+    const int32_t t = g.Input(node, i);
+    if (t >= 0 && g.PlanShape(t).NumElements() * 2 >= kMaxWords) return "tensor too large";
+  }
+  if (g.PlanShape(out).NumElements() * 2 >= kMaxWords) return "tensor too large";
+  // Input i absent, f32, or a half-precision constant (decoded at prepare).
+  auto f32 = [&](size_t i) {
+    const int32_t t = g.Input(node, i);
+    if (t < 0 || g.TensorDType(t) == DType::kF32) return true;
+    return (g.TensorDType(t) == DType::kF16 || g.TensorDType(t) == DType::kBF16) &&
+           g.ConstData(t) != nullptr;
+  };
+  switch (op) {
+    case OpType::kLINEAR: {
+      const int32_t w = g.Input(node, 1), b = g.Input(node, 2);
+      if (!g.ConstData(w) || g.PlanShape(w).rank != 2) return "the weight must be a 2-D constant";
+      if (b >= 0 && (!g.ConstData(b) || g.TensorDType(b) != DType::kF32))
+        return "the bias must be an f32 constant";
+      if (!f32(0)) return "the input must be f32";
+      return nullptr;
+    }
+    case OpType::kBATCH_MATMUL: {
+      if (!f32(0) || !f32(1)) return "operands must be f32";
+      const Shape a = g.PlanShape(g.Input(node, 0)), b = g.PlanShape(g.Input(node, 1));
+      if (a.rank != b.rank || a.rank < 2) return "operands of different ranks";
+      bool broadcast = false;
+      for (int i = 0; i < a.rank - 2; ++i) broadcast |= a[i] != b[i];
+      if (broadcast && a.rank > 5) return "broadcast over more than 3 batch dimensions";
+      return nullptr;
+    }
+    case OpType::kADD:
+    case OpType::kMUL:
+    case OpType::kGELU:
+    case OpType::kTANH:
+    case OpType::kLAYER_NORM:
+      for (size_t i = 0; i < g.InputCount(node); ++i) {
+        if (!f32(i)) return "operands must be f32";
+      }
+      return nullptr;
+    case OpType::kSOFTMAX:
+      if (!f32(0)) return "operands must be f32";
+      if (g.AttrInt(node, FP8_ATTR_MASK_MODE) == FP8_MASK_ADDITIVE && !f32(1))
+        return "the additive mask must be f32";
+      return nullptr;
+    case OpType::kGATHER: {
+      const int32_t table = g.Input(node, 0), idx = g.Input(node, 1);
+      const DType it = g.TensorDType(idx);
+      if (it != DType::kINT64 && it != DType::kINT32) return "indices must be int32 or int64";
+      const DType tt = g.TensorDType(table);
+      if (IsQuantized(tt)) {
+        if (!g.ConstData(table)) return "quantized tables must be constants";
+        const backend::QuantView q = g.Quant(table);
+        const int rank = g.PlanShape(table).rank;
+        int axis = static_cast<int>(g.AttrInt(node, FP8_ATTR_AXIS));
+        if (axis < 0) axis += rank;
+        if (q.quantized && q.scale_count > 1 && (axis != 0 || q.axis != 0))
+          return "per-channel table scales must be on the gathered axis 0";
+        return nullptr;
+      }
+      if (!IsWordType(tt) && !(tt == DType::kF16 || tt == DType::kBF16)) return "table dtype";
+      if ((tt == DType::kF16 || tt == DType::kBF16) && !g.ConstData(table))
+        return "half-precision tables must be constants";
+      return nullptr;
+    }
+    case OpType::kRESHAPE:
+    case OpType::kTRANSPOSE:
+    case OpType::kSPLIT_HEADS:
+    case OpType::kMERGE_HEADS:
+    case OpType::kSLICE: {
+      const size_t bytes = DTypeSize(g.TensorDType(out));
+      if (bytes != 4 && bytes != 8) return "data movement of 1- or 2-byte elements";
+      const int32_t in = g.Input(node, 0);
+      if (g.ConstData(in) && (g.TensorDType(in) == DType::kF16 || g.TensorDType(in) == DType::kBF16))
+        return "half-precision constants";
+      return nullptr;
+    }
+    case OpType::kQUANTIZE:
+    case OpType::kDEQUANTIZE: {
+      const int32_t qt = op == OpType::kQUANTIZE ? out : g.Input(node, 0);
+      if (!IsQuantized(g.TensorDType(qt))) return "not a quantized tensor";
+      return nullptr;
+    }
+  }
+  return "unknown operator";
+}
+
+std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
+                                   int* status_words) {
+  switch (g.Op(node)) {
+    case OpType::kLINEAR:
+      return std::make_unique<LinearKernel>(g, node, pool);
+    case OpType::kBATCH_MATMUL:
+      return std::make_unique<BatchMatMulKernel>(g, node, pool);
+    case OpType::kADD:
+    case OpType::kMUL:
+      return std::make_unique<BinaryKernel>(g, node, pool);
+    case OpType::kGELU:
+    case OpType::kTANH:
+      return std::make_unique<UnaryKernel>(g, node, pool);
+    case OpType::kLAYER_NORM:
+      return std::make_unique<LayerNormKernel>(g, node, pool);
+    case OpType::kSOFTMAX:
+      return std::make_unique<SoftmaxKernel>(g, node, pool);
+    case OpType::kGATHER:
+      return std::make_unique<GatherKernel>(g, node, pool, status_words);
+    case OpType::kQUANTIZE:
+    case OpType::kDEQUANTIZE:
+      return std::make_unique<QuantizeKernel>(g, node, pool);
+    default:
+      return std::make_unique<CopyKernel>(g, node, pool);
+  }
+}
+
+}  // namespace vulkan
+}  // namespace fp8sdk

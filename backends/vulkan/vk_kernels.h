@@ -1,0 +1,106 @@
+// The Vulkan backend's operators: one object per claimed node, built at
+// prepare (constants converted and placed in the partition's constant
+// buffer, decoding tables and FP8 encoding parameters with them) and asked at
+// each execute for its dispatch: which shader, the push constants for this
+// run's shapes, and the workgroup counts. Every tensor is addressed in 32-bit
+// words: activations at their binding's offset / 4, constants at their place
+// in the constant buffer.
+#ifndef FP8SDK_BACKENDS_VULKAN_VK_KERNELS_H_
+#define FP8SDK_BACKENDS_VULKAN_VK_KERNELS_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/common/graph_access.h"
+#include "backends/vulkan/vk_device.h"
+
+namespace fp8sdk {
+namespace vulkan {
+
+// Bytes for the partition's constant buffer, each piece 16-byte aligned.
+class ConstantPool {
+ public:
+  // Appends `bytes` and returns their word offset.
+  uint32_t Add(const void* data, size_t bytes);
+  uint32_t AddWords(const std::vector<uint32_t>& words) {
+    return Add(words.data(), words.size() * sizeof(uint32_t));
+  }
+  uint32_t AddFloats(const std::vector<float>& v) { return Add(v.data(), v.size() * sizeof(float)); }
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+// Where a node's operand lives: an activation (found in each execute's
+// bindings) or a constant already in the pool.
+struct Operand {
+  int32_t tensor = -1;
+  DType dtype = DType::kF32;
+  bool constant = false;
+  uint32_t const_word = 0;  // constants: word offset in the pool
+  Shape const_shape;        // constants: their shape
+  bool present() const { return tensor >= 0; }
+};
+
+struct Dispatch {
+  Shader shader = kGemm;
+  std::array<uint32_t, kPushConstantBytes / 4> push{};
+  uint32_t groups[3] = {0, 0, 0};  // all 0: nothing to run
+};
+
+struct RunContext {
+  const fp8_tensor_binding_t* bindings = nullptr;
+  size_t binding_count = 0;
+  fp8_error_t* err = nullptr;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // This run's dispatch, from the bound shapes.
+  virtual fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const = 0;
+
+  // Binding 0 is the output; bindings 1..3 the operands below (absent ones
+  // are bound to the constant buffer and never read).
+  int32_t output() const { return output_; }
+  const std::array<Operand, 3>& operands() const { return ops_; }
+  const std::string& label() const { return label_; }
+  // GATHER: the status word its index errors go to (-1: none), and the
+  // table dimension size for the message.
+  int status_word() const { return status_word_; }
+
+ protected:
+  Kernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool);
+  Shape ShapeOf(const RunContext& c, const Operand& o) const;
+  Shape OutShape(const RunContext& c) const;
+  // Word offset of an operand / the output in its buffer for this run.
+  uint32_t WordOf(const RunContext& c, const Operand& o) const;
+  uint32_t OutWord(const RunContext& c) const;
+  fp8_status_code_t Fail(const RunContext& c, fp8_status_code_t code,
+                         const std::string& what) const;
+
+  std::string label_;
+  int32_t output_ = -1;
+  std::array<Operand, 3> ops_;
+  int status_word_ = -1;
+};
+
+// Null if the backend runs `node`, else why not (claim).
+const char* DeclineReason(const backend::GraphAccess& g, size_t node);
+
+// Builds the kernel of a claimed node. `status_words` counts the status
+// words handed out so far (GATHER takes one).
+std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
+                                   int* status_words);
+
+// Workgroups for a grid-stride loop over `n` items, 256 per group.
+uint32_t GroupsFor(uint64_t n);
+
+}  // namespace vulkan
+}  // namespace fp8sdk
+
+#endif  // FP8SDK_BACKENDS_VULKAN_VK_KERNELS_H_

@@ -1,0 +1,576 @@
+// The Vulkan backend plugin (fp8sdk/backend.h): FP8 emulated in compute
+// shaders on any Vulkan 1.1 device. Devices are listed discrete GPU first;
+// CPU implementations (Mesa's lavapipe) only when the session asks for
+// Vulkan. Buffers are device memory (the session's arenas); constants are
+// uploaded at prepare into one buffer per partition; an execute records the
+// partition's dispatches into a command buffer (re-recorded only when the
+// shapes or buffers change), submits it and waits, so between bind and read
+// the whole graph stays on the device.
+#include <vulkan/vulkan.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/common/graph_access.h"
+#include "backends/vulkan/vk_device.h"
+#include "backends/vulkan/vk_kernels.h"
+#include "fp8sdk/backend.h"
+
+namespace fp8sdk {
+namespace vulkan {
+namespace {
+
+using backend::Fail;
+
+fp8_status_code_t VkFail(fp8_error_t* err, VkResult r, const char* what) {
+  const fp8_status_code_t code =
+      r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY
+          ? FP8_STATUS_RESOURCE_EXHAUSTED
+          : FP8_STATUS_BACKEND_ERROR;
+  return Fail(err, code, "Vulkan: %s: %s", what, VkResultName(r));
+}
+
+#define FP8_VK_CHECK(call, what)                  \
+  do {                                            \
+    const VkResult r_ = (call);                   \
+    if (r_ != VK_SUCCESS) return VkFail(err, r_, what); \
+  } while (0)
+
+// Per device of an instance: command pool, a command buffer and fence for
+// copies, and a host-visible staging buffer for devices without mapped
+// device memory.
+struct DeviceState {
+  size_t physical = 0;  // index in Context::devices()
+  Device* dev = nullptr;
+  VkCommandPool pool = VK_NULL_HANDLE;
+  VkCommandBuffer copy_cb = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  Buffer staging;
+};
+
+struct Instance {
+  Context* ctx = nullptr;
+  std::vector<DeviceState> devices;
+};
+
+struct Partition {
+  DeviceState* ds = nullptr;
+  std::vector<std::unique_ptr<Kernel>> kernels;
+  Buffer consts, status;  // status: host-visible words, one per GATHER
+  int status_words = 0;
+  VkDescriptorPool pool = VK_NULL_HANDLE;
+  std::vector<VkDescriptorSet> sets;
+  std::vector<std::array<VkBuffer, 4>> set_buffers;  // what each set points at now
+  VkCommandBuffer cb = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  std::vector<uint32_t> recorded;  // the signature of the recorded commands
+  std::vector<Dispatch> dispatches;
+};
+
+Instance* Self(void* p) { return static_cast<Instance*>(p); }
+
+std::string Lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// Creates the logical device and the per-instance objects on first use.
+fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
+  if (device >= self->devices.size()) return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
+  DeviceState& ds = self->devices[device];
+  if (ds.dev) return FP8_STATUS_OK;
+  std::string why;
+  Device* dev = self->ctx->device(ds.physical, &why);
+  if (!dev) return Fail(err, FP8_STATUS_BACKEND_ERROR, "Vulkan device: %s", why.c_str());
+  VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  pi.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  pi.queueFamilyIndex = dev->queue_family();
+  FP8_VK_CHECK(vkCreateCommandPool(dev->device(), &pi, nullptr, &ds.pool), "vkCreateCommandPool");
+  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  ai.commandPool = ds.pool;
+  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  ai.commandBufferCount = 1;
+  FP8_VK_CHECK(vkAllocateCommandBuffers(dev->device(), &ai, &ds.copy_cb), "vkAllocateCommandBuffers");
+  VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  FP8_VK_CHECK(vkCreateFence(dev->device(), &fi, nullptr, &ds.fence), "vkCreateFence");
+  ds.dev = dev;
+  return FP8_STATUS_OK;
+}
+
+// Submits one command buffer and waits for it.
+fp8_status_code_t SubmitAndWait(Device* dev, VkCommandBuffer cb, VkFence fence, fp8_error_t* err) {
+  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  si.commandBufferCount = 1;
+  si.pCommandBuffers = &cb;
+  {
+    std::lock_guard<std::mutex> lock(dev->queue_mutex());
+    FP8_VK_CHECK(vkQueueSubmit(dev->queue(), 1, &si, fence), "vkQueueSubmit");
+  }
+  FP8_VK_CHECK(vkWaitForFences(dev->device(), 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+  FP8_VK_CHECK(vkResetFences(dev->device(), 1, &fence), "vkResetFences");
+  return FP8_STATUS_OK;
+}
+
+// A buffer-to-buffer copy through the device's copy command buffer.
+fp8_status_code_t CopyBuffer(DeviceState& ds, VkBuffer src, uint64_t src_off, VkBuffer dst,
+                             uint64_t dst_off, uint64_t size, fp8_error_t* err) {
+  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  FP8_VK_CHECK(vkBeginCommandBuffer(ds.copy_cb, &bi), "vkBeginCommandBuffer");
+  const VkBufferCopy region{src_off, dst_off, size};
+  vkCmdCopyBuffer(ds.copy_cb, src, dst, 1, &region);
+  FP8_VK_CHECK(vkEndCommandBuffer(ds.copy_cb), "vkEndCommandBuffer");
+  return SubmitAndWait(ds.dev, ds.copy_cb, ds.fence, err);
+}
+
+fp8_status_code_t EnsureStaging(DeviceState& ds, uint64_t size, fp8_error_t* err) {
+  if (ds.staging.size >= size) return FP8_STATUS_OK;
+  ds.dev->DestroyBuffer(&ds.staging);
+  FP8_VK_CHECK(ds.dev->CreateBuffer(size, /*host=*/true, &ds.staging), "staging buffer");
+  return FP8_STATUS_OK;
+}
+
+fp8_status_code_t Upload(DeviceState& ds, Buffer* dst, uint64_t off, const void* src, uint64_t size,
+                         fp8_error_t* err) {
+  if (size == 0) return FP8_STATUS_OK;
+  if (off + size > dst->size) return Fail(err, FP8_STATUS_OUT_OF_RANGE, "copy past the buffer's end");
+  if (dst->mapped) {
+    std::memcpy(static_cast<uint8_t*>(dst->mapped) + off, src, size);
+    if (!dst->coherent) {
+      VkMappedMemoryRange r{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE};
+      r.memory = dst->memory;
+      r.size = VK_WHOLE_SIZE;
+      FP8_VK_CHECK(vkFlushMappedMemoryRanges(ds.dev->device(), 1, &r), "vkFlushMappedMemoryRanges");
+    }
+    return FP8_STATUS_OK;
+  }
+  const fp8_status_code_t st = EnsureStaging(ds, size, err);
+  if (st != FP8_STATUS_OK) return st;
+  std::memcpy(ds.staging.mapped, src, size);
+  return CopyBuffer(ds, ds.staging.buffer, 0, dst->buffer, off, size, err);
+}
+
+fp8_status_code_t Download(DeviceState& ds, void* dst, const Buffer* src, uint64_t off,
+                           uint64_t size, fp8_error_t* err) {
+  if (size == 0) return FP8_STATUS_OK;
+  if (off + size > src->size) return Fail(err, FP8_STATUS_OUT_OF_RANGE, "copy past the buffer's end");
+  if (src->mapped) {
+    if (!src->coherent) {
+      VkMappedMemoryRange r{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE};
+      r.memory = src->memory;
+      r.size = VK_WHOLE_SIZE;
+      FP8_VK_CHECK(vkInvalidateMappedMemoryRanges(ds.dev->device(), 1, &r),
+                   "vkInvalidateMappedMemoryRanges");
+    }
+    std::memcpy(dst, static_cast<const uint8_t*>(src->mapped) + off, size);
+    return FP8_STATUS_OK;
+  }
+  fp8_status_code_t st = EnsureStaging(ds, size, err);
+  if (st != FP8_STATUS_OK) return st;
+  st = CopyBuffer(ds, src->buffer, off, ds.staging.buffer, 0, size, err);
+  if (st != FP8_STATUS_OK) return st;
+  std::memcpy(dst, ds.staging.mapped, size);
+  return FP8_STATUS_OK;
+}
+
+// ---- vtable ----
+
+fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_error_t* err) {
+  std::string why;
+  Context* ctx = Context::Get(&why);
+  if (!ctx) return Fail(err, FP8_STATUS_UNSUPPORTED, "%s", why.c_str());
+  const bool reads_prefs =
+      config && config->struct_size >= offsetof(fp8_backend_config_t, device_hint) + sizeof(void*);
+  const fp8_device_kind_t preferred = reads_prefs ? config->preferred_kind : FP8_DEVICE_AUTO;
+  std::string hint = reads_prefs && config->device_hint ? config->device_hint : "";
+  if (hint.empty()) {
+    if (const char* env = std::getenv("FP8SDK_VULKAN_DEVICE")) hint = env;
+  }
+  auto self = std::make_unique<Instance>();
+  self->ctx = ctx;
+  size_t cpu_devices = 0;
+  for (size_t i = 0; i < ctx->devices().size(); ++i) {
+    const VkPhysicalDeviceType type = ctx->devices()[i].props.deviceType;
+    // A CPU implementation only when the session asks for Vulkan: the CPU
+    // backend is faster on the same cores.
+    if (type == VK_PHYSICAL_DEVICE_TYPE_CPU && preferred != FP8_DEVICE_VULKAN) {
+      ++cpu_devices;
+      continue;
+    }
+    DeviceState ds;
+    ds.physical = i;
+    self->devices.push_back(ds);
+  }
+  if (!hint.empty()) {
+    const std::string h = Lower(hint);
+    std::stable_partition(self->devices.begin(), self->devices.end(), [&](const DeviceState& d) {
+      return Lower(ctx->devices()[d.physical].props.deviceName).find(h) != std::string::npos;
+    });
+  }
+  if (self->devices.empty()) {
+    return Fail(err, FP8_STATUS_UNSUPPORTED, "no Vulkan device%s",
+                cpu_devices ? " (a CPU implementation is used only when Vulkan is requested)"
+                            : "");
+  }
+  *out = self.release();
+  return FP8_STATUS_OK;
+}
+
+void Destroy(void* instance) {
+  Instance* self = Self(instance);
+  for (DeviceState& ds : self->devices) {
+    if (!ds.dev) continue;
+    VkDevice d = ds.dev->device();
+    ds.dev->DestroyBuffer(&ds.staging);
+    if (ds.fence != VK_NULL_HANDLE) vkDestroyFence(d, ds.fence, nullptr);
+    if (ds.pool != VK_NULL_HANDLE) vkDestroyCommandPool(d, ds.pool, nullptr);
+  }
+  delete self;
+}
+
+uint32_t DeviceCount(void* instance) { return static_cast<uint32_t>(Self(instance)->devices.size()); }
+
+fp8_status_code_t DeviceInfo(void* instance, uint32_t device, fp8_device_info_t* out,
+                             fp8_error_t* err) {
+  Instance* self = Self(instance);
+  if (device >= self->devices.size()) return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
+  const PhysicalDevice& p = self->ctx->devices()[self->devices[device].physical];
+  std::snprintf(out->name, sizeof(out->name), "%.127s", p.props.deviceName);
+  out->kind = FP8_DEVICE_VULKAN;
+  out->memory_bytes = p.device_local_bytes;
+  out->native_fp8 = 0;
+  out->host_memory = 0;
+  return FP8_STATUS_OK;
+}
+
+fp8_status_code_t Claim(void*, uint32_t, const fp8_graph_t* graph, const fp8_graph_api_t* api,
+                        uint8_t* claimed, fp8_decline_fn decline, void* ctx, fp8_error_t*) {
+  const backend::GraphAccess g(graph, api);
+  for (size_t n = 0; n < g.NodeCount(); ++n) {
+    const char* why = DeclineReason(g, n);
+    claimed[n] = why == nullptr;
+    if (why) decline(ctx, n, why);
+  }
+  return FP8_STATUS_OK;
+}
+
+fp8_status_code_t BufferAlloc(void* instance, uint32_t device, uint64_t size, void** out,
+                              fp8_error_t* err) {
+  Instance* self = Self(instance);
+  fp8_status_code_t st = Open(self, device, err);
+  if (st != FP8_STATUS_OK) return st;
+  auto b = std::make_unique<Buffer>();
+  FP8_VK_CHECK(self->devices[device].dev->CreateBuffer(size, /*host=*/false, b.get()),
+               "allocating device memory");
+  *out = b.release();
+  return FP8_STATUS_OK;
+}
+
+void BufferFree(void* instance, uint32_t device, void* buffer) {
+  Instance* self = Self(instance);
+  if (!buffer || device >= self->devices.size() || !self->devices[device].dev) return;
+  Buffer* b = static_cast<Buffer*>(buffer);
+  self->devices[device].dev->DestroyBuffer(b);
+  delete b;
+}
+
+fp8_status_code_t CopyToDevice(void* instance, uint32_t device, void* dst, uint64_t off,
+                               const void* src, uint64_t size, fp8_error_t* err) {
+  Instance* self = Self(instance);
+  fp8_status_code_t st = Open(self, device, err);
+  if (st != FP8_STATUS_OK) return st;
+  return Upload(self->devices[device], static_cast<Buffer*>(dst), off, src, size, err);
+}
+
+fp8_status_code_t CopyToHost(void* instance, uint32_t device, void* dst, const void* src,
+                             uint64_t off, uint64_t size, fp8_error_t* err) {
+  Instance* self = Self(instance);
+  fp8_status_code_t st = Open(self, device, err);
+  if (st != FP8_STATUS_OK) return st;
+  return Download(self->devices[device], dst, static_cast<const Buffer*>(src), off, size, err);
+}
+
+void ReleasePartition(Partition* p) {
+  if (!p) return;
+  if (p->ds && p->ds->dev) {
+    Device* dev = p->ds->dev;
+    VkDevice d = dev->device();
+    if (p->fence != VK_NULL_HANDLE) vkDestroyFence(d, p->fence, nullptr);
+    if (p->cb != VK_NULL_HANDLE) vkFreeCommandBuffers(d, p->ds->pool, 1, &p->cb);
+    if (p->pool != VK_NULL_HANDLE) vkDestroyDescriptorPool(d, p->pool, nullptr);
+    dev->DestroyBuffer(&p->consts);
+    dev->DestroyBuffer(&p->status);
+  }
+  delete p;
+}
+
+fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* graph,
+                          const fp8_graph_api_t* api, const size_t* nodes, size_t count,
+                          void** out, fp8_error_t* err) {
+  Instance* self = Self(instance);
+  fp8_status_code_t st = Open(self, device, err);
+  if (st != FP8_STATUS_OK) return st;
+  DeviceState& ds = self->devices[device];
+  Device* dev = ds.dev;
+  std::unique_ptr<Partition, void (*)(Partition*)> p(new Partition(), ReleasePartition);
+  p->ds = &ds;
+  const backend::GraphAccess g(graph, api);
+  ConstantPool pool;
+  std::string label;
+  try {
+    for (size_t i = 0; i < count; ++i) {
+      label = g.NodeLabel(nodes[i]);
+      p->kernels.push_back(MakeKernel(g, nodes[i], &pool, &p->status_words));
+    }
+  } catch (const std::bad_alloc&) {
+    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED, "%s: out of host memory", label.c_str());
+  }
+  // Every constant is on the device now: the file's bytes are not read again.
+  for (size_t i = 0; i < count; ++i) {
+    for (size_t k = 0; k < g.InputCount(nodes[i]); ++k) {
+      const int32_t t = g.Input(nodes[i], k);
+      if (t >= 0 && g.ConstData(t)) g.ConstDone(t);
+    }
+  }
+  const std::vector<uint8_t>& bytes = pool.bytes();
+  FP8_VK_CHECK(dev->CreateBuffer(bytes.size(), false, &p->consts), "allocating the constants");
+  st = Upload(ds, &p->consts, 0, bytes.data(), bytes.size(), err);
+  if (st != FP8_STATUS_OK) return st;
+  FP8_VK_CHECK(dev->CreateBuffer(4u * std::max(1, p->status_words), true, &p->status),
+               "allocating status words");
+
+  const uint32_t sets = static_cast<uint32_t>(std::max<size_t>(1, count));
+  const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * kBindings};
+  VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+  pi.maxSets = sets;
+  pi.poolSizeCount = 1;
+  pi.pPoolSizes = &size;
+  FP8_VK_CHECK(vkCreateDescriptorPool(dev->device(), &pi, nullptr, &p->pool), "vkCreateDescriptorPool");
+  p->sets.resize(count);
+  p->set_buffers.assign(count, {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE});
+  std::vector<VkDescriptorSetLayout> layouts(count, dev->set_layout());
+  if (count > 0) {
+    VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    ai.descriptorPool = p->pool;
+    ai.descriptorSetCount = static_cast<uint32_t>(count);
+    ai.pSetLayouts = layouts.data();
+    FP8_VK_CHECK(vkAllocateDescriptorSets(dev->device(), &ai, p->sets.data()),
+                 "vkAllocateDescriptorSets");
+  }
+  VkCommandBufferAllocateInfo ci{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  ci.commandPool = ds.pool;
+  ci.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  ci.commandBufferCount = 1;
+  FP8_VK_CHECK(vkAllocateCommandBuffers(dev->device(), &ci, &p->cb), "vkAllocateCommandBuffers");
+  VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  FP8_VK_CHECK(vkCreateFence(dev->device(), &fi, nullptr, &p->fence), "vkCreateFence");
+  p->dispatches.resize(count);
+  *out = p.release();
+  return FP8_STATUS_OK;
+}
+
+// Points each node's descriptor set at this run's buffers (only where they
+// changed; no command buffer is pending here).
+void UpdateSets(Partition* p, const fp8_tensor_binding_t* bindings) {
+  VkDevice d = p->ds->dev->device();
+  for (size_t i = 0; i < p->kernels.size(); ++i) {
+    const Kernel& k = *p->kernels[i];
+    std::array<VkBuffer, 4> want;
+    want[0] = static_cast<Buffer*>(bindings[k.output()].buffer)->buffer;
+    for (size_t s = 0; s < 3; ++s) {
+      const Operand& o = k.operands()[s];
+      want[s + 1] = !o.present() || o.constant
+                        ? p->consts.buffer
+                        : static_cast<Buffer*>(bindings[o.tensor].buffer)->buffer;
+    }
+    if (want == p->set_buffers[i]) continue;
+    VkDescriptorBufferInfo info[kBindings];
+    VkWriteDescriptorSet w[kBindings];
+    for (uint32_t b = 0; b < kBindings; ++b) {
+      const VkBuffer buf = b < 4 ? want[b] : b == 4 ? p->consts.buffer : p->status.buffer;
+      info[b] = VkDescriptorBufferInfo{buf, 0, VK_WHOLE_SIZE};
+      w[b] = VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+      w[b].dstSet = p->sets[i];
+      w[b].dstBinding = b;
+      w[b].descriptorCount = 1;
+      w[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+      w[b].pBufferInfo = &info[b];
+    }
+    vkUpdateDescriptorSets(d, kBindings, w, 0, nullptr);
+    p->set_buffers[i] = want;
+  }
+}
+
+fp8_status_code_t Record(Partition* p, fp8_error_t* err) {
+  Device* dev = p->ds->dev;
+  VkCommandBuffer cb = p->cb;
+  FP8_VK_CHECK(vkResetCommandBuffer(cb, 0), "vkResetCommandBuffer");
+  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  FP8_VK_CHECK(vkBeginCommandBuffer(cb, &bi), "vkBeginCommandBuffer");
+  if (p->status_words > 0) {
+    vkCmdFillBuffer(cb, p->status.buffer, 0, VK_WHOLE_SIZE, 0xFFFFFFFFu);
+    VkMemoryBarrier m{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    m.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    m.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+    vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                         0, 1, &m, 0, nullptr, 0, nullptr);
+  }
+  Shader bound = kShaderCount;
+  for (size_t i = 0; i < p->dispatches.size(); ++i) {
+    const Dispatch& d = p->dispatches[i];
+    if (d.groups[0] == 0 || d.groups[1] == 0 || d.groups[2] == 0) continue;
+    if (d.shader != bound) {
+      vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, dev->pipeline(d.shader));
+      bound = d.shader;
+    }
+    vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, dev->pipeline_layout(), 0, 1,
+                            &p->sets[i], 0, nullptr);
+    vkCmdPushConstants(cb, dev->pipeline_layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                       kPushConstantBytes, d.push.data());
+    vkCmdDispatch(cb, d.groups[0], d.groups[1], d.groups[2]);
+    // Each operator reads what the ones before it wrote.
+    VkMemoryBarrier m{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    m.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+    m.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+    vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &m, 0, nullptr, 0, nullptr);
+  }
+  // Results to the host (mapped reads) and to transfers (copies out).
+  VkMemoryBarrier m{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  m.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+  m.dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+  vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &m, 0,
+                       nullptr, 0, nullptr);
+  FP8_VK_CHECK(vkEndCommandBuffer(cb), "vkEndCommandBuffer");
+  return FP8_STATUS_OK;
+}
+
+// A GATHER index found outside its table: the message names the node, the
+// index and its position, like the CPU backends'.
+fp8_status_code_t ReportBadIndex(Partition* p, const fp8_tensor_binding_t* bindings,
+                                 fp8_error_t* err) {
+  const uint32_t* words = static_cast<const uint32_t*>(p->status.mapped);
+  for (const auto& k : p->kernels) {
+    if (k->status_word() < 0) continue;
+    const uint32_t pos = words[k->status_word()];
+    if (pos == 0xFFFFFFFFu) continue;
+    const Operand& table = k->operands()[0];
+    const Operand& idx = k->operands()[1];
+    int64_t value = 0;
+    if (idx.constant) {
+      value = -1;
+    } else {
+      const size_t elem = idx.dtype == DType::kINT64 ? 8 : 4;
+      uint8_t raw[8] = {};
+      const fp8_tensor_binding_t& b = bindings[idx.tensor];
+      if (Download(*p->ds, raw, static_cast<const Buffer*>(b.buffer), b.offset + pos * elem, elem,
+                   err) == FP8_STATUS_OK) {
+        if (elem == 8) {
+          std::memcpy(&value, raw, 8);
+        } else {
+          int32_t v32;
+          std::memcpy(&v32, raw, 4);
+          value = v32;
+        }
+      }
+    }
+    const Shape ts = table.constant ? table.const_shape : backend::BindingShape(bindings[table.tensor]);
+    return Fail(err, FP8_STATUS_OUT_OF_RANGE, "%s: index %lld at position %u is outside [0, %lld)",
+                k->label().c_str(), static_cast<long long>(value), pos,
+                static_cast<long long>(ts.rank > 0 ? ts[0] : 0));
+  }
+  return FP8_STATUS_OK;
+}
+
+fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_binding_t* bindings,
+                          size_t binding_count, fp8_error_t* err) {
+  Partition* p = static_cast<Partition*>(partition);
+  RunContext rc;
+  rc.bindings = bindings;
+  rc.binding_count = binding_count;
+  rc.err = err;
+  std::vector<uint32_t> signature;
+  for (size_t i = 0; i < p->kernels.size(); ++i) {
+    const Kernel& k = *p->kernels[i];
+    // Word addressing: every bound offset must be a multiple of 4 (the
+    // session's arenas align tensors to 64 bytes).
+    if (bindings[k.output()].offset % 4 != 0) {
+      return Fail(err, FP8_STATUS_INTERNAL, "%s: output offset not word-aligned", k.label().c_str());
+    }
+    for (const Operand& o : k.operands()) {
+      if (o.present() && !o.constant && bindings[o.tensor].offset % 4 != 0) {
+        return Fail(err, FP8_STATUS_INTERNAL, "%s: input offset not word-aligned", k.label().c_str());
+      }
+    }
+    Dispatch d;
+    const fp8_status_code_t st = k.Plan(rc, &d);
+    if (st != FP8_STATUS_OK) return st;
+    p->dispatches[i] = d;
+    signature.insert(signature.end(), d.push.begin(), d.push.end());
+    signature.insert(signature.end(), d.groups, d.groups + 3);
+  }
+  UpdateSets(p, bindings);
+  for (const auto& bufs : p->set_buffers) {
+    for (VkBuffer b : bufs) {
+      const uint64_t v = reinterpret_cast<uint64_t>(b);
+      signature.push_back(static_cast<uint32_t>(v));
+      signature.push_back(static_cast<uint32_t>(v >> 32));
+    }
+  }
+  if (signature != p->recorded) {
+    const fp8_status_code_t st = Record(p, err);
+    if (st != FP8_STATUS_OK) {
+      p->recorded.clear();
+      return st;
+    }
+    p->recorded = std::move(signature);
+  }
+  const fp8_status_code_t st = SubmitAndWait(p->ds->dev, p->cb, p->fence, err);
+  if (st != FP8_STATUS_OK) return st;
+  if (p->status_words > 0) return ReportBadIndex(p, bindings, err);
+  return FP8_STATUS_OK;
+}
+
+fp8_status_code_t Synchronize(void*, uint32_t, fp8_error_t*) {
+  return FP8_STATUS_OK;  // execute and copies complete before they return
+}
+
+void Release(void*, uint32_t, void* partition) { ReleasePartition(static_cast<Partition*>(partition)); }
+
+const fp8_backend_vtable_t kVtable = {
+    sizeof(fp8_backend_vtable_t),
+    FP8_BACKEND_ABI_VERSION,
+    "vulkan",
+    FP8_DEVICE_VULKAN,
+    60,  // above the CPU backend (50): a GPU, when there is one
+    Create,
+    Destroy,
+    DeviceCount,
+    DeviceInfo,
+    Claim,
+    BufferAlloc,
+    BufferFree,
+    CopyToDevice,
+    CopyToHost,
+    Prepare,
+    Execute,
+    Synchronize,
+    Release,
+};
+
+}  // namespace
+}  // namespace vulkan
+}  // namespace fp8sdk
+
+extern "C" __attribute__((visibility("default"))) const fp8_backend_vtable_t* fp8_backend_entry(
+    uint32_t) {
+  return &fp8sdk::vulkan::kVtable;
+}
