@@ -1,0 +1,85 @@
+// The backend under the Khronos validation layer (Debian's
+// vulkan-validationlayers, installed by tools/setup.sh): a BERT-shaped model
+// in FP32 and E4M3 with changing shapes, an index error and a fresh session
+// must produce no validation warning or error.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "backends/vulkan/vk_device.h"
+#include "fp8sdk/backend.h"
+#include "sdk/runtime/backend_registry.h"
+#include "sdk/runtime/session.h"
+#include "tests/test_models.h"
+
+extern "C" const fp8_backend_vtable_t* fp8_backend_entry(uint32_t host_abi_version);
+
+namespace fp8sdk {
+namespace {
+
+class VulkanValidationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    setenv("FP8SDK_VULKAN_VALIDATION", "1", 1);  // before the Vulkan context exists
+    ASSERT_TRUE(BackendRegistry::Global().Register(fp8_backend_entry, "linked in").ok());
+  }
+  void SetUp() override {
+    std::string why;
+    vulkan::Context* ctx = vulkan::Context::Get(&why);
+    if (!ctx) GTEST_SKIP() << "no Vulkan: " << why;
+    if (!ctx->validation()) {
+      GTEST_SKIP() << "VK_LAYER_KHRONOS_validation is not installed "
+                      "(Debian: vulkan-validationlayers, tools/setup.sh installs it)";
+    }
+    if (ctx->devices().empty()) GTEST_SKIP() << "no Vulkan device";
+  }
+};
+
+std::vector<float> RunOnVulkan(const Graph& g, const testing::TinyBertInputs& in) {
+  SessionOptions o;
+  o.device = FP8_DEVICE_VULKAN;
+  o.strict_device = true;
+  o.max_batch = 3;
+  o.max_sequence = 33;
+  auto s = Session::Create(g, o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return {};
+  EXPECT_TRUE(testing::SetBertInputs(s.value().get(), in).ok());
+  const Status st = s.value()->Run();
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  TensorView v;
+  EXPECT_TRUE(s.value()->GetOutput("logits", &v).ok());
+  const float* p = static_cast<const float*>(v.data);
+  return std::vector<float>(p, p + v.size_bytes / 4);
+}
+
+TEST_F(VulkanValidationTest, BertRunsWithoutValidationMessages) {
+  testing::TinyBertConfig c;
+  const auto w = testing::MakeTinyBertWeights(c);
+  testing::TinyBertQuant e4m3;
+  for (const testing::TinyBertQuant* q : {static_cast<const testing::TinyBertQuant*>(nullptr),
+                                          static_cast<const testing::TinyBertQuant*>(&e4m3)}) {
+    const Graph g = testing::BuildTinyBert(c, w, q);
+    for (auto [b, s] : {std::pair{2, 16}, std::pair{3, 33}, std::pair{1, 1}}) {
+      EXPECT_FALSE(RunOnVulkan(g, testing::MakeTinyBertInputs(c, b, s, 5)).empty());
+    }
+    // A token id past the vocabulary: an error from the device, not a crash.
+    testing::TinyBertInputs bad = testing::MakeTinyBertInputs(c, 1, 4, 5);
+    bad.input_ids[2] = c.vocab;
+    SessionOptions o;
+    o.device = FP8_DEVICE_VULKAN;
+    o.strict_device = true;
+    auto s = Session::Create(g, o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_TRUE(testing::SetBertInputs(s.value().get(), bad).ok());
+    const Status st = s.value()->Run();
+    EXPECT_EQ(st.code(), StatusCode::kOUT_OF_RANGE) << st.ToString();
+  }
+  const std::vector<std::string> messages = vulkan::Context::ValidationMessages();
+  for (const std::string& m : messages) ADD_FAILURE() << "validation: " << m;
+}
+
+}  // namespace
+}  // namespace fp8sdk
