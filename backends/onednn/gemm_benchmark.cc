@@ -7,15 +7,20 @@
 // between rows of equal (M, K, N). BM_OursFp8Linear runs the backend's own
 // AVX512_BF16 FP8 GEMM (fp8_gemm.h) where the CPU has it;
 // BM_OursFp8LinearViaOnednn the same graph with FP8SDK_ONEDNN_FP8_GEMM=0
-// (weights decoded to bf16, oneDNN bf16 matmul).
+// (weights decoded to bf16, oneDNN bf16 matmul). BM_VulkanFp8Linear runs
+// the same LINEAR on the Vulkan backend (the plugin built next to this
+// benchmark; on this machine Mesa's lavapipe, i.e. the same CPU cores).
 //
 //   bazel run -c opt //backends/onednn:gemm_benchmark -- --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "formats/model_writer.h"
@@ -43,7 +48,19 @@ void SetFlops(benchmark::State& state, int64_t M, int64_t K, int64_t N) {
   state.counters["GFLOPs"].value /= 1e9;
 }
 
-void OursFp8Linear(benchmark::State& state, bool own_gemm) {
+// The Vulkan plugin is a data dependency: discovery looks next to it.
+const bool kPluginPathSet = [] {
+  char cwd[4096];
+  if (getcwd(cwd, sizeof(cwd))) {
+    const std::string here = std::string(cwd) + "/backends/vulkan";
+    const char* runfiles = std::getenv("RUNFILES_DIR");
+    const std::string dir = runfiles ? std::string(runfiles) + "/fp8sdk/backends/vulkan" : here;
+    setenv("FP8SDK_BACKEND_PATH", dir.c_str(), 0);
+  }
+  return true;
+}();
+
+void OursFp8Linear(benchmark::State& state, fp8_device_kind_t device, bool own_gemm) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
   GraphBuilder b;
   const int x = b.AddInput("x", DType::kF32, {SymbolDim("batch"), FixedDim(K)});
@@ -64,7 +81,7 @@ void OursFp8Linear(benchmark::State& state, bool own_gemm) {
   b.AddOutput(y);
   const Graph g = b.Finish();
   SessionOptions o;
-  o.device = FP8_DEVICE_CPU;
+  o.device = device;
   o.strict_device = true;
   o.num_threads = kThreads;
   o.max_batch = M;
@@ -87,8 +104,13 @@ void OursFp8Linear(benchmark::State& state, bool own_gemm) {
   SetFlops(state, M, K, N);
 }
 
-void BM_OursFp8Linear(benchmark::State& state) { OursFp8Linear(state, true); }
-void BM_OursFp8LinearViaOnednn(benchmark::State& state) { OursFp8Linear(state, false); }
+void BM_OursFp8Linear(benchmark::State& state) { OursFp8Linear(state, FP8_DEVICE_CPU, true); }
+void BM_OursFp8LinearViaOnednn(benchmark::State& state) {
+  OursFp8Linear(state, FP8_DEVICE_CPU, false);
+}
+void BM_VulkanFp8Linear(benchmark::State& state) {
+  OursFp8Linear(state, FP8_DEVICE_VULKAN, true);
+}
 
 // oneDNN's own matmul at a fixed M, weights in oneDNN's preferred layout.
 void OnednnMatmul(benchmark::State& state, dnnl::memory::data_type type) {
@@ -170,6 +192,7 @@ void BM_BertEncoderRun(benchmark::State& state) {
 
 BENCHMARK(BM_OursFp8Linear)->Apply(Shapes);
 BENCHMARK(BM_OursFp8LinearViaOnednn)->Apply(Shapes);
+BENCHMARK(BM_VulkanFp8Linear)->Apply(Shapes);
 BENCHMARK(BM_BertEncoderRun)
     ->ArgName("onednn")
     ->Arg(0)

@@ -33,6 +33,12 @@ const uint32_t kCopySpv[] =
 const uint32_t kQuantizeSpv[] =
 #include "backends/vulkan/shaders/quantize.spv.inc"
     ;
+const uint32_t kGemmDirectSpv[] =
+#include "backends/vulkan/shaders/gemm_direct.spv.inc"
+    ;
+const uint32_t kPackRowsSpv[] =
+#include "backends/vulkan/shaders/pack_rows.spv.inc"
+    ;
 
 struct Spv {
   const uint32_t* code;
@@ -43,6 +49,7 @@ const Spv kSpv[kShaderCount] = {
     {kUnarySpv, sizeof(kUnarySpv)},     {kLayerNormSpv, sizeof(kLayerNormSpv)},
     {kSoftmaxSpv, sizeof(kSoftmaxSpv)}, {kGatherSpv, sizeof(kGatherSpv)},
     {kCopySpv, sizeof(kCopySpv)},       {kQuantizeSpv, sizeof(kQuantizeSpv)},
+    {kGemmDirectSpv, sizeof(kGemmDirectSpv)}, {kPackRowsSpv, sizeof(kPackRowsSpv)},
 };
 
 std::mutex g_messages_mutex;

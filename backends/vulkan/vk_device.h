@@ -32,6 +32,8 @@ enum Shader : int {
   kGather,
   kCopy,
   kQuantize,
+  kGemmDirect,
+  kPackRows,
   kShaderCount
 };
 

@@ -107,9 +107,13 @@ class PushWriter {
 };
 
 // ---- LINEAR ----
+// Two forms: the tiled GEMM (gemm.comp; weights [N, K] rows of codes or f32)
+// and, on CPU-type devices with E4M3 / E5M2 / INT8 weights, pack_rows.comp +
+// gemm_direct.comp (weights in 16-code groups per column, k-major).
 class LinearKernel : public Kernel {
  public:
-  LinearKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+  LinearKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
+               const DeviceTraits& traits)
       : Kernel(g, node, pool) {
     const int32_t w = g.Input(node, 1);
     const Shape ws = g.PlanShape(w);
@@ -119,9 +123,29 @@ class LinearKernel : public Kernel {
     const backend::QuantView wq = g.Quant(w);
     const void* src = g.ConstData(w);
     const size_t count = static_cast<size_t>(n_ * k_);
-    if (IsQuantized(wt)) {
+    const int64_t kp = (k_ + 3) / 4 * 4;
+    direct_ = traits.cpu &&
+              (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8);
+    // E4M3 decodes to value * 2^-8 in gemm_direct (a half's exponent bias).
+    float decode_scale = 1.0f;
+    if (direct_) {
+      // 16-code groups: uvec4 (kq, n) = column n's codes at k = 16kq + 0..15.
+      const int64_t k16 = (k_ + 15) / 16 * 16;
+      const uint8_t* codes = static_cast<const uint8_t*>(src);
+      std::vector<uint8_t> grouped(static_cast<size_t>(k16 * n_), 0);
+      for (int64_t n = 0; n < n_; ++n) {
+        for (int64_t k = 0; k < k_; ++k) {
+          grouped[static_cast<size_t>(((k / 16) * n_ + n) * 16 + k % 16)] = codes[n * k_ + k];
+        }
+      }
+      ops_[1].const_word = pool->Add(grouped.data(), grouped.size());
+      format_ = wt == DType::kFP8_E4M3 ? 0 : wt == DType::kFP8_E5M2 ? 1 : 2;
+      if (wt == DType::kFP8_E4M3) decode_scale = 256.0f;
+      kq_ = static_cast<uint32_t>(k16 / 16);
+      const int64_t max_m = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k_);
+      scratch_words_ = static_cast<uint64_t>(max_m * k16);
+    } else if (IsQuantized(wt)) {
       // Rows padded to whole words (pad code 0 decodes to +0).
-      const int64_t kp = (k_ + 3) / 4 * 4;
       std::vector<uint8_t> packed(static_cast<size_t>(n_ * kp), 0);
       for (int64_t r = 0; r < n_; ++r) {
         std::memcpy(packed.data() + r * kp, static_cast<const uint8_t*>(src) + r * k_,
@@ -141,19 +165,42 @@ class LinearKernel : public Kernel {
       ldb_ = static_cast<uint32_t>(k_);
     }
     a_ = AddActQuant(g.ActQuant(node, 0), pool);
-    // y = acc * (s_x * s_w[n]) + bias[n] (the reference's products).
+    // y = acc * (s_x * s_w[n]) + bias[n] (the reference's products); a power
+    // of two folded into the scale changes no bits.
     if (wq.quantized && IsQuantized(wt)) {
       std::vector<float> s(static_cast<size_t>(n_));
-      for (int64_t i = 0; i < n_; ++i) s[static_cast<size_t>(i)] = a_.scale * wq.scales[wq.scale_count == 1 ? 0 : i];
+      for (int64_t i = 0; i < n_; ++i) {
+        s[static_cast<size_t>(i)] =
+            (a_.scale * wq.scales[wq.scale_count == 1 ? 0 : i]) * decode_scale;
+      }
       scale_off_ = pool->AddFloats(s);
     } else {
-      scale_ = a_.scale;
+      scale_ = a_.scale * decode_scale;
     }
     if (ops_[2].present()) bias_off_ = ops_[2].const_word;
   }
 
+  int dispatch_count() const override { return direct_ ? 2 : 1; }
+
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
     const int64_t m = ShapeOf(c, ops_[0]).NumElements() / std::max<int64_t>(1, k_);
+    if (direct_) {
+      if (static_cast<uint64_t>(m) * kq_ * 16 > scratch_words_) {
+        return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
+      }
+      d[0].shader = kPackRows;
+      PushWriter(&d[0]).U(m).U(k_).U(kq_ * 16).U(WordOf(c, ops_[0])).U(a_.mode).F(a_.mul)
+          .U(a_.lut).U(a_.enc);
+      d[0].groups[0] = GroupsFor(static_cast<uint64_t>(m) * kq_ * 16);
+      d[0].groups[1] = d[0].groups[2] = d[0].groups[0] ? 1 : 0;
+      d[1].shader = kGemmDirect;
+      PushWriter(&d[1]).U(m).U(n_).U(kq_).U(ops_[1].const_word / 4).U(OutWord(c)).U(format_)
+          .U(scale_off_).F(scale_).U(bias_off_);
+      d[1].groups[0] = static_cast<uint32_t>((n_ + 63) / 64);
+      d[1].groups[1] = static_cast<uint32_t>((m + 7) / 8);
+      d[1].groups[2] = m > 0 ? 1 : 0;
+      return FP8_STATUS_OK;
+    }
     d->shader = kGemm;
     PushWriter(d)
         .U(m).U(n_).U(k_)
@@ -173,6 +220,8 @@ class LinearKernel : public Kernel {
 
  private:
   int64_t n_ = 0, k_ = 0;
+  bool direct_ = false;
+  uint32_t format_ = 0, kq_ = 0;
   uint32_t b_kind_ = 1, ldb_ = 0, lut_b_ = 0;
   QuantOperand a_;
   uint32_t scale_off_ = kNone, bias_off_ = kNone;
@@ -680,10 +729,10 @@ const char* DeclineReason(const backend::GraphAccess& g, size_t node) {
 }
 
 std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
-                                   int* status_words) {
+                                   int* status_words, const DeviceTraits& traits) {
   switch (g.Op(node)) {
     case OpType::kLINEAR:
-      return std::make_unique<LinearKernel>(g, node, pool);
+      return std::make_unique<LinearKernel>(g, node, pool, traits);
     case OpType::kBATCH_MATMUL:
       return std::make_unique<BatchMatMulKernel>(g, node, pool);
     case OpType::kADD:

@@ -52,6 +52,10 @@ struct Dispatch {
   uint32_t groups[3] = {0, 0, 0};  // all 0: nothing to run
 };
 
+// At most this many dispatches per operator (LINEAR on CPU-type devices:
+// pack the input rows, then the GEMM).
+constexpr int kMaxDispatches = 2;
+
 struct RunContext {
   const fp8_tensor_binding_t* bindings = nullptr;
   size_t binding_count = 0;
@@ -61,8 +65,13 @@ struct RunContext {
 class Kernel {
  public:
   virtual ~Kernel() = default;
-  // This run's dispatch, from the bound shapes.
+  // This run's dispatches (dispatch_count() of them, into d[0..]), from the
+  // bound shapes.
   virtual fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const = 0;
+  virtual int dispatch_count() const { return 1; }
+  // Words of the partition's scratch buffer this operator needs at binding 3
+  // (0: binding 3 is its third operand).
+  uint64_t scratch_words() const { return scratch_words_; }
 
   // Binding 0 is the output; bindings 1..3 the operands below (absent ones
   // are bound to the constant buffer and never read).
@@ -87,6 +96,14 @@ class Kernel {
   int32_t output_ = -1;
   std::array<Operand, 3> ops_;
   int status_word_ = -1;
+  uint64_t scratch_words_ = 0;
+};
+
+// What the kernels may assume of the device.
+struct DeviceTraits {
+  // Shaders run on CPU cores (lavapipe): prefer kernels without shared
+  // memory and barriers.
+  bool cpu = false;
 };
 
 // Null if the backend runs `node`, else why not (claim).
@@ -95,7 +112,7 @@ const char* DeclineReason(const backend::GraphAccess& g, size_t node);
 // Builds the kernel of a claimed node. `status_words` counts the status
 // words handed out so far (GATHER takes one).
 std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
-                                   int* status_words);
+                                   int* status_words, const DeviceTraits& traits);
 
 // Workgroups for a grid-stride loop over `n` items, 256 per group.
 uint32_t GroupsFor(uint64_t n);

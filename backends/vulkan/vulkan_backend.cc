@@ -64,6 +64,7 @@ struct Partition {
   DeviceState* ds = nullptr;
   std::vector<std::unique_ptr<Kernel>> kernels;
   Buffer consts, status;  // status: host-visible words, one per GATHER
+  Buffer scratch;         // binding 3 of operators with scratch_words()
   int status_words = 0;
   VkDescriptorPool pool = VK_NULL_HANDLE;
   std::vector<VkDescriptorSet> sets;
@@ -306,6 +307,7 @@ void ReleasePartition(Partition* p) {
     if (p->cb != VK_NULL_HANDLE) vkFreeCommandBuffers(d, p->ds->pool, 1, &p->cb);
     if (p->pool != VK_NULL_HANDLE) vkDestroyDescriptorPool(d, p->pool, nullptr);
     dev->DestroyBuffer(&p->consts);
+    dev->DestroyBuffer(&p->scratch);
     dev->DestroyBuffer(&p->status);
   }
   delete p;
@@ -324,10 +326,19 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   const backend::GraphAccess g(graph, api);
   ConstantPool pool;
   std::string label;
+  DeviceTraits traits;
+  traits.cpu = dev->properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  // FP8SDK_VULKAN_GEMM=tiled: the GPU kernels on any device (tests use it to
+  // check them on lavapipe).
+  if (const char* env = std::getenv("FP8SDK_VULKAN_GEMM")) {
+    if (std::strcmp(env, "tiled") == 0) traits.cpu = false;
+  }
+  uint64_t scratch_words = 0;
   try {
     for (size_t i = 0; i < count; ++i) {
       label = g.NodeLabel(nodes[i]);
-      p->kernels.push_back(MakeKernel(g, nodes[i], &pool, &p->status_words));
+      p->kernels.push_back(MakeKernel(g, nodes[i], &pool, &p->status_words, traits));
+      scratch_words = std::max(scratch_words, p->kernels.back()->scratch_words());
     }
   } catch (const std::bad_alloc&) {
     return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED, "%s: out of host memory", label.c_str());
@@ -345,6 +356,8 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   if (st != FP8_STATUS_OK) return st;
   FP8_VK_CHECK(dev->CreateBuffer(4u * std::max(1, p->status_words), true, &p->status),
                "allocating status words");
+  FP8_VK_CHECK(dev->CreateBuffer(4u * std::max<uint64_t>(1, scratch_words), false, &p->scratch),
+               "allocating scratch memory");
 
   const uint32_t sets = static_cast<uint32_t>(std::max<size_t>(1, count));
   const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * kBindings};
@@ -371,7 +384,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   FP8_VK_CHECK(vkAllocateCommandBuffers(dev->device(), &ci, &p->cb), "vkAllocateCommandBuffers");
   VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
   FP8_VK_CHECK(vkCreateFence(dev->device(), &fi, nullptr, &p->fence), "vkCreateFence");
-  p->dispatches.resize(count);
+  p->dispatches.resize(count * kMaxDispatches);
   *out = p.release();
   return FP8_STATUS_OK;
 }
@@ -390,6 +403,7 @@ void UpdateSets(Partition* p, const fp8_tensor_binding_t* bindings) {
                         ? p->consts.buffer
                         : static_cast<Buffer*>(bindings[o.tensor].buffer)->buffer;
     }
+    if (k.scratch_words() > 0) want[3] = p->scratch.buffer;
     if (want == p->set_buffers[i]) continue;
     VkDescriptorBufferInfo info[kBindings];
     VkWriteDescriptorSet w[kBindings];
@@ -426,12 +440,13 @@ fp8_status_code_t Record(Partition* p, fp8_error_t* err) {
   for (size_t i = 0; i < p->dispatches.size(); ++i) {
     const Dispatch& d = p->dispatches[i];
     if (d.groups[0] == 0 || d.groups[1] == 0 || d.groups[2] == 0) continue;
+    const size_t node = i / kMaxDispatches;
     if (d.shader != bound) {
       vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, dev->pipeline(d.shader));
       bound = d.shader;
     }
     vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, dev->pipeline_layout(), 0, 1,
-                            &p->sets[i], 0, nullptr);
+                            &p->sets[node], 0, nullptr);
     vkCmdPushConstants(cb, dev->pipeline_layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                        kPushConstantBytes, d.push.data());
     vkCmdDispatch(cb, d.groups[0], d.groups[1], d.groups[2]);
@@ -510,12 +525,14 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
         return Fail(err, FP8_STATUS_INTERNAL, "%s: input offset not word-aligned", k.label().c_str());
       }
     }
-    Dispatch d;
-    const fp8_status_code_t st = k.Plan(rc, &d);
+    Dispatch* d = &p->dispatches[i * kMaxDispatches];
+    for (int j = 0; j < kMaxDispatches; ++j) d[j] = Dispatch{};
+    const fp8_status_code_t st = k.Plan(rc, d);
     if (st != FP8_STATUS_OK) return st;
-    p->dispatches[i] = d;
-    signature.insert(signature.end(), d.push.begin(), d.push.end());
-    signature.insert(signature.end(), d.groups, d.groups + 3);
+    for (int j = 0; j < kMaxDispatches; ++j) {
+      signature.insert(signature.end(), d[j].push.begin(), d[j].push.end());
+      signature.insert(signature.end(), d[j].groups, d[j].groups + 3);
+    }
   }
   UpdateSets(p, bindings);
   for (const auto& bufs : p->set_buffers) {

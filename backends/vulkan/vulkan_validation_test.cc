@@ -1,9 +1,13 @@
 // The backend under the Khronos validation layer (Debian's
 // vulkan-validationlayers, installed by tools/setup.sh): a BERT-shaped model
 // in FP32 and E4M3 with changing shapes, an index error and a fresh session
-// must produce no validation warning or error.
+// must produce no validation warning or error. Also: both LINEAR kernels
+// (the tiled one GPUs use, and the one for CPU-type devices) agree with the
+// reference backend on every weight type.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -37,9 +41,10 @@ class VulkanValidationTest : public ::testing::Test {
   }
 };
 
-std::vector<float> RunOnVulkan(const Graph& g, const testing::TinyBertInputs& in) {
+std::vector<float> RunOnVulkan(const Graph& g, const testing::TinyBertInputs& in,
+                               fp8_device_kind_t device = FP8_DEVICE_VULKAN) {
   SessionOptions o;
-  o.device = FP8_DEVICE_VULKAN;
+  o.device = device;
   o.strict_device = true;
   o.max_batch = 3;
   o.max_sequence = 33;
@@ -79,6 +84,42 @@ TEST_F(VulkanValidationTest, BertRunsWithoutValidationMessages) {
   }
   const std::vector<std::string> messages = vulkan::Context::ValidationMessages();
   for (const std::string& m : messages) ADD_FAILURE() << "validation: " << m;
+}
+
+TEST_F(VulkanValidationTest, TiledAndDirectLinearKernelsMatchTheReference) {
+  testing::TinyBertConfig c;
+  c.hidden = 96;  // K and N not multiples of 64
+  c.intermediate = 200;
+  c.heads = 3;
+  const auto w = testing::MakeTinyBertWeights(c);
+  const auto in = testing::MakeTinyBertInputs(c, 3, 33, 9);
+  for (DType wt : {DType::kFP8_E4M3, DType::kFP8_E5M2, DType::kINT8, DType::kBF16}) {
+    testing::TinyBertQuant q;
+    q.weight_dtype = wt;
+    if (wt == DType::kINT8) {
+      q.input_dtype = DType::kINT8;
+      q.default_input_scale = 8.0f / 127.0f;
+    }
+    if (wt == DType::kBF16) q.quantize_inputs = false;
+    const Graph g = testing::BuildTinyBert(c, w, &q);
+    const std::vector<float> want = RunOnVulkan(g, in, FP8_DEVICE_REFERENCE);
+    for (const char* kernel : {"tiled", "auto"}) {
+      SCOPED_TRACE(std::string(DTypeName(wt)) + " " + kernel);
+      setenv("FP8SDK_VULKAN_GEMM", kernel, 1);  // read at prepare
+      const std::vector<float> got = RunOnVulkan(g, in);
+      unsetenv("FP8SDK_VULKAN_GEMM");
+      ASSERT_EQ(got.size(), want.size());
+      double max_ref = 0, max_diff = 0;
+      for (size_t i = 0; i < want.size(); ++i) {
+        max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[i])));
+        max_diff = std::max(max_diff, std::fabs(static_cast<double>(got[i]) - want[i]));
+      }
+      EXPECT_LE(max_diff, 1e-3 * max_ref);
+    }
+  }
+  for (const std::string& m : vulkan::Context::ValidationMessages()) {
+    ADD_FAILURE() << "validation: " << m;
+  }
 }
 
 }  // namespace

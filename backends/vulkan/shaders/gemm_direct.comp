@@ -1,0 +1,75 @@
+#version 450
+// LINEAR on devices that run shaders on CPU cores (lavapipe): no shared
+// memory and no barriers (emulated slowly there), and loads that are either
+// the same for all lanes (cheap) or 16 bytes wide (a lane-by-lane loop on
+// such devices, so few and wide). Each lane computes one output column for
+// 8 rows; lanes take consecutive columns. The weight is stored in 16-code
+// groups: uvec4 (kq, n) holds column n's codes for k = 16kq..16kq+15. A
+// (binding 3) is already quantized and decoded, rows padded with zeros to a
+// multiple of 16 (pack_rows.comp).
+// FP8 codes decode by moving bits into IEEE half precision and converting
+// (unpackHalf2x16, exact): E5M2 is the top byte of a half; E4M3's magnitude
+// << 7 is a half of value x 2^-8, the 2^8 being folded into the scales.
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+#include "common.glsl"
+
+layout(local_size_x = 64) in;
+
+layout(std430, set = 0, binding = 0) buffer Out { uint y[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Packed { vec4 a4[]; };
+layout(std430, set = 0, binding = 4) readonly buffer Consts { uvec4 c4[]; };
+
+layout(push_constant) uniform Params {
+  uint M, N, Kq;   // Kq: K / 16 rounded up
+  uint w_off, y_off;  // w_off in uvec4s
+  uint format;     // 0: E4M3, 1: E5M2, 2: INT8
+  uint scale_off;  // per-column scales in Consts (words), or kNone
+  float scale;
+  uint bias_off;   // words; kNone: no bias
+} p;
+
+float Word(uint i) { return uintBitsToFloat(c4[i >> 2u][i & 3u]); }
+
+// The four codes of a word as floats (k order).
+vec4 Decode(uint w) {
+  if (p.format == 2u) {
+    return vec4(float(bitfieldExtract(int(w), 0, 8)), float(bitfieldExtract(int(w), 8, 8)),
+                float(bitfieldExtract(int(w), 16, 8)), float(bitfieldExtract(int(w), 24, 8)));
+  }
+  // Bytes 0, 1 (and 2, 3) into the two 16-bit halves.
+  const uint lo = (w & 0xFFu) | ((w & 0xFF00u) << 8);
+  const uint hi = ((w >> 16) & 0xFFu) | ((w >> 8) & 0xFF0000u);
+  if (p.format == 1u) return vec4(unpackHalf2x16(lo << 8), unpackHalf2x16(hi << 8));
+  const uint l = ((lo & 0x007F007Fu) << 7) | ((lo & 0x00800080u) << 8);
+  const uint h = ((hi & 0x007F007Fu) << 7) | ((hi & 0x00800080u) << 8);
+  return vec4(unpackHalf2x16(l), unpackHalf2x16(h));
+}
+
+const uint kRows = 8u;
+
+void main() {
+  const uint n = gl_WorkGroupID.x * 64u + gl_LocalInvocationID.x;
+  const uint m0 = gl_WorkGroupID.y * kRows;
+  const uint nc = min(n, p.N - 1u);  // clamped: the store skips it
+  float acc[kRows];
+  [[unroll]] for (uint r = 0u; r < kRows; ++r) acc[r] = 0.0;
+  for (uint kq = 0u; kq < p.Kq; ++kq) {
+    const uvec4 w = c4[p.w_off + kq * p.N + nc];
+    const vec4 b0 = Decode(w.x), b1 = Decode(w.y), b2 = Decode(w.z), b3 = Decode(w.w);
+    [[unroll]] for (uint r = 0u; r < kRows; ++r) {
+      const uint a = (min(m0 + r, p.M - 1u) * p.Kq + kq) * 4u;
+      acc[r] += dot(a4[a], b0) + dot(a4[a + 1u], b1) + dot(a4[a + 2u], b2) + dot(a4[a + 3u], b3);
+    }
+  }
+  if (n >= p.N) return;
+  const float s = p.scale_off == kNone ? p.scale : Word(p.scale_off + n);
+  const float bias = p.bias_off == kNone ? 0.0 : Word(p.bias_off + n);
+  [[unroll]] for (uint r = 0u; r < kRows; ++r) {
+    const uint row = m0 + r;
+    if (row >= p.M) break;
+    float v = acc[r] * s;
+    if (p.bias_off != kNone) v += bias;
+    y[p.y_off + row * p.N + n] = floatBitsToUint(v);
+  }
+}
