@@ -110,14 +110,13 @@ TEST_F(PluginTest, DiscoveredPluginClaimsNodesAndMatchesReference) {
 
 TEST_F(PluginTest, StrictDeviceNamesTheNodeThatCannotRunThere) {
   // Both CPU backends (the example plugin and the built-in oneDNN one)
-  // decline QUANTIZE; with a strict CPU device the session names it.
+  // decline a LINEAR whose weight is an activation; with a strict CPU device
+  // the session names it.
   GraphBuilder b;
   const int x = b.AddInput("x", DType::kF32, {FixedDim(3), FixedDim(5)});
-  const int q = b.AddTensor("x_q", DType::kFP8_E4M3);
-  b.graph().tensors[static_cast<size_t>(q)].quant.scales = {0.5f};
+  const int w = b.AddInput("w", DType::kF32, {FixedDim(4), FixedDim(5)});
   const int y = b.AddTensor("y", DType::kF32);
-  b.AddNode(OpType::kQUANTIZE, "quant", {x}, {q});
-  b.AddNode(OpType::kDEQUANTIZE, "dequant", {q}, {y});
+  b.AddNode(OpType::kLINEAR, "linear", {x, w}, {y});
   b.AddOutput(y);
   const Graph g = b.Finish();
   SessionOptions o;
@@ -126,7 +125,7 @@ TEST_F(PluginTest, StrictDeviceNamesTheNodeThatCannotRunThere) {
   auto s = Session::Create(g, o);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kUNSUPPORTED);
-  EXPECT_NE(s.status().message().find("'quant' (QUANTIZE) cannot run on the requested device"),
+  EXPECT_NE(s.status().message().find("'linear' (LINEAR) cannot run on the requested device"),
             std::string::npos)
       << s.status().ToString();
   EXPECT_NE(s.status().message().find("declined by example"), std::string::npos);

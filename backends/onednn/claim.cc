@@ -107,9 +107,11 @@ const char* DeclineReason(const backend::GraphAccess& g, size_t n) {
     case OpType::kSLICE:
       return nullptr;
     case OpType::kQUANTIZE:
-    case OpType::kDEQUANTIZE:
-      return "QUANTIZE/DEQUANTIZE are not implemented in the oneDNN backend yet (they run on the "
-             "reference backend)";
+    case OpType::kDEQUANTIZE: {
+      const int32_t qt = g.Op(n) == OpType::kQUANTIZE ? g.Output(n) : g.Input(n, 0);
+      if (!IsQuantized(g.TensorDType(qt))) return "QUANTIZE/DEQUANTIZE of a non-quantized tensor";
+      return nullptr;
+    }
   }
   return "unknown operator";
 }

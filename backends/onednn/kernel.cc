@@ -1,5 +1,7 @@
 #include "backends/onednn/kernel.h"
 
+#include "backends/common/quantize_op.h"
+
 namespace fp8sdk {
 namespace onednn {
 
@@ -29,6 +31,10 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, d
     case OpType::kMERGE_HEADS:
     case OpType::kSLICE:
       return MakeLayoutKernel(g, node);
+    case OpType::kQUANTIZE:
+    case OpType::kDEQUANTIZE:
+      // sdk/numerics' vectorized encoders, the same bits as the reference.
+      return std::make_unique<backend::QuantizeKernel<Kernel, ExecContext>>(g, node);
     default:
       break;
   }

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "backends/reference/broadcast.h"
+#include "backends/common/quantize_op.h"
 #include "backends/reference/kernel.h"
 #include "sdk/numerics/quantize.h"
 
@@ -80,50 +81,6 @@ class UnaryKernel : public Kernel {
   bool tanh_gelu_;
 };
 
-// QUANTIZE takes the output tensor's parameters; DEQUANTIZE the input's.
-class QuantizeKernel : public Kernel {
- public:
-  QuantizeKernel(const backend::GraphAccess& g, size_t node)
-      : Kernel(g, node), quantize_(g.Op(node) == OpType::kQUANTIZE) {
-    const int32_t qt = quantize_ ? g.Output(node) : g.Input(node, 0);
-    q_ = g.Quant(qt);
-    scales_.assign(q_.scales, q_.scales + q_.scale_count);
-  }
-
-  fp8_status_code_t Run(const ExecContext& c) override {
-    const Shape shape = OutShape(c);
-    ChannelLayout l{1, 1, static_cast<size_t>(shape.NumElements())};
-    if (q_.axis >= 0) {
-      if (!MakeChannelLayout(shape.dims.data(), shape.rank, q_.axis, &l)) {
-        return Fail(c, FP8_STATUS_INVALID_ARGUMENT, "quantization axis out of range");
-      }
-    }
-    const void* src = in(0).Data(c);
-    void* dst = OutData(c);
-    if (q_.dtype == DType::kINT8) {
-      if (quantize_) {
-        QuantizeInt8PerChannel(static_cast<const float*>(src), static_cast<int8_t*>(dst), l,
-                               scales_.data());
-      } else {
-        DequantizeInt8PerChannel(static_cast<const int8_t*>(src), static_cast<float*>(dst), l,
-                                 scales_.data());
-      }
-    } else if (quantize_) {
-      QuantizeFp8PerChannel(static_cast<const float*>(src), static_cast<uint8_t*>(dst), l,
-                            scales_.data(), q_.format);
-    } else {
-      DequantizeFp8PerChannel(static_cast<const uint8_t*>(src), static_cast<float*>(dst), l,
-                              scales_.data(), q_.format);
-    }
-    return FP8_STATUS_OK;
-  }
-
- private:
-  bool quantize_;
-  backend::QuantView q_;
-  std::vector<float> scales_;
-};
-
 }  // namespace
 
 std::unique_ptr<Kernel> MakeElementwiseKernel(const backend::GraphAccess& g, size_t node) {
@@ -133,7 +90,7 @@ std::unique_ptr<Kernel> MakeElementwiseKernel(const backend::GraphAccess& g, siz
       return std::make_unique<BinaryKernel>(g, node);
     case OpType::kQUANTIZE:
     case OpType::kDEQUANTIZE:
-      return std::make_unique<QuantizeKernel>(g, node);
+      return std::make_unique<backend::QuantizeKernel<Kernel, ExecContext>>(g, node);
     default:
       return std::make_unique<UnaryKernel>(g, node);
   }

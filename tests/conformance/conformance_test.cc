@@ -67,12 +67,7 @@ const std::map<std::string, std::vector<Unsupported>>& UnsupportedTable() {
   static const auto* t = new std::map<std::string, std::vector<Unsupported>>{
       {"reference", {}},
       {"vulkan", {}},
-      {"onednn",
-       {
-           // Not written yet; the runtime runs them on the reference backend.
-           {"quantize", "QUANTIZE/DEQUANTIZE are not implemented in the oneDNN backend yet"},
-           {"dequantize", "QUANTIZE/DEQUANTIZE are not implemented in the oneDNN backend yet"},
-       }},
+      {"onednn", {}},
   };
   return *t;
 }
