@@ -655,7 +655,9 @@ def train(args):
     print("tokenized %d train / %d dev sentences in %.1fs" % (len(tr_enc), len(dv_enc), time.time() - t0),
           flush=True)
 
-    cfg = default_config(hidden_act=args.hidden_act)
+    cfg = default_config(hidden_act=args.hidden_act, hidden_size=args.hidden,
+                         num_hidden_layers=args.layers, num_attention_heads=args.heads,
+                         intermediate_size=args.intermediate)
     model = BertForSequenceClassification(cfg)
     decay, no_decay = [], []
     for n, p in model.named_parameters():
@@ -900,6 +902,10 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--warmup", type=float, default=0.1, help="fraction of steps")
     ap.add_argument("--hidden-act", default="gelu", choices=sorted(ACT))
+    ap.add_argument("--layers", type=int, default=2, help="encoder layers (bert-tiny: 2)")
+    ap.add_argument("--hidden", type=int, default=128, help="hidden size (bert-tiny: 128)")
+    ap.add_argument("--heads", type=int, default=2, help="attention heads (bert-tiny: 2)")
+    ap.add_argument("--intermediate", type=int, default=512, help="feed-forward size (bert-tiny: 512)")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (at most 2; on a busy 2-core machine 1 is much faster)")
     args = ap.parse_args()

@@ -1,5 +1,7 @@
 #include "sdk/text/text_dataset.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <optional>
 
 #include "sdk/text/read_file.h"
@@ -107,6 +109,7 @@ Result<TextDataset> ParseTsv(const std::vector<std::string_view>& lines, const s
     }
   }
   ds.has_labels = label_col >= 0;
+  ds.integer_labels = ds.has_labels;
   ds.sentences.reserve(last - begin);
   if (ds.has_labels) ds.labels.reserve(last - begin);
   for (size_t i = begin; i < last; ++i) {
@@ -121,14 +124,24 @@ Result<TextDataset> ParseTsv(const std::vector<std::string_view>& lines, const s
     }
     if (ds.has_labels) {
       const std::optional<int32_t> label = ParseLabel(fields[label_col]);
-      if (!label) {
-        return InvalidArgument(StrFormat("%s:%zu: label '%s' is not an integer", file, line_no,
-                                         std::string(fields[label_col]).c_str()));
+      if (label) {
+        ds.labels.push_back(*label);
+        ds.label_values.push_back(static_cast<float>(*label));
+      } else {
+        const std::string text(Trim(fields[label_col]));
+        char* end = nullptr;
+        const float v = text.empty() ? 0.0f : std::strtof(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !std::isfinite(v)) {
+          return InvalidArgument(StrFormat("%s:%zu: label '%s' is not a number", file, line_no,
+                                           text.c_str()));
+        }
+        ds.integer_labels = false;
+        ds.label_values.push_back(v);
       }
-      ds.labels.push_back(*label);
     }
     ds.sentences.emplace_back(fields[text_col]);
   }
+  if (!ds.integer_labels) ds.labels.clear();
   return ds;
 }
 

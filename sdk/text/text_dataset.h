@@ -37,9 +37,14 @@ enum class TextFileFormat {
 
 struct TextDataset {
   std::vector<std::string> sentences;
-  // One per sentence when has_labels, else empty.
+  // Class labels, one per sentence, when has_labels and every label is an
+  // integer; else empty.
   std::vector<int32_t> labels;
+  // Every label as a number (regression targets such as STS-B's 3.8 too),
+  // one per sentence when has_labels.
+  std::vector<float> label_values;
   bool has_labels = false;
+  bool integer_labels = false;
 };
 
 // Reads a data set file. Lines end in "\n" or "\r\n"; a UTF-8 byte-order mark

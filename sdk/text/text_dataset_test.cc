@@ -66,16 +66,29 @@ TEST(TextDatasetTest, PlainText) {
 
 TEST(TextDatasetTest, MalformedLinesNameFileAndLine) {
   EXPECT_EQ(ErrorOf("label\tcontent\n0\tok\nx\tbad label\n"),
-            "mem.tsv:3: label 'x' is not an integer");
+            "mem.tsv:3: label 'x' is not a number");
   EXPECT_EQ(ErrorOf("label\tcontent\n0\tok\n1\ttoo\tmany\n"),
             "mem.tsv:3: expected 2 tab-separated fields, found 3");
   EXPECT_EQ(ErrorOf("label\tcontent\n0\tok\nno tab here\n"),
             "mem.tsv:3: expected 2 tab-separated fields, found 1");
   EXPECT_EQ(ErrorOf("label\tcontent\n0\tok\n\n1\tafter blank\n"), "mem.tsv:3: empty line");
-  EXPECT_EQ(ErrorOf("label\tcontent\n99999999999\ttoo big\n"),
-            "mem.tsv:2: label '99999999999' is not an integer");
+  EXPECT_EQ(ErrorOf("label\tcontent\n0\tok\n1e999\ttoo big\n"),
+            "mem.tsv:3: label '1e999' is not a number");
   EXPECT_NE(ErrorOf("foo\tbar\n1\tx\n").find("mem.tsv:1: header 'foo\tbar' has no text column"),
             std::string::npos);
+}
+
+TEST(TextDatasetTest, RegressionLabelsAreNumbers) {
+  // STS-B style: a score per sentence; class labels are then absent.
+  TextDataset ds = Parse("label\tsentence\n3.8\ta\n1\tb\n-0.5\tc\n");
+  EXPECT_TRUE(ds.has_labels);
+  EXPECT_FALSE(ds.integer_labels);
+  EXPECT_TRUE(ds.labels.empty());
+  EXPECT_EQ(ds.label_values, (std::vector<float>{3.8f, 1.0f, -0.5f}));
+  TextDataset classes = Parse("label\tsentence\n1\ta\n0\tb\n");
+  EXPECT_TRUE(classes.integer_labels);
+  EXPECT_EQ(classes.labels, (std::vector<int32_t>{1, 0}));
+  EXPECT_EQ(classes.label_values, (std::vector<float>{1.0f, 0.0f}));
 }
 
 TEST(TextDatasetTest, FileErrors) {

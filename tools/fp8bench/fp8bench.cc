@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "sdk/runtime/model_loader.h"
+#include "tools/common/bundled_plugins.h"
 #include "sdk/runtime/session.h"
 
 namespace fp8sdk {
@@ -260,30 +261,8 @@ int Run(const Args& a) {
 }  // namespace
 }  // namespace fp8sdk
 
-namespace fp8sdk {
-namespace {
-// The backend plugins built with this tool (its Bazel runfiles) are found
-// without FP8SDK_BACKEND_PATH; an explicit FP8SDK_BACKEND_PATH wins.
-void UseBundledPlugins() {
-  if (std::getenv("FP8SDK_BACKEND_PATH")) return;
-  std::vector<std::string> roots;
-  if (const char* r = std::getenv("RUNFILES_DIR")) roots.push_back(r);
-  char exe[4096];
-  const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n > 0) roots.push_back(std::string(exe, static_cast<size_t>(n)) + ".runfiles");
-  for (const std::string& root : roots) {
-    const std::string dir = root + "/fp8sdk/backends/vulkan";
-    if (access((dir + "/libfp8_backend_vulkan.so").c_str(), R_OK) == 0) {
-      setenv("FP8SDK_BACKEND_PATH", dir.c_str(), 1);
-      return;
-    }
-  }
-}
-}  // namespace
-}  // namespace fp8sdk
-
 int main(int argc, char** argv) {
-  fp8sdk::UseBundledPlugins();
+  fp8sdk::tools::UseBundledPlugins();
   if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) {
     if (chdir(wd) != 0) std::perror("chdir");
   }

@@ -1,0 +1,29 @@
+#include "tools/common/bundled_plugins.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace fp8sdk {
+namespace tools {
+
+void UseBundledPlugins() {
+  if (std::getenv("FP8SDK_BACKEND_PATH")) return;
+  std::vector<std::string> roots;
+  if (const char* r = std::getenv("RUNFILES_DIR")) roots.push_back(r);
+  char exe[4096];
+  const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n > 0) roots.push_back(std::string(exe, static_cast<size_t>(n)) + ".runfiles");
+  for (const std::string& root : roots) {
+    const std::string dir = root + "/fp8sdk/backends/vulkan";
+    if (access((dir + "/libfp8_backend_vulkan.so").c_str(), R_OK) == 0) {
+      setenv("FP8SDK_BACKEND_PATH", dir.c_str(), 1);
+      return;
+    }
+  }
+}
+
+}  // namespace tools
+}  // namespace fp8sdk

@@ -1,0 +1,15 @@
+// For the command-line tools: backend plugins built with the tool (its Bazel
+// runfiles) are found without $FP8SDK_BACKEND_PATH; an explicit
+// FP8SDK_BACKEND_PATH wins. Call before the first use of the runtime.
+#ifndef FP8SDK_TOOLS_COMMON_BUNDLED_PLUGINS_H_
+#define FP8SDK_TOOLS_COMMON_BUNDLED_PLUGINS_H_
+
+namespace fp8sdk {
+namespace tools {
+
+void UseBundledPlugins();
+
+}  // namespace tools
+}  // namespace fp8sdk
+
+#endif  // FP8SDK_TOOLS_COMMON_BUNDLED_PLUGINS_H_
