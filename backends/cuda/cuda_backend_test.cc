@@ -1,0 +1,92 @@
+// The CUDA plugin everywhere: it loads; on a machine without a GPU or driver
+// the session says why (the CUDA error's name) and runs on the other
+// backends, and a strict CUDA session is refused with that reason. With a GPU
+// the BERT-shaped model matches the reference backend (the conformance suite
+// covers every operator).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "sdk/runtime/backend_registry.h"
+#include "sdk/runtime/session.h"
+#include "tests/test_models.h"
+
+namespace fp8sdk {
+namespace {
+
+class CudaBackendTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char cwd[4096];
+    ASSERT_NE(getcwd(cwd, sizeof(cwd)), nullptr);
+    setenv("FP8SDK_BACKEND_PATH", (std::string(cwd) + "/backends/cuda").c_str(), 1);
+  }
+};
+
+bool HasGpu() {
+  SessionOptions o;
+  o.device = FP8_DEVICE_CUDA;
+  o.strict_device = true;
+  testing::TinyBertConfig c;
+  const Graph g = testing::BuildTinyBert(c, testing::MakeTinyBertWeights(c));
+  return Session::Create(g, o).ok();
+}
+
+TEST_F(CudaBackendTest, PluginLoads) {
+  bool found = false;
+  for (const BackendEntry& e : BackendRegistry::Global().Backends())
+    found |= std::string(e.vtable->name) == "cuda";
+  std::string messages;
+  for (const std::string& m : BackendRegistry::Global().Messages()) messages += m + "\n";
+  EXPECT_TRUE(found) << messages;
+}
+
+TEST_F(CudaBackendTest, WithoutAGpuTheSessionSaysWhyAndFallsBack) {
+  if (HasGpu()) GTEST_SKIP() << "a GPU is present: the fallback is not exercised";
+  testing::TinyBertConfig c;
+  const Graph g = testing::BuildTinyBert(c, testing::MakeTinyBertWeights(c));
+  SessionOptions o;
+  o.device = FP8_DEVICE_CUDA;
+  auto s = Session::Create(g, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const std::string d = s.value()->Describe();
+  EXPECT_NE(d.find("backend 'cuda' unavailable: "), std::string::npos) << d;
+  EXPECT_TRUE(d.find("cudaError") != std::string::npos || d.find("no CUDA device") != std::string::npos)
+      << d;
+  for (const std::string& b : s.value()->NodeBackends()) EXPECT_NE(b, "cuda");
+  const auto in = testing::MakeTinyBertInputs(c, 2, 8, 1);
+  ASSERT_TRUE(testing::SetBertInputs(s.value().get(), in).ok());
+  EXPECT_TRUE(s.value()->Run().ok());
+
+  o.strict_device = true;
+  auto strict = Session::Create(g, o);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.status().code(), StatusCode::kUNSUPPORTED) << strict.status().ToString();
+}
+
+TEST_F(CudaBackendTest, BertMatchesTheReferenceOnTheGpu) {
+  if (!HasGpu()) GTEST_SKIP() << "no CUDA GPU on this machine";
+  testing::TinyBertConfig c;
+  const auto w = testing::MakeTinyBertWeights(c);
+  testing::TinyBertQuant e4m3;
+  for (const testing::TinyBertQuant* q : {static_cast<const testing::TinyBertQuant*>(nullptr),
+                                          static_cast<const testing::TinyBertQuant*>(&e4m3)}) {
+    const Graph g = testing::BuildTinyBert(c, w, q);
+    const auto in = testing::MakeTinyBertInputs(c, 3, 33, 4);
+    const std::vector<float> got = testing::RunBertGraph(g, in, FP8_DEVICE_CUDA);
+    const std::vector<float> want = testing::RunBertGraph(g, in, FP8_DEVICE_REFERENCE);
+    ASSERT_EQ(got.size(), want.size());
+    double max_ref = 0, max_diff = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[i])));
+      max_diff = std::max(max_diff, std::fabs(static_cast<double>(got[i]) - want[i]));
+    }
+    EXPECT_LE(max_diff, 1e-3 * max_ref);
+  }
+}
+
+}  // namespace
+}  // namespace fp8sdk
