@@ -281,8 +281,15 @@ Status Session::AssignNodes(const SessionOptions& o) {
     for (const std::string& d : declines_) {
       if (d.rfind(label + " ", 0) == 0) reasons += "\n  " + d;
     }
+    // A device backend that could not start says why (no driver, no GPU).
+    if (off_device) {
+      for (const std::string& note : notes_) {
+        if (note.find("unavailable") != std::string::npos || note.find("no devices") != std::string::npos)
+          reasons += "\n  " + note;
+      }
+    }
     return Unsupported(StrFormat("%s cannot run %s%s", label.c_str(),
-                                 off_device ? "on the requested device " : "on any backend",
+                                 off_device ? "on the requested device" : "on any backend",
                                  reasons.c_str()) +
                        (off_device ? StrFormat(" (%s, strict)", DeviceKindName(o.device)) : ""));
   }

@@ -1,6 +1,6 @@
 // One conformance suite, instantiated once per backend ("reference",
-// "onednn", "vulkan" (the plugin next to this test; on a machine without a
-// Vulkan device its cases skip with the reason)): every operator x relevant dtypes x shapes (odd sizes included),
+// "onednn", and the plugins next to this test, "vulkan" and "cuda" (on a
+// machine without such a device their cases skip with the reason)): every operator x relevant dtypes x shapes (odd sizes included),
 // built as tiny graphs, run on a session restricted to the backend under test
 // (reference: FP8_DEVICE_REFERENCE; others: their device kind with
 // strict_device, so nothing silently falls back) and compared with the
@@ -53,7 +53,8 @@ namespace {
 const bool kPluginPathSet = [] {
   char cwd[4096];
   if (getcwd(cwd, sizeof(cwd))) {
-    setenv("FP8SDK_BACKEND_PATH", (std::string(cwd) + "/backends/vulkan").c_str(), 0);
+    const std::string here(cwd);
+    setenv("FP8SDK_BACKEND_PATH", (here + "/backends/vulkan:" + here + "/backends/cuda").c_str(), 0);
   }
   return true;
 }();
@@ -67,6 +68,7 @@ const std::map<std::string, std::vector<Unsupported>>& UnsupportedTable() {
   static const auto* t = new std::map<std::string, std::vector<Unsupported>>{
       {"reference", {}},
       {"vulkan", {}},
+      {"cuda", {}},
       {"onednn", {}},
   };
   return *t;
@@ -506,13 +508,16 @@ const Unsupported* FindUnsupported(const std::string& backend, const std::string
 
 // Backends that may be absent on a machine: why they cannot run here, or "".
 std::string Unavailable(const std::string& backend) {
-  if (backend != "vulkan") return "";
-  static const std::string why = [] {
+  if (backend != "vulkan" && backend != "cuda") return "";
+  static std::map<std::string, std::string> cache;
+  auto it = cache.find(backend);
+  if (it != cache.end()) return it->second;
+  const std::string why = [&] {
     bool found = false;
     for (const BackendEntry& e : BackendRegistry::Global().Backends())
-      found |= std::string(e.vtable->name) == "vulkan";
+      found |= std::string(e.vtable->name) == backend;
     if (!found) {
-      std::string m = "the vulkan plugin is not registered";
+      std::string m = "the " + backend + " plugin is not registered";
       for (const std::string& x : BackendRegistry::Global().Messages()) m += "; " + x;
       return m;
     }
@@ -522,9 +527,10 @@ std::string Unavailable(const std::string& backend) {
     b.AddNode(OpType::kTANH, "tanh", {x}, {y});
     b.AddOutput(y);
     const Graph g = b.Finish();
-    auto s = Session::Create(g, OptionsFor("vulkan"));
-    return s.ok() ? std::string() : "no Vulkan device: " + s.status().ToString();
+    auto s = Session::Create(g, OptionsFor(backend));
+    return s.ok() ? std::string() : "no " + backend + " device: " + s.status().ToString();
   }();
+  cache[backend] = why;
   return why;
 }
 
@@ -716,7 +722,8 @@ TEST_P(Conformance, Sst2DemoModelGivesTheSameLabels) {
   EXPECT_EQ(same, rows) << "labels differ on " << rows - same << " sentences";
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("reference", "onednn", "vulkan"),
+INSTANTIATE_TEST_SUITE_P(Backends, Conformance,
+                         ::testing::Values("reference", "onednn", "vulkan", "cuda"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace
