@@ -27,6 +27,7 @@
 
 #include "backends/common/graph_access.h"
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/lt_gemm.h"
 #include "fp8sdk/backend.h"
 #include "sdk/numerics/fp8_format.h"
 #include "sdk/numerics/fp8_params.h"
@@ -40,32 +41,17 @@ using backend::Fail;
 
 fp8_status_code_t CudaFail(fp8_error_t* err, cudaError_t e, const char* what) {
   cudaGetLastError();  // clear a sticky launch error's report
-  return Fail(err,
-              e == cudaErrorMemoryAllocation ? FP8_STATUS_RESOURCE_EXHAUSTED
-                                             : FP8_STATUS_BACKEND_ERROR,
-              "CUDA: %s: %s (%s)", what, cudaGetErrorName(e), cudaGetErrorString(e));
+  return Fail(
+      err,
+      e == cudaErrorMemoryAllocation ? FP8_STATUS_RESOURCE_EXHAUSTED : FP8_STATUS_BACKEND_ERROR,
+      "CUDA: %s: %s (%s)", what, cudaGetErrorName(e), cudaGetErrorString(e));
 }
 
-fp8_status_code_t LtFail(fp8_error_t* err, cublasStatus_t s, const char* what) {
-  return Fail(err,
-              s == CUBLAS_STATUS_ALLOC_FAILED ? FP8_STATUS_RESOURCE_EXHAUSTED
-              : s == CUBLAS_STATUS_NOT_SUPPORTED ? FP8_STATUS_UNSUPPORTED
-                                                 : FP8_STATUS_BACKEND_ERROR,
-              "cuBLASLt: %s: %s", what, cublasLtGetStatusName(s));
-}
-
-#define FP8_CUDA(call, what)                              \
-  do {                                                    \
-    const cudaError_t e_ = (call);                        \
+#define FP8_CUDA(call, what)                               \
+  do {                                                     \
+    const cudaError_t e_ = (call);                         \
     if (e_ != cudaSuccess) return CudaFail(err, e_, what); \
   } while (0)
-#define FP8_LT(call, what)                                          \
-  do {                                                              \
-    const cublasStatus_t s_ = (call);                               \
-    if (s_ != CUBLAS_STATUS_SUCCESS) return LtFail(err, s_, what);  \
-  } while (0)
-
-constexpr size_t kWorkspaceBytes = 32u << 20;  // cuBLASLt workspace per device
 
 int64_t RoundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
@@ -85,12 +71,14 @@ struct Instance {
 Instance* Self(void* p) { return static_cast<Instance*>(p); }
 
 fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
-  if (device >= self->devices.size()) return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
+  if (device >= self->devices.size())
+    return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
   DeviceState& d = self->devices[device];
   FP8_CUDA(cudaSetDevice(d.ordinal), "cudaSetDevice");
   if (d.open) return FP8_STATUS_OK;
   FP8_CUDA(cudaStreamCreateWithFlags(&d.stream, cudaStreamNonBlocking), "cudaStreamCreate");
-  FP8_LT(cublasLtCreate(&d.lt), "cublasLtCreate");
+  const cublasStatus_t lt = cublasLtCreate(&d.lt);
+  if (lt != CUBLAS_STATUS_SUCCESS) return LtFail(err, lt, "cublasLtCreate");
   FP8_CUDA(cudaMalloc(&d.workspace, kWorkspaceBytes), "cudaMalloc (cuBLASLt workspace)");
   d.open = true;
   return FP8_STATUS_OK;
@@ -115,7 +103,7 @@ class ConstantPool {
 
 Fp8Encode EncodeOf(const Fp8Format& f) {
   const internal::Fp8EncodeParams p = internal::MakeEncodeParams(f, Fp8Saturation::kSatFinite);
-  return Fp8Encode{p.normal_min, p.rebias, p.shift, p.half_m1,
+  return Fp8Encode{p.normal_min, p.rebias,   p.shift,         p.half_m1,
                    p.sub_base,   p.max_code, p.overflow_code, p.nan_code};
 }
 
@@ -131,8 +119,8 @@ std::vector<float> CodeTable(DType dt, const Fp8Format& f) {
 // What a kernel needs at run time.
 struct RunContext {
   const fp8_tensor_binding_t* bindings = nullptr;
-  const uint8_t* consts = nullptr;  // the partition's constant buffer
-  uint8_t* scratch = nullptr;       // the partition's scratch buffer
+  const uint8_t* consts = nullptr;       // the partition's constant buffer
+  uint8_t* scratch = nullptr;            // the partition's scratch buffer
   unsigned long long* status = nullptr;  // one word per GATHER (device)
   DeviceState* dev = nullptr;
   fp8_error_t* err = nullptr;
@@ -203,7 +191,8 @@ class Kernel {
     return o.constant ? o.const_shape : backend::BindingShape(c.bindings[o.tensor]);
   }
   Shape OutShape(const RunContext& c) const { return backend::BindingShape(c.bindings[output_]); }
-  fp8_status_code_t Failed(const RunContext& c, fp8_status_code_t code, const std::string& w) const {
+  fp8_status_code_t Failed(const RunContext& c, fp8_status_code_t code,
+                           const std::string& w) const {
     return Fail(c.err, code, "%s: %s", label_.c_str(), w.c_str());
   }
   fp8_status_code_t LaunchStatus(const RunContext& c) const {
@@ -233,99 +222,6 @@ QuantSpec ActQuant(const backend::ActQuantView& q, ConstantPool* pool, size_t* l
   }
   return s;
 }
-
-// One cuBLASLt GEMM in row-major terms: Y[M, N] (ld ldy) = alpha *
-// sum_k X[M, K] * W[N, K] (batched: `batch` matrices, strides in elements).
-// Descriptors and the algorithm are kept for the last shape.
-class LtGemm {
- public:
-  ~LtGemm() { Reset(); }
-  // a_type: W's type (x_type: X's), c_type: Y's; ld* in elements.
-  void Configure(cudaDataType_t w_type, cudaDataType_t x_type, cudaDataType_t y_type,
-                 cublasComputeType_t compute, bool fp8) {
-    w_type_ = w_type;
-    x_type_ = x_type;
-    y_type_ = y_type;
-    compute_ = compute;
-    fp8_ = fp8;
-  }
-  fp8_status_code_t Run(cublasLtHandle_t lt, cudaStream_t stream, void* workspace,
-                        const void* w, int64_t ldw, bool w_transposed, const void* x, int64_t ldx,
-                        void* y, int64_t ldy, int64_t M, int64_t N, int64_t K, float alpha,
-                        int batch, int64_t stride_w, int64_t stride_x, int64_t stride_y,
-                        fp8_error_t* err) {
-    const std::array<int64_t, 4> key = {M, N, K, batch};
-    if (key != key_ || !desc_) {
-      Reset();
-      FP8_LT(cublasLtMatmulDescCreate(&desc_, compute_, CUDA_R_32F), "matmul descriptor");
-      // Column-major view: Y^T (N x M) = op(W) (N x K) * X^T (K x M).
-      const cublasOperation_t ta = w_transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
-      const cublasOperation_t tb = CUBLAS_OP_N;
-      FP8_LT(cublasLtMatmulDescSetAttribute(desc_, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof(ta)),
-             "TRANSA");
-      FP8_LT(cublasLtMatmulDescSetAttribute(desc_, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof(tb)),
-             "TRANSB");
-      if (w_transposed) {
-        FP8_LT(cublasLtMatrixLayoutCreate(&a_, w_type_, K, N, ldw), "layout W");
-      } else {
-        FP8_LT(cublasLtMatrixLayoutCreate(&a_, w_type_, N, K, ldw), "layout W");
-      }
-      FP8_LT(cublasLtMatrixLayoutCreate(&b_, x_type_, K, M, ldx), "layout X");
-      FP8_LT(cublasLtMatrixLayoutCreate(&c_, y_type_, N, M, ldy), "layout Y");
-      if (batch > 1) {
-        const int32_t count = batch;
-        for (auto [layout, stride] : {std::pair{a_, stride_w}, std::pair{b_, stride_x},
-                                      std::pair{c_, stride_y}}) {
-          FP8_LT(cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
-                                                  &count, sizeof(count)),
-                 "batch count");
-          FP8_LT(cublasLtMatrixLayoutSetAttribute(
-                     layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride)),
-                 "batch stride");
-        }
-      }
-      cublasLtMatmulPreference_t pref = nullptr;
-      FP8_LT(cublasLtMatmulPreferenceCreate(&pref), "preference");
-      const size_t ws = kWorkspaceBytes;
-      cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
-                                           sizeof(ws));
-      int found = 0;
-      const cublasStatus_t st =
-          cublasLtMatmulAlgoGetHeuristic(lt, desc_, a_, b_, c_, c_, pref, 1, &heuristic_, &found);
-      cublasLtMatmulPreferenceDestroy(pref);
-      if (st != CUBLAS_STATUS_SUCCESS) return LtFail(err, st, "no algorithm for this GEMM");
-      if (found == 0) {
-        return Fail(err, FP8_STATUS_UNSUPPORTED, "cuBLASLt: no algorithm for a %s GEMM of %lldx%lldx%lld",
-                    fp8_ ? "FP8" : "GEMM", static_cast<long long>(M), static_cast<long long>(N),
-                    static_cast<long long>(K));
-      }
-      key_ = key;
-    }
-    const float beta = 0.0f;
-    FP8_LT(cublasLtMatmul(lt, desc_, &alpha, w, a_, x, b_, &beta, y, c_, y, c_,
-                          &heuristic_.algo, workspace, kWorkspaceBytes, stream),
-           "cublasLtMatmul");
-    return FP8_STATUS_OK;
-  }
-
- private:
-  void Reset() {
-    if (desc_) cublasLtMatmulDescDestroy(desc_);
-    if (a_) cublasLtMatrixLayoutDestroy(a_);
-    if (b_) cublasLtMatrixLayoutDestroy(b_);
-    if (c_) cublasLtMatrixLayoutDestroy(c_);
-    desc_ = nullptr;
-    a_ = b_ = c_ = nullptr;
-    key_ = {-1, -1, -1, -1};
-  }
-  cudaDataType_t w_type_ = CUDA_R_32F, x_type_ = CUDA_R_32F, y_type_ = CUDA_R_32F;
-  cublasComputeType_t compute_ = CUBLAS_COMPUTE_32F;
-  bool fp8_ = false;
-  cublasLtMatmulDesc_t desc_ = nullptr;
-  cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, c_ = nullptr;
-  cublasLtMatmulHeuristicResult_t heuristic_{};
-  std::array<int64_t, 4> key_ = {-1, -1, -1, -1};  // M, N, K, batch of the descriptors
-};
 
 // ---- LINEAR ----
 class LinearKernel : public Kernel {
@@ -401,7 +297,8 @@ class LinearKernel : public Kernel {
     std::vector<float> s(static_cast<size_t>(n_), act_.mode ? aq.scale : 1.0f);
     if (wq.quantized && IsQuantized(wt)) {
       for (int64_t i = 0; i < n_; ++i)
-        s[static_cast<size_t>(i)] = (aq.enabled ? aq.scale : 1.0f) * wq.scales[wq.scale_count == 1 ? 0 : i];
+        s[static_cast<size_t>(i)] =
+            (aq.enabled ? aq.scale : 1.0f) * wq.scales[wq.scale_count == 1 ? 0 : i];
     }
     scale_off_ = pool->AddFloats(s);
     x_bytes_ = RoundUp(static_cast<int64_t>(x_bytes_), 256);
@@ -928,12 +825,15 @@ void Destroy(void* instance) {
   delete self;
 }
 
-uint32_t DeviceCount(void* instance) { return static_cast<uint32_t>(Self(instance)->devices.size()); }
+uint32_t DeviceCount(void* instance) {
+  return static_cast<uint32_t>(Self(instance)->devices.size());
+}
 
 fp8_status_code_t DeviceInfo(void* instance, uint32_t device, fp8_device_info_t* out,
                              fp8_error_t* err) {
   Instance* self = Self(instance);
-  if (device >= self->devices.size()) return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
+  if (device >= self->devices.size())
+    return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
   const cudaDeviceProp& p = self->devices[device].props;
   std::snprintf(out->name, sizeof(out->name), "%.100s (sm_%d%d)", p.name, p.major, p.minor);
   out->kind = FP8_DEVICE_CUDA;
@@ -995,15 +895,16 @@ fp8_status_code_t CopyToHost(void* instance, uint32_t device, void* dst, const v
 }
 
 fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* graph,
-                          const fp8_graph_api_t* api, const size_t* nodes, size_t count,
-                          void** out, fp8_error_t* err) {
+                          const fp8_graph_api_t* api, const size_t* nodes, size_t count, void** out,
+                          fp8_error_t* err) {
   Instance* self = Self(instance);
   fp8_status_code_t st = Open(self, device, err);
   if (st != FP8_STATUS_OK) return st;
   DeviceState& d = self->devices[device];
   std::unique_ptr<Partition, void (*)(Partition*)> p(new Partition(), ReleasePartition);
   p->dev = &d;
-  if (const char* env = std::getenv("FP8SDK_CUDA_GRAPHS")) p->use_graphs = std::strcmp(env, "0") != 0;
+  if (const char* env = std::getenv("FP8SDK_CUDA_GRAPHS"))
+    p->use_graphs = std::strcmp(env, "0") != 0;
   const backend::GraphAccess g(graph, api);
   ConstantPool pool;
   const int sm = d.props.major * 10 + d.props.minor;
@@ -1025,12 +926,14 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
     }
   }
   const std::vector<uint8_t>& bytes = pool.bytes();
-  FP8_CUDA(cudaMalloc(reinterpret_cast<void**>(&p->consts), std::max<size_t>(bytes.size(), 256)), "cudaMalloc (weights)");
+  FP8_CUDA(cudaMalloc(reinterpret_cast<void**>(&p->consts), std::max<size_t>(bytes.size(), 256)),
+           "cudaMalloc (weights)");
   FP8_CUDA(cudaMemcpy(p->consts, bytes.data(), bytes.size(), cudaMemcpyHostToDevice),
            "cudaMemcpy (weights)");
   FP8_CUDA(cudaMalloc(reinterpret_cast<void**>(&p->scratch), scratch), "cudaMalloc (scratch)");
   p->status_host.assign(static_cast<size_t>(std::max(1, p->status_words)), ~0ull);
-  FP8_CUDA(cudaMalloc(reinterpret_cast<void**>(&p->status), p->status_host.size() * sizeof(unsigned long long)),
+  FP8_CUDA(cudaMalloc(reinterpret_cast<void**>(&p->status),
+                      p->status_host.size() * sizeof(unsigned long long)),
            "cudaMalloc (status)");
   *out = p.release();
   return FP8_STATUS_OK;
@@ -1123,8 +1026,9 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
         }
       }
     }
-    return Fail(err, FP8_STATUS_OUT_OF_RANGE, "%s: index %lld at position %llu is outside [0, %lld)",
-                k->label().c_str(), static_cast<long long>(value), pos,
+    return Fail(err, FP8_STATUS_OUT_OF_RANGE,
+                "%s: index %lld at position %llu is outside [0, %lld)", k->label().c_str(),
+                static_cast<long long>(value), pos,
                 static_cast<long long>(static_cast<GatherKernel*>(k.get())->dim()));
   }
   return FP8_STATUS_OK;
@@ -1137,7 +1041,9 @@ fp8_status_code_t Synchronize(void* instance, uint32_t device, fp8_error_t* err)
   return FP8_STATUS_OK;
 }
 
-void Release(void*, uint32_t, void* partition) { ReleasePartition(static_cast<Partition*>(partition)); }
+void Release(void*, uint32_t, void* partition) {
+  ReleasePartition(static_cast<Partition*>(partition));
+}
 
 const fp8_backend_vtable_t kVtable = {
     sizeof(fp8_backend_vtable_t),

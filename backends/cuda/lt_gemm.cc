@@ -1,0 +1,105 @@
+#include "backends/cuda/lt_gemm.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "backends/common/graph_access.h"
+
+namespace fp8sdk {
+namespace cuda {
+
+fp8_status_code_t LtFail(fp8_error_t* err, cublasStatus_t s, const char* what) {
+  return backend::Fail(err,
+                       s == CUBLAS_STATUS_ALLOC_FAILED    ? FP8_STATUS_RESOURCE_EXHAUSTED
+                       : s == CUBLAS_STATUS_NOT_SUPPORTED ? FP8_STATUS_UNSUPPORTED
+                                                          : FP8_STATUS_BACKEND_ERROR,
+                       "cuBLASLt: %s: %s", what, cublasLtGetStatusName(s));
+}
+
+#define FP8_LT(call, what)                                         \
+  do {                                                             \
+    const cublasStatus_t s_ = (call);                              \
+    if (s_ != CUBLAS_STATUS_SUCCESS) return LtFail(err, s_, what); \
+  } while (0)
+
+void LtGemm::Configure(cudaDataType_t w_type, cudaDataType_t x_type, cudaDataType_t y_type,
+                       cublasComputeType_t compute, bool fp8) {
+  w_type_ = w_type;
+  x_type_ = x_type;
+  y_type_ = y_type;
+  compute_ = compute;
+  fp8_ = fp8;
+}
+
+fp8_status_code_t LtGemm::Run(cublasLtHandle_t lt, cudaStream_t stream, void* workspace,
+                              const void* w, int64_t ldw, bool w_transposed, const void* x,
+                              int64_t ldx, void* y, int64_t ldy, int64_t M, int64_t N, int64_t K,
+                              float alpha, int batch, int64_t stride_w, int64_t stride_x,
+                              int64_t stride_y, fp8_error_t* err) {
+  const std::array<int64_t, 4> key = {M, N, K, batch};
+  if (key != key_ || !desc_) {
+    Reset();
+    FP8_LT(cublasLtMatmulDescCreate(&desc_, compute_, CUDA_R_32F), "matmul descriptor");
+    // Column-major view: Y^T (N x M) = op(W) (N x K) * X^T (K x M).
+    const cublasOperation_t ta = w_transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const cublasOperation_t tb = CUBLAS_OP_N;
+    FP8_LT(cublasLtMatmulDescSetAttribute(desc_, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof(ta)),
+           "TRANSA");
+    FP8_LT(cublasLtMatmulDescSetAttribute(desc_, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof(tb)),
+           "TRANSB");
+    if (w_transposed) {
+      FP8_LT(cublasLtMatrixLayoutCreate(&a_, w_type_, K, N, ldw), "layout W");
+    } else {
+      FP8_LT(cublasLtMatrixLayoutCreate(&a_, w_type_, N, K, ldw), "layout W");
+    }
+    FP8_LT(cublasLtMatrixLayoutCreate(&b_, x_type_, K, M, ldx), "layout X");
+    FP8_LT(cublasLtMatrixLayoutCreate(&c_, y_type_, N, M, ldy), "layout Y");
+    if (batch > 1) {
+      const int32_t count = batch;
+      for (auto [layout, stride] :
+           {std::pair{a_, stride_w}, std::pair{b_, stride_x}, std::pair{c_, stride_y}}) {
+        FP8_LT(cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count,
+                                                sizeof(count)),
+               "batch count");
+        FP8_LT(cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET,
+                                                &stride, sizeof(stride)),
+               "batch stride");
+      }
+    }
+    cublasLtMatmulPreference_t pref = nullptr;
+    FP8_LT(cublasLtMatmulPreferenceCreate(&pref), "preference");
+    const size_t ws = kWorkspaceBytes;
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
+                                         sizeof(ws));
+    int found = 0;
+    const cublasStatus_t st =
+        cublasLtMatmulAlgoGetHeuristic(lt, desc_, a_, b_, c_, c_, pref, 1, &heuristic_, &found);
+    cublasLtMatmulPreferenceDestroy(pref);
+    if (st != CUBLAS_STATUS_SUCCESS) return LtFail(err, st, "no algorithm for this GEMM");
+    if (found == 0) {
+      return backend::Fail(err, FP8_STATUS_UNSUPPORTED,
+                           "cuBLASLt: no algorithm for a %s GEMM of %lldx%lldx%lld",
+                           fp8_ ? "FP8" : "GEMM", static_cast<long long>(M),
+                           static_cast<long long>(N), static_cast<long long>(K));
+    }
+    key_ = key;
+  }
+  const float beta = 0.0f;
+  FP8_LT(cublasLtMatmul(lt, desc_, &alpha, w, a_, x, b_, &beta, y, c_, y, c_, &heuristic_.algo,
+                        workspace, kWorkspaceBytes, stream),
+         "cublasLtMatmul");
+  return FP8_STATUS_OK;
+}
+
+void LtGemm::Reset() {
+  if (desc_) cublasLtMatmulDescDestroy(desc_);
+  if (a_) cublasLtMatrixLayoutDestroy(a_);
+  if (b_) cublasLtMatrixLayoutDestroy(b_);
+  if (c_) cublasLtMatrixLayoutDestroy(c_);
+  desc_ = nullptr;
+  a_ = b_ = c_ = nullptr;
+  key_ = {-1, -1, -1, -1};
+}
+
+}  // namespace cuda
+}  // namespace fp8sdk

@@ -1,0 +1,53 @@
+// cuBLASLt GEMMs in row-major terms, shared by the CUDA backend and its
+// benchmark: Y[M, N] = alpha * sum_k X[M, K] * W[N, K] (or W as [K, N]),
+// optionally strided-batched. Descriptors and the algorithm are created on
+// first use of a shape and kept for the next run of the same shape.
+#ifndef FP8SDK_BACKENDS_CUDA_LT_GEMM_H_
+#define FP8SDK_BACKENDS_CUDA_LT_GEMM_H_
+
+#include <cublasLt.h>
+#include <cuda_runtime_api.h>
+
+#include <array>
+#include <cstdint>
+
+#include "fp8sdk/backend.h"
+
+namespace fp8sdk {
+namespace cuda {
+
+constexpr size_t kWorkspaceBytes = 32u << 20;  // cuBLASLt workspace per device
+
+// Writes "cuBLASLt: <what>: <status name>" and returns the matching code.
+fp8_status_code_t LtFail(fp8_error_t* err, cublasStatus_t s, const char* what);
+
+class LtGemm {
+ public:
+  ~LtGemm() { Reset(); }
+  LtGemm() = default;
+  LtGemm(const LtGemm&) = delete;
+  LtGemm& operator=(const LtGemm&) = delete;
+  void Configure(cudaDataType_t w_type, cudaDataType_t x_type, cudaDataType_t y_type,
+                 cublasComputeType_t compute, bool fp8);
+  // ldw/ldx/ldy in elements; W is [N, ldw] rows when w_transposed, else
+  // [K, ldw] rows.
+  fp8_status_code_t Run(cublasLtHandle_t lt, cudaStream_t stream, void* workspace, const void* w,
+                        int64_t ldw, bool w_transposed, const void* x, int64_t ldx, void* y,
+                        int64_t ldy, int64_t M, int64_t N, int64_t K, float alpha, int batch,
+                        int64_t stride_w, int64_t stride_x, int64_t stride_y, fp8_error_t* err);
+
+ private:
+  void Reset();
+  cudaDataType_t w_type_ = CUDA_R_32F, x_type_ = CUDA_R_32F, y_type_ = CUDA_R_32F;
+  cublasComputeType_t compute_ = CUBLAS_COMPUTE_32F;
+  bool fp8_ = false;
+  cublasLtMatmulDesc_t desc_ = nullptr;
+  cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, c_ = nullptr;
+  cublasLtMatmulHeuristicResult_t heuristic_{};
+  std::array<int64_t, 4> key_ = {-1, -1, -1, -1};  // M, N, K, batch of the descriptors
+};
+
+}  // namespace cuda
+}  // namespace fp8sdk
+
+#endif  // FP8SDK_BACKENDS_CUDA_LT_GEMM_H_
