@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/common/device_ops.h"
 #include "backends/common/graph_access.h"
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/lt_gemm.h"
@@ -107,15 +108,6 @@ Fp8Encode EncodeOf(const Fp8Format& f) {
                    p.sub_base,   p.max_code, p.overflow_code, p.nan_code};
 }
 
-std::vector<float> CodeTable(DType dt, const Fp8Format& f) {
-  std::vector<float> t(256);
-  for (int c = 0; c < 256; ++c) {
-    t[static_cast<size_t>(c)] = dt == DType::kINT8 ? static_cast<float>(static_cast<int8_t>(c))
-                                                   : Fp8ToFloat(static_cast<uint8_t>(c), f);
-  }
-  return t;
-}
-
 // What a kernel needs at run time.
 struct RunContext {
   const fp8_tensor_binding_t* bindings = nullptr;
@@ -163,11 +155,7 @@ class Kernel {
       o.const_shape = g.PlanShape(o.tensor);
       if (g.Op(node) == OpType::kLINEAR && i == 1) continue;  // LinearKernel's own form
       if (o.dtype == DType::kF16 || o.dtype == DType::kBF16) {
-        std::vector<float> f(bytes / 2);
-        const uint16_t* h = static_cast<const uint16_t*>(data);
-        for (size_t k = 0; k < f.size(); ++k)
-          f[k] = o.dtype == DType::kF16 ? F16ToFloat(h[k]) : Bf16ToFloat(h[k]);
-        o.const_off = pool->AddFloats(f);
+        o.const_off = pool->AddFloats(backend::DecodeHalf(data, o.dtype, bytes / 2));
         o.dtype = DType::kF32;
       } else {
         o.const_off = pool->Add(data, bytes);
@@ -218,7 +206,7 @@ QuantSpec ActQuant(const backend::ActQuantView& q, ConstantPool* pool, size_t* l
   } else {
     s.mode = 1;
     s.enc = EncodeOf(q.format);
-    *lut_off = pool->AddFloats(CodeTable(q.dtype, q.format));
+    *lut_off = pool->AddFloats(backend::CodeTable(q.dtype, q.format));
   }
   return s;
 }
@@ -266,14 +254,12 @@ class LinearKernel : public Kernel {
       const size_t count = static_cast<size_t>(n_ * k_);
       std::vector<float> dec(count);
       if (IsQuantized(wt)) {
-        const std::vector<float> table = CodeTable(wt, wq.format);
+        const std::vector<float> table = backend::CodeTable(wt, wq.format);
         for (size_t i = 0; i < count; ++i) dec[i] = table[static_cast<const uint8_t*>(src)[i]];
       } else if (wt == DType::kF32) {
         std::memcpy(dec.data(), src, count * 4);
       } else {
-        const uint16_t* h = static_cast<const uint16_t*>(src);
-        for (size_t i = 0; i < count; ++i)
-          dec[i] = wt == DType::kF16 ? F16ToFloat(h[i]) : Bf16ToFloat(h[i]);
+        dec = backend::DecodeHalf(src, wt, count);
       }
       if (path_ == kBf16) {
         std::vector<uint16_t> b(static_cast<size_t>(n_ * kp_), 0);
@@ -402,22 +388,13 @@ class BatchMatMulKernel : public Kernel {
   LtGemm gemm_;
 };
 
+// Output shape and both inputs' strides for the kernels.
 Strides BroadcastStrides(const Shape& a, const Shape& b, const Shape& out) {
   Strides s;
   s.rank = std::max(1, out.rank);
   for (int d = 0; d < out.rank; ++d) s.dims[d] = out[d];
-  for (const auto& [in, dst] : {std::pair{&a, s.a}, std::pair{&b, s.b}}) {
-    int64_t stride = 1;
-    for (int d = out.rank - 1; d >= 0; --d) {
-      const int di = d - (out.rank - in->rank);
-      if (di < 0) {
-        dst[d] = 0;
-        continue;
-      }
-      dst[d] = (*in)[di] == 1 && out[d] != 1 ? 0 : stride;
-      stride *= (*in)[di];
-    }
-  }
+  backend::BroadcastStrides(a, out, s.a);
+  backend::BroadcastStrides(b, out, s.b);
   return s;
 }
 
@@ -533,7 +510,7 @@ class GatherKernel : public Kernel {
     if (ops_[0].constant && IsQuantized(ops_[0].dtype)) {
       const backend::QuantView q = g.Quant(ops_[0].tensor);
       codes_ = true;
-      lut_off_ = pool->AddFloats(CodeTable(ops_[0].dtype, q.format));
+      lut_off_ = pool->AddFloats(backend::CodeTable(ops_[0].dtype, q.format));
       if (q.quantized && q.scale_count > 1) {
         scales_off_ = pool->AddFloats(std::vector<float>(q.scales, q.scales + q.scale_count));
         per_row_ = true;
@@ -577,42 +554,16 @@ class CopyKernel : public Kernel {
     start_ = g.AttrInt(node, FP8_ATTR_SLICE_START);
   }
   fp8_status_code_t Launch(const RunContext& c) override {
-    Shape in = ShapeOf(c, ops_[0]);
     const Shape out = OutShape(c);
+    const backend::CopyPlan plan =
+        backend::PlanCopy(op_, ShapeOf(c, ops_[0]), out, perm_, heads_, axis_, start_);
     Strides s;
-    int64_t base = 0;
-    if (op_ == OpType::kRESHAPE) {
-      s.rank = 1;
-      s.dims[0] = out.NumElements();
-      s.a[0] = 1;
-    } else {
-      std::vector<int64_t> perm;
-      if (op_ == OpType::kSPLIT_HEADS) {
-        in = Shape::Of({in[0], in[1], heads_, heads_ > 0 ? in[2] / heads_ : 0});
-        perm = {0, 2, 1, 3};
-      } else if (op_ == OpType::kMERGE_HEADS) {
-        perm = {0, 2, 1, 3};
-      } else if (op_ == OpType::kTRANSPOSE) {
-        perm = perm_;
-      }
-      int64_t strides[kMaxRank] = {};
-      int64_t stride = 1;
-      for (int i = in.rank - 1; i >= 0; --i) {
-        strides[i] = stride;
-        stride *= in[i];
-      }
-      s.rank = in.rank;
-      for (int i = 0; i < in.rank; ++i) {
-        if (op_ == OpType::kSLICE) {
-          s.dims[i] = out[i];
-          s.a[i] = strides[i];
-        } else {
-          s.dims[i] = in[static_cast<int>(perm[static_cast<size_t>(i)])];
-          s.a[i] = strides[perm[static_cast<size_t>(i)]];
-        }
-      }
-      if (op_ == OpType::kSLICE) base = start_ * strides[axis_ < 0 ? axis_ + in.rank : axis_];
+    s.rank = plan.rank;
+    for (int i = 0; i < plan.rank; ++i) {
+      s.dims[i] = plan.dims[i];
+      s.a[i] = plan.strides[i];
     }
+    const int64_t base = plan.base;
     LaunchCopy(static_cast<const uint8_t*>(Ptr(c, ops_[0])) + base * elem_, Out(c),
                out.NumElements(), s, elem_, c.dev->stream);
     return LaunchStatus(c);
@@ -642,7 +593,7 @@ class QuantizeKernel : public Kernel {
       spec_.mode = dt == DType::kINT8 ? 2 : 1;
       if (spec_.mode == 1) spec_.enc = EncodeOf(q.format);
     } else {
-      lut_off_ = pool->AddFloats(CodeTable(dt, q.format));
+      lut_off_ = pool->AddFloats(backend::CodeTable(dt, q.format));
     }
     scales_off_ = pool->AddFloats(s);
   }
@@ -676,12 +627,7 @@ class QuantizeKernel : public Kernel {
 
 const char* DeclineReason(const backend::GraphAccess& g, size_t n) {
   const OpType op = g.Op(n);
-  auto f32 = [&](size_t i) {
-    const int32_t t = g.Input(n, i);
-    if (t < 0 || g.TensorDType(t) == DType::kF32) return true;
-    return (g.TensorDType(t) == DType::kF16 || g.TensorDType(t) == DType::kBF16) &&
-           g.ConstData(t) != nullptr;
-  };
+  auto f32 = [&](size_t i) { return backend::F32Operand(g, n, i); };
   for (size_t i = 0; i < g.InputCount(n); ++i) {
     const int32_t t = g.Input(n, i);
     if (t >= 0 && g.PlanShape(t).rank > kMaxDims) return "rank above 6";

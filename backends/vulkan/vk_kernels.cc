@@ -1,5 +1,7 @@
 #include "backends/vulkan/vk_kernels.h"
 
+#include "backends/common/device_ops.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -21,29 +23,11 @@ uint32_t FloatWord(float f) {
   return u;
 }
 
-// Decoding table of an 8-bit type: FP8 codes (unscaled) or INT8 values.
-std::vector<float> CodeTable(DType dt, const Fp8Format& f) {
-  std::vector<float> t(256);
-  for (int c = 0; c < 256; ++c) {
-    t[static_cast<size_t>(c)] = dt == DType::kINT8 ? static_cast<float>(static_cast<int8_t>(c))
-                                                   : Fp8ToFloat(static_cast<uint8_t>(c), f);
-  }
-  return t;
-}
-
 std::vector<uint32_t> EncodeWords(const Fp8Format& f) {
   const internal::Fp8EncodeParams p =
       internal::MakeEncodeParams(f, Fp8Saturation::kSatFinite);
   return {p.normal_min, p.rebias,        p.shift,        p.half_m1,
           p.sub_base,   p.max_code,      p.overflow_code, p.nan_code};
-}
-
-// A constant decoded to f32 (F16 / BF16), or its bytes as they are.
-std::vector<float> DecodeHalf(const void* src, DType dt, size_t n) {
-  std::vector<float> v(n);
-  const uint16_t* s = static_cast<const uint16_t*>(src);
-  for (size_t i = 0; i < n; ++i) v[i] = dt == DType::kF16 ? F16ToFloat(s[i]) : Bf16ToFloat(s[i]);
-  return v;
 }
 
 bool IsWordType(DType t) {
@@ -68,25 +52,17 @@ QuantOperand AddActQuant(const backend::ActQuantView& q, ConstantPool* pool) {
     r.mode = 2;
   } else {
     r.mode = 1;
-    r.lut = pool->AddFloats(CodeTable(q.dtype, q.format));
+    r.lut = pool->AddFloats(backend::CodeTable(q.dtype, q.format));
     r.enc = pool->AddWords(EncodeWords(q.format));
   }
   return r;
 }
 
-// Strides of `in` (right-aligned, 0 on broadcast dimensions) per dimension
-// of `out`.
+// backend::BroadcastStrides as the shaders' 32-bit words.
 void BroadcastStrides(const Shape& in, const Shape& out, uint32_t* strides) {
-  int64_t stride = 1;
-  for (int d = out.rank - 1; d >= 0; --d) {
-    const int di = d - (out.rank - in.rank);
-    if (di < 0) {
-      strides[d] = 0;
-      continue;
-    }
-    strides[d] = in[di] == 1 && out[d] != 1 ? 0 : static_cast<uint32_t>(stride);
-    stride *= in[di];
-  }
+  int64_t s[kMaxRank] = {};
+  backend::BroadcastStrides(in, out, s);
+  for (int d = 0; d < out.rank; ++d) strides[d] = static_cast<uint32_t>(s[d]);
 }
 
 class PushWriter {
@@ -154,13 +130,13 @@ class LinearKernel : public Kernel {
       ops_[1].const_word = pool->Add(packed.data(), packed.size());
       b_kind_ = 2;
       ldb_ = static_cast<uint32_t>(kp / 4);
-      lut_b_ = pool->AddFloats(CodeTable(wt, wq.format));
+      lut_b_ = pool->AddFloats(backend::CodeTable(wt, wq.format));
     } else if (wt == DType::kF32) {
       ops_[1].const_word = pool->Add(src, count * 4);
       b_kind_ = 1;
       ldb_ = static_cast<uint32_t>(k_);
     } else {
-      ops_[1].const_word = pool->AddFloats(DecodeHalf(src, wt, count));
+      ops_[1].const_word = pool->AddFloats(backend::DecodeHalf(src, wt, count));
       b_kind_ = 1;
       ldb_ = static_cast<uint32_t>(k_);
     }
@@ -417,7 +393,7 @@ class GatherKernel : public Kernel {
     if (t.constant && IsQuantized(t.dtype)) {
       const backend::QuantView q = g.Quant(t.tensor);
       codes_ = 1;
-      lut_ = pool->AddFloats(CodeTable(t.dtype, q.format));
+      lut_ = pool->AddFloats(backend::CodeTable(t.dtype, q.format));
       if (q.quantized && q.scale_count > 1) {
         scale_off_ = pool->AddFloats(std::vector<float>(q.scales, q.scales + q.scale_count));
       } else if (q.quantized) {
@@ -467,45 +443,16 @@ class CopyKernel : public Kernel {
     start_ = g.AttrInt(node, FP8_ATTR_SLICE_START);
   }
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
-    Shape in = ShapeOf(c, ops_[0]);
     const Shape out = OutShape(c);
-    int64_t in_strides[kMaxRank] = {};
+    const backend::CopyPlan plan =
+        backend::PlanCopy(op_, ShapeOf(c, ops_[0]), out, perm_, heads_, axis_, start_);
     uint32_t dims[kMaxShaderRank] = {1, 1, 1, 1, 1, 1}, strides[kMaxShaderRank] = {};
-    int rank = 1;
-    int64_t base = 0;
-    if (op_ == OpType::kRESHAPE) {
-      dims[0] = static_cast<uint32_t>(out.NumElements());
-      strides[0] = 1;
-    } else {
-      std::vector<int64_t> perm;
-      if (op_ == OpType::kSPLIT_HEADS) {
-        in = Shape::Of({in[0], in[1], heads_, heads_ > 0 ? in[2] / heads_ : 0});
-        perm = {0, 2, 1, 3};
-      } else if (op_ == OpType::kMERGE_HEADS) {
-        perm = {0, 2, 1, 3};
-      } else if (op_ == OpType::kTRANSPOSE) {
-        perm = perm_;
-      }
-      int64_t stride = 1;
-      for (int i = in.rank - 1; i >= 0; --i) {
-        in_strides[i] = stride;
-        stride *= in[i];
-      }
-      rank = in.rank;
-      if (op_ == OpType::kSLICE) {
-        const int axis = axis_ < 0 ? axis_ + in.rank : axis_;
-        base = start_ * in_strides[axis];
-        for (int i = 0; i < rank; ++i) {
-          dims[i] = static_cast<uint32_t>(out[i]);
-          strides[i] = static_cast<uint32_t>(in_strides[i]);
-        }
-      } else {
-        for (int i = 0; i < rank; ++i) {
-          dims[i] = static_cast<uint32_t>(in[static_cast<int>(perm[static_cast<size_t>(i)])]);
-          strides[i] = static_cast<uint32_t>(in_strides[perm[static_cast<size_t>(i)]]);
-        }
-      }
+    for (int i = 0; i < plan.rank; ++i) {
+      dims[i] = static_cast<uint32_t>(plan.dims[i]);
+      strides[i] = static_cast<uint32_t>(plan.strides[i]);
     }
+    const int rank = plan.rank;
+    const int64_t base = plan.base;
     d->shader = kCopy;
     PushWriter w(d);
     w.U(out.NumElements()).U(rank).U(words_);
@@ -543,7 +490,7 @@ class QuantizeKernel : public Kernel {
       if (mode_ == 0) enc_ = pool->AddWords(EncodeWords(q.format));
     } else {
       mode_ = 2;
-      lut_ = pool->AddFloats(CodeTable(dt, q.format));
+      lut_ = pool->AddFloats(backend::CodeTable(dt, q.format));
     }
     scale_off_ = pool->AddFloats(s);
   }
@@ -607,7 +554,7 @@ Kernel::Kernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
     // constants as they are (F16 / BF16 decoded to f32).
     if (g.Op(node) == OpType::kLINEAR && i == 1) continue;
     if (op.dtype == DType::kF16 || op.dtype == DType::kBF16) {
-      op.const_word = pool->AddFloats(DecodeHalf(data, op.dtype, bytes / 2));
+      op.const_word = pool->AddFloats(backend::DecodeHalf(data, op.dtype, bytes / 2));
       op.dtype = DType::kF32;
     } else {
       op.const_word = pool->Add(data, bytes);
@@ -647,13 +594,7 @@ const char* DeclineReason(const backend::GraphAccess& g, size_t node) {
     if (t >= 0 && g.PlanShape(t).NumElements() * 2 >= kMaxWords) return "tensor too large";
   }
   if (g.PlanShape(out).NumElements() * 2 >= kMaxWords) return "tensor too large";
-  // Input i absent, f32, or a half-precision constant (decoded at prepare).
-  auto f32 = [&](size_t i) {
-    const int32_t t = g.Input(node, i);
-    if (t < 0 || g.TensorDType(t) == DType::kF32) return true;
-    return (g.TensorDType(t) == DType::kF16 || g.TensorDType(t) == DType::kBF16) &&
-           g.ConstData(t) != nullptr;
-  };
+  auto f32 = [&](size_t i) { return backend::F32Operand(g, node, i); };
   switch (op) {
     case OpType::kLINEAR: {
       const int32_t w = g.Input(node, 1), b = g.Input(node, 2);
