@@ -800,9 +800,9 @@ def write_readme(args, cfg, history, train_seconds, command, n_ext, kept, op_typ
         rows.append("| `%s` | %d | `%s` |" % (fn, sz, sha256(p)))
     acc = history[-1]
     n_dev = 872
-    text = """# sst2_tiny: a bert-tiny-shaped BERT for SST-2, trained from scratch
+    text = """# {name}: a {L}-layer BERT for SST-2, trained from scratch
 
-A small BERT classifier (the bert-tiny shape: {L} layers, hidden {H}, {A} attention heads,
+A small BERT classifier ({L} layers, hidden {H}, {A} attention heads,
 intermediate {I}, vocabulary {V}) trained **from scratch** (random initialisation, no
 pre-training) on the GLUE SST-2 training set (67,349 sentences), for fp8sdk's end-to-end tests
 and examples: FP32 reference vs FP8 vs INT8 on a real classifier with real text.
@@ -876,7 +876,7 @@ the parameters.
 - Vocabulary: BERT uncased WordPiece vocabulary (google-research/bert), Apache-2.0; not copied here.
 - The weights were trained by this project's script and are distributed under the project's
   license.
-""".format(L=cfg["num_hidden_layers"], H=cfg["hidden_size"], A=cfg["num_attention_heads"],
+""".format(name=os.path.basename(os.path.normpath(args.out)), L=cfg["num_hidden_layers"], H=cfg["hidden_size"], A=cfg["num_attention_heads"],
            I=cfg["intermediate_size"], V=cfg["vocab_size"], acc=acc, correct=round(acc * n_dev),
            hist=", ".join("%.2f%%" % (100 * h) for h in history), mins=args.wall_minutes, secs=train_seconds,
            threads=args.threads, maxlen=args.max_length, command=command, lr=args.lr, wd=args.weight_decay,

@@ -30,7 +30,7 @@ CONV = os.path.join(REPO, "bazel-bin", "converter", "fp8conv")
 EVAL = os.path.join(REPO, "bazel-bin", "tools", "fp8eval", "fp8eval")
 SMALL_TRAIN = ["/usr/bin/python3", "models/train_sst2.py", "--out", os.path.join(WORK, "sst2_small"),
                "--layers", "4", "--hidden", "256", "--heads", "4", "--intermediate", "1024",
-               "--epochs", "2"]
+               "--epochs", "2", "--lr", "3e-4"]
 
 # name, fp8conv options (None: the FP32 model as imported)
 VARIANTS = [
