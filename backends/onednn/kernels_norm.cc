@@ -34,7 +34,9 @@ namespace {
 typedef float F32x16 __attribute__((vector_size(64)));
 typedef int32_t I32x16 __attribute__((vector_size(64)));
 
-__attribute__((always_inline)) inline F32x16 ExpNonPositive(F32x16 x) {
+// By reference and out-parameter: no vector in registers crosses a call
+// boundary (GCC and clang warn of an ABI change in the baseline clone).
+__attribute__((always_inline)) inline void ExpNonPositive(const F32x16& x, F32x16* out) {
   const I32x16 under = x < -87.0f;
   const F32x16 xc = under ? F32x16{} - 87.0f : x;
   // Round to nearest by truncating v - 0.5 (v <= 0).
@@ -50,7 +52,7 @@ __attribute__((always_inline)) inline F32x16 ExpNonPositive(F32x16 x) {
   p = p * r + 5.0000001201e-1f;
   const F32x16 e = p * (r * r) + r + 1.0f;
   const F32x16 scale = reinterpret_cast<F32x16>((ni + 127) << 23);  // n in [-126, 0]
-  return under ? F32x16{} : e * scale;
+  *out = under ? F32x16{} : e * scale;
 }
 
 // y = exp(y - mx) / sum(exp(y - mx)) in place, one row (mx finite).
@@ -63,14 +65,14 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void ExpNormalizeRo
   for (; i + kLanes <= n; i += kLanes) {
     F32x16 v;
     std::memcpy(&v, y + i, sizeof(v));
-    v = ExpNonPositive(v - mx);
+    ExpNonPositive(v - mx, &v);
     std::memcpy(y + i, &v, sizeof(v));
     acc += v;
   }
   if (i < n) {  // the tail, in padded lanes (-inf: exp gives 0)
     F32x16 v = F32x16{} - std::numeric_limits<float>::infinity();
     std::memcpy(&v, y + i, static_cast<size_t>(n - i) * sizeof(float));
-    v = ExpNonPositive(v - mx);
+    ExpNonPositive(v - mx, &v);
     std::memcpy(y + i, &v, static_cast<size_t>(n - i) * sizeof(float));
     acc += v;
   }

@@ -1,0 +1,23 @@
+// Model files from strangers: any bytes must give a verified model or an
+// error, never a crash, a hang or a read out of bounds. A model that loads
+// also gets a session on the reference backend (shape inference, planning).
+#include <cstddef>
+#include <cstdint>
+
+#include "sdk/runtime/model_loader.h"
+#include "sdk/runtime/session.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fp8sdk::LoadOptions o;
+  o.verify_data_checksum = size & 1;  // both paths
+  auto model = fp8sdk::LoadedModel::LoadMemory(data, size, /*borrow=*/false, o);
+  if (!model.ok()) return 0;
+  fp8sdk::SessionOptions so;
+  so.device = FP8_DEVICE_REFERENCE;
+  so.num_threads = 1;
+  so.max_batch = 2;
+  so.max_sequence = 8;
+  auto session = fp8sdk::Session::Create(model.value()->graph(), so);
+  (void)session;
+  return 0;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/) with clang + ASan + UBSan in an output
+# base of their own and runs each for a bounded time on a seed corpus made
+# from real files. Exits non-zero on the first crash, leak, sanitizer report
+# or time-out; the input that caused it is kept in $FUZZ_OUT (printed).
+#
+#   tools/fuzz.sh                 # about a minute per target (what CI runs)
+#   FUZZ_SECONDS=3600 tools/fuzz.sh   # the documented longer run (SECURITY.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${FUZZ_SECONDS:-60}"
+out="${FUZZ_OUT:-/tmp/fp8sdk-fuzz}"
+base="$HOME/.cache/fp8sdk-bazel-fuzz"
+targets=(model_loader_fuzzer onnx_fuzzer safetensors_fuzzer tokenizer_fuzzer)
+bazel --output_base="$base" build --config=fuzz --noshow_progress \
+  $(printf '//fuzz:%s ' "${targets[@]}") //tests:tiny_bert_fp8_model
+bin="$(bazel --output_base="$base" info --config=fuzz bazel-bin 2>/dev/null)"
+data="${FP8SDK_DATA:-../shared/data}"
+
+mkdir -p "$out"
+seed() {  # seed corpus of a target, from real files
+  local dir="$out/$1/corpus"
+  rm -rf "$dir" && mkdir -p "$dir"
+  case "$1" in
+    model_loader_fuzzer) cp "$bin/tests/tiny_bert_fp8.fp8" "$dir/" ;;
+    onnx_fuzzer) cp tests/data/bert_random/*.onnx "$dir/" ;;
+    safetensors_fuzzer) find tests/data/bert_random -name '*.safetensors' -exec cp {} "$dir/" \; ;;
+    tokenizer_fuzzer)
+      printf 'a gripping, beautifully acted film\n' > "$dir/s1"
+      printf 'label\tsentence\n1\tcaf\xc3\xa9 unbelievable !\n0\tbad\n' > "$dir/s2"
+      if [ -f "$data/sst2/dev.tsv" ]; then head -50 "$data/sst2/dev.tsv" > "$dir/dev50.tsv"; fi ;;
+  esac
+}
+status=0
+for t in "${targets[@]}"; do
+  seed "$t"
+  echo "== $t: ${seconds}s"
+  mkdir -p "$out/$t/artifacts"
+  if ! "$bin/fuzz/$t" "$out/$t/corpus" -max_total_time="$seconds" -rss_limit_mb=4096 \
+       -timeout=20 -max_len=$((1 << 20)) -print_final_stats=1 \
+       -artifact_prefix="$out/$t/artifacts/" 2> "$out/$t/log.txt"; then
+    echo "$t FAILED: see $out/$t/log.txt and $out/$t/artifacts/"
+    grep -E "ERROR|SUMMARY|runtime error" "$out/$t/log.txt" | head -5
+    status=1
+  fi
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/$t/log.txt" | tr '\n' ' '
+  echo
+done
+exit $status
