@@ -12,7 +12,8 @@ seconds="${FUZZ_SECONDS:-60}"
 out="${FUZZ_OUT:-/tmp/fp8sdk-fuzz}"
 base="$HOME/.cache/fp8sdk-bazel-fuzz"
 targets=(model_loader_fuzzer onnx_fuzzer safetensors_fuzzer tokenizer_fuzzer)
-bazel --output_base="$base" build --config=fuzz --noshow_progress \
+# --symlink_prefix=/: leave the default build's bazel-bin etc. alone.
+bazel --output_base="$base" build --config=fuzz --noshow_progress --symlink_prefix=/ \
   $(printf '//fuzz:%s ' "${targets[@]}") //tests:tiny_bert_fp8_model
 bin="$(bazel --output_base="$base" info --config=fuzz bazel-bin 2>/dev/null)"
 data="${FP8SDK_DATA:-../shared/data}"

@@ -47,11 +47,13 @@ VARIANTS = [
 commands = []
 
 
-def run(cmd, **kw):
+def run(cmd, dry=False, **kw):
+    """Runs a command (dry: only records it) and keeps it for docs/results.md."""
     shown = " ".join(cmd).replace(REPO + "/", "").replace(DATA, "$DATA").replace(WORK, "$WORK")
     commands.append(shown)
-    print("+ " + shown, flush=True)
-    return subprocess.run(cmd, check=True, cwd=REPO, **kw)
+    print(("  (done) " if dry else "+ ") + shown, flush=True)
+    if not dry:
+        subprocess.run(cmd, check=True, cwd=REPO, **kw)
 
 
 def slug(name):
@@ -74,18 +76,21 @@ def main():
     for mname, mdir in models:
         for vname, opts in VARIANTS:
             out = os.path.join(WORK, "%s_%s.fp8" % (os.path.basename(mdir), slug(vname)))
+            rep, ev = out + ".report.json", out + ".eval.json"
             if opts is None:
-                run([CONV, "convert", mdir, "-o", out, "--no-quantize", "-q"])
+                convert = [CONV, "convert", mdir, "-o", out, "--no-quantize", "-q"]
             else:
-                rep = out + ".report.json"
-                run([CONV, "convert", mdir, "-o", out, "--calib", TRAIN, "--vocab", VOCAB,
-                     "--samples", "128", "--eval-samples", "0", "--report", rep, "-q"] + opts)
-                reports[(mname, vname)] = json.load(open(rep))
-            ev = out + ".eval.json"
+                convert = [CONV, "convert", mdir, "-o", out, "--calib", TRAIN, "--vocab", VOCAB,
+                           "--samples", "128", "--eval-samples", "0", "--report", rep, "-q"] + opts
+            evaluate = [EVAL, out, "--data", DEV, "--vocab", VOCAB, "--backend", "all", "--out", ev]
+            # TABLE_REUSE=1 keeps the results of an interrupted run.
+            reuse = bool(os.environ.get("TABLE_REUSE")) and os.path.exists(ev)
             t0 = time.time()
-            run([EVAL, out, "--data", DEV, "--vocab", VOCAB, "--backend", "all", "--out", ev],
-                stdout=subprocess.DEVNULL)
-            print("   %.0f s" % (time.time() - t0), flush=True)
+            run(convert, dry=reuse)
+            run(evaluate, dry=reuse, stdout=subprocess.DEVNULL)
+            print("   %.0f s%s" % (time.time() - t0, " (reused)" if reuse else ""), flush=True)
+            if opts is not None:
+                reports[(mname, vname)] = json.load(open(rep))
             results[(mname, vname)] = json.load(open(ev))
     write_docs(models, results, reports)
 
