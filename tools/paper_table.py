@@ -138,9 +138,10 @@ def write_docs(models, results, reports):
                     p["max_logit_diff_relative"]))
     lines += ["", "## Per-layer SQNR: FP8 E4M3 against INT8", "",
               "![per-layer SQNR](sqnr_fp8_vs_int8.svg)", "",
-              "Output SQNR (dB) of every quantized LINEAR against its FP32 output on the "
-              "calibration data, from the fp8conv reports (E4M3 min-max vs INT8 per-channel "
-              "weights), %s." % models[-1][0], "",
+              "SQNR (dB) of every quantized LINEAR's input activation on the 128 calibration "
+              "sentences (signal: the FP32 activation; noise: its quantization error), from the "
+              "fp8conv reports (E4M3 min-max vs INT8 per-channel weights, both with per-tensor "
+              "activation scales), %s." % models[-1][0], "",
               "## Commands", "", "```sh"] + commands + ["```", ""]
     open(os.path.join(docs, "results.md"), "w").write("\n".join(lines))
     mname = models[-1][0]
@@ -150,10 +151,11 @@ def write_docs(models, results, reports):
 
 
 def layer_sqnr(report):
+    """SQNR (dB) of each quantized LINEAR's input activation on the calibration data."""
     out = {}
     for t in report["tensors"]:
-        if t.get("kind") == "activation" and "output_sqnr_db" in t:
-            out[t["node"]] = t["output_sqnr_db"]
+        if t.get("kind") == "activation" and "sqnr_db" in t:
+            out[t["node"]] = t["sqnr_db"]
     return out
 
 
@@ -165,8 +167,8 @@ def write_svg(path, fp8_report, int8_report):
     scale = (h - bottom - top) / vmax
     s = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
          'font-size="10">' % (w + 40, h),
-         '<text x="%d" y="18" font-size="13">Output SQNR per quantized layer (dB): FP8 E4M3 '
-         '(blue) vs INT8 (orange)</text>' % left]
+         '<text x="%d" y="18" font-size="13">Input activation SQNR per quantized layer (dB): '
+         'FP8 E4M3 (blue) vs INT8 (orange)</text>' % left]
     y0 = h - bottom
     for v in range(0, int(vmax) + 1, 10):
         y = y0 - v * scale
