@@ -4,10 +4,28 @@
 # all test targets (a target that fails without a result file, e.g. a crash
 # or a time-out, counts as one failure). Exits non-zero on any failure.
 # Extra arguments go to `bazel test` (e.g. a target pattern).
+#
+#   tools/test.sh [--asan | --tsan] [bazel test arguments...]
+# --asan / --tsan build and run the suite under AddressSanitizer +
+# UndefinedBehaviorSanitizer / ThreadSanitizer (.bazelrc configs) in an
+# output base of their own, so the default build stays as it is.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+startup=()
 flags=(--test_summary=short)
+testlogs=bazel-testlogs
+case "${1:-}" in
+  --asan | --tsan)
+    config="${1#--}"
+    shift
+    startup=(--output_base="$HOME/.cache/fp8sdk-bazel-$config")
+    flags+=(--config="$config" --symlink_prefix=/)
+    testlogs="$(bazel "${startup[@]}" info --config="$config" bazel-testlogs 2>/dev/null)"
+    # LeakSanitizer: ignore what system drivers keep for the process's life.
+    flags+=(--test_env=LSAN_OPTIONS=suppressions="$(pwd)/tools/lsan.supp")
+    ;;
+esac
 if [ -n "${CI:-}" ] || [ ! -t 1 ]; then
   flags+=(--curses=no --color=no --show_progress_rate_limit=30)
 fi
@@ -30,10 +48,10 @@ targets=("$@")
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-bazel test "${flags[@]}" "${targets[@]}" 2>&1 | tee "$log"
+bazel "${startup[@]}" test "${flags[@]}" "${targets[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-python3 tools/test_summary.py "$log" bazel-testlogs
+python3 tools/test_summary.py "$log" "$testlogs"
 summary_status=$?
 if [ "$status" -ne 0 ] || [ "$summary_status" -ne 0 ]; then
   exit 1

@@ -51,11 +51,17 @@ format::FileHeader Header(const std::vector<uint8_t>& f) {
 }
 
 // Recomputes the checksums so that a deliberate change reaches the later
-// checks instead of failing the CRC.
+// checks instead of failing the CRC (regions the header puts out of bounds
+// keep their old checksum: the loader rejects their bounds first).
 void RefreshChecksums(std::vector<uint8_t>* f) {
   format::FileHeader h = Header(*f);
-  h.flatbuffer_crc32c = format::Crc32c(f->data() + h.flatbuffer_offset, h.flatbuffer_size);
-  h.data_crc32c = format::Crc32c(f->data() + h.data_offset, h.data_size);
+  auto inside = [&](uint64_t off, uint64_t size) {
+    return off <= f->size() && size <= f->size() - off;
+  };
+  if (inside(h.flatbuffer_offset, h.flatbuffer_size))
+    h.flatbuffer_crc32c = format::Crc32c(f->data() + h.flatbuffer_offset, h.flatbuffer_size);
+  if (inside(h.data_offset, h.data_size))
+    h.data_crc32c = format::Crc32c(f->data() + h.data_offset, h.data_size);
   h.header_crc32c = format::Crc32c(&h, format::kHeaderCrcCoverage);
   std::memcpy(f->data(), &h, sizeof(h));
 }
