@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 out="${FUZZ_OUT:-/tmp/fp8sdk-fuzz}"
-base="$HOME/.cache/fp8sdk-bazel-fuzz"
+base="$HOME/.cache/fp8sdk-bazel-fuzz-$(pwd | md5sum | cut -c1-8)"  # one per checkout
 targets=(model_loader_fuzzer onnx_fuzzer safetensors_fuzzer tokenizer_fuzzer)
 # --symlink_prefix=/: leave the default build's bazel-bin etc. alone.
 bazel --output_base="$base" build --config=fuzz --noshow_progress --symlink_prefix=/ \

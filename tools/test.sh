@@ -19,7 +19,8 @@ case "${1:-}" in
   --asan | --tsan)
     config="${1#--}"
     shift
-    startup=(--output_base="$HOME/.cache/fp8sdk-bazel-$config")
+    # One output base per checkout and configuration.
+    startup=(--output_base="$HOME/.cache/fp8sdk-bazel-$config-$(pwd | md5sum | cut -c1-8)")
     flags+=(--config="$config" --symlink_prefix=/)
     testlogs="$(bazel "${startup[@]}" info --config="$config" bazel-testlogs 2>/dev/null)"
     # LeakSanitizer: ignore what system drivers keep for the process's life.
