@@ -784,6 +784,8 @@ std::vector<StepProfile> Session::Profile() const {
 }
 
 Status Session::GetOutput(const std::string& name, TensorView* out) const {
+  BusyGuard guard(&busy_);
+  if (!guard.ok()) return Internal("session is busy: it is used from another thread");
   const Graph& g = graph_;
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     const int t = g.outputs[i];

@@ -128,7 +128,7 @@ class Session {
   std::vector<std::vector<uint8_t>> output_buffers_;  // for outputs living on a device
   std::vector<uint8_t> bounce_;                       // device -> device copies
   std::string description_;
-  std::atomic<bool> busy_{false};
+  mutable std::atomic<bool> busy_{false};
   bool ran_ = false;
   bool profile_ = false;
 };
