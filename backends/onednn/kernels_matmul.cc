@@ -18,6 +18,7 @@
 
 #include "backends/onednn/dnnl_error.h"
 #include "backends/onednn/kernel.h"
+#include "sdk/common/target_clones.h"
 #include "sdk/numerics/fp8_convert.h"
 #include "sdk/numerics/quantize.h"
 
@@ -226,9 +227,9 @@ class LinearKernel : public Kernel {
 // n < width. k outer, n inner: vectorizes over n, and lanes are separate
 // outputs, so the AVX-512 / AVX2 / baseline clones give the same bits as the
 // reference (-ffp-contract=off keeps it FMA-free).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void MatMulRow(
-    const float* __restrict ar, const float* __restrict bm, int64_t K, int64_t ldb, int64_t width,
-    float scale, float* __restrict yr) {
+FP8SDK_CLONES_AVX512_AVX2 void MatMulRow(const float* __restrict ar, const float* __restrict bm,
+                                         int64_t K, int64_t ldb, int64_t width, float scale,
+                                         float* __restrict yr) {
   for (int64_t n = 0; n < width; ++n) yr[n] = 0.0f;
   for (int64_t k = 0; k < K; ++k) {
     const float av = ar[k];
@@ -246,9 +247,9 @@ typedef float V16 __attribute__((vector_size(64), aligned(4)));
 // Four rows x 64 columns (starting at column n0 of y) with the 16
 // accumulators in registers; same sums, in the same order, as MatMulRow.
 // Only the first `rows` rows are stored.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void MatMulBlock(
-    const float* const* ar, const float* __restrict bm, int64_t K, int64_t ldb, float scale,
-    float* const* yr, int64_t n0, int64_t rows) {
+FP8SDK_CLONES_AVX512_AVX2 void MatMulBlock(const float* const* ar, const float* __restrict bm,
+                                           int64_t K, int64_t ldb, float scale, float* const* yr,
+                                           int64_t n0, int64_t rows) {
   V16 a00 = {}, a01 = {}, a02 = {}, a03 = {}, a10 = {}, a11 = {}, a12 = {}, a13 = {};
   V16 a20 = {}, a21 = {}, a22 = {}, a23 = {}, a30 = {}, a31 = {}, a32 = {}, a33 = {};
   const float *x0 = ar[0], *x1 = ar[1], *x2 = ar[2], *x3 = ar[3];

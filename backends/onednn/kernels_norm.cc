@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "backends/onednn/kernel.h"
+#include "sdk/common/target_clones.h"
 
 namespace fp8sdk {
 namespace onednn {
@@ -56,9 +57,7 @@ __attribute__((always_inline)) inline void ExpNonPositive(const F32x16& x, F32x1
 }
 
 // y = exp(y - mx) / sum(exp(y - mx)) in place, one row (mx finite).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void ExpNormalizeRow(float* y,
-                                                                                   int64_t n,
-                                                                                   float mx) {
+FP8SDK_CLONES_AVX512_AVX2 void ExpNormalizeRow(float* y, int64_t n, float mx) {
   constexpr int64_t kLanes = 16;
   F32x16 acc{};
   int64_t i = 0;
@@ -84,8 +83,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void ExpNormalizeRo
 }
 
 // y = keep ? x * scale : -inf (BERT's int64 key-padding mask); returns max(y).
-__attribute__((target_clones("avx512f", "avx2", "default"))) float ScaleMaskRow(
-    const float* x, const int64_t* keep, float scale, float* y, int64_t n) {
+FP8SDK_CLONES_AVX512_AVX2 float ScaleMaskRow(const float* x, const int64_t* keep, float scale,
+                                             float* y, int64_t n) {
   float mx = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : mx)
   for (int64_t i = 0; i < n; ++i) {

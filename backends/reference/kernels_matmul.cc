@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "backends/reference/kernel.h"
+#include "sdk/common/target_clones.h"
 #include "sdk/numerics/fp8_convert.h"
 #include "sdk/numerics/quantize.h"
 
@@ -88,8 +89,8 @@ void DecodeWeightBlock(const void* w, DType dt, const Fp8Format& f, int64_t K, i
 // 16 floats; GCC lowers it to the widest vectors of each clone.
 typedef float V16 __attribute__((vector_size(64), aligned(4)));
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void AccumulateBlock(
-    const float* const* xr, const float* __restrict wt, int64_t K, float (*out)[kBlockN]) {
+FP8SDK_CLONES_AVX512_AVX2 void AccumulateBlock(const float* const* xr, const float* __restrict wt,
+                                               int64_t K, float (*out)[kBlockN]) {
   static_assert(kRows == 4 && kBlockN == 64, "the unrolling below assumes 4 x 64");
   // 16 named accumulators stay in registers (4 rows x 64 outputs).
   V16 a00 = {}, a01 = {}, a02 = {}, a03 = {}, a10 = {}, a11 = {}, a12 = {}, a13 = {};
