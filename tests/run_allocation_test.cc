@@ -22,6 +22,9 @@ std::atomic<long> g_allocations{0};
 #define FP8SDK_COUNTING_NEW 0
 #else
 #define FP8SDK_COUNTING_NEW 1
+// These are the replacement global operators: new's memory comes from
+// malloc, so free is the matching release (GCC cannot see that).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(size_t n) {
   if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
   if (void* p = std::malloc(n ? n : 1)) return p;
