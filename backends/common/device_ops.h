@@ -66,8 +66,9 @@ struct CopyPlan {
   int64_t base = 0;
 };
 
-inline CopyPlan PlanCopy(OpType op, Shape in, const Shape& out, const std::vector<int64_t>& perm_attr,
-                         int64_t heads, int axis, int64_t start) {
+inline CopyPlan PlanCopy(OpType op, Shape in, const Shape& out,
+                         const std::vector<int64_t>& perm_attr, int64_t heads, int axis,
+                         int64_t start) {
   CopyPlan p;
   if (op == OpType::kRESHAPE) {
     p.dims[0] = out.NumElements();
@@ -100,6 +101,114 @@ inline CopyPlan PlanCopy(OpType op, Shape in, const Shape& out, const std::vecto
   }
   if (op == OpType::kSLICE) p.base = start * in_strides[axis < 0 ? axis + in.rank : axis];
   return p;
+}
+
+// What a device backend's kernels can take.
+struct DeviceLimits {
+  int max_rank = 6;          // the kernels' index arrays
+  int64_t max_elements = 0;  // per tensor (0: no limit)
+  // BATCH_MATMUL: batch dimensions that may be broadcast (-1: only a B shared
+  // by every batch, all its batch dimensions 1).
+  int max_broadcast_batch_dims = 3;
+  bool word_sized_layout = false;  // data movement of 4- and 8-byte elements only
+};
+
+// Null if a device backend with these limits runs `node`, else the reason
+// (for claim). Every operator's inputs are f32 or constants it converts;
+// quantized tables and weights are constants; per-channel table scales lie
+// on the gathered axis 0.
+inline const char* DeviceDeclineReason(const GraphAccess& g, size_t node, const DeviceLimits& l) {
+  const OpType op = g.Op(node);
+  const int32_t out = g.Output(node);
+  auto too_big = [&](int32_t t) {
+    if (t < 0) return false;
+    const Shape s = g.PlanShape(t);
+    return s.rank > l.max_rank || (l.max_elements > 0 && s.NumElements() > l.max_elements);
+  };
+  if (too_big(out)) return "a tensor of too high a rank or too many elements for this device";
+  for (size_t i = 0; i < g.InputCount(node); ++i) {
+    if (too_big(g.Input(node, i)))
+      return "a tensor of too high a rank or too many elements for this device";
+  }
+  auto f32 = [&](size_t i) { return F32Operand(g, node, i); };
+  switch (op) {
+    case OpType::kLINEAR: {
+      const int32_t w = g.Input(node, 1), b = g.Input(node, 2);
+      if (!g.ConstData(w) || g.PlanShape(w).rank != 2) return "the weight must be a 2-D constant";
+      if (b >= 0 && (!g.ConstData(b) || g.TensorDType(b) != DType::kF32))
+        return "the bias must be an f32 constant";
+      return f32(0) ? nullptr : "the input must be f32";
+    }
+    case OpType::kBATCH_MATMUL: {
+      if (!f32(0) || !f32(1)) return "operands must be f32";
+      const Shape a = g.PlanShape(g.Input(node, 0)), b = g.PlanShape(g.Input(node, 1));
+      if (a.rank != b.rank || a.rank < 2) return "operands of different ranks";
+      bool broadcast = false, b_shared = true;
+      for (int i = 0; i < a.rank - 2; ++i) {
+        broadcast |= a[i] != b[i];
+        b_shared &= b[i] == 1;
+      }
+      if (!broadcast) return nullptr;
+      if (l.max_broadcast_batch_dims < 0)
+        return b_shared ? nullptr : "batch broadcasting other than one shared B";
+      return a.rank - 2 > l.max_broadcast_batch_dims ? "broadcast over too many batch dimensions"
+                                                     : nullptr;
+    }
+    case OpType::kADD:
+    case OpType::kMUL:
+    case OpType::kGELU:
+    case OpType::kTANH:
+    case OpType::kLAYER_NORM:
+      for (size_t i = 0; i < g.InputCount(node); ++i) {
+        if (!f32(i)) return "operands must be f32";
+      }
+      return nullptr;
+    case OpType::kSOFTMAX:
+      if (!f32(0)) return "operands must be f32";
+      if (g.AttrInt(node, FP8_ATTR_MASK_MODE) == FP8_MASK_ADDITIVE && !f32(1))
+        return "the additive mask must be f32";
+      return nullptr;
+    case OpType::kGATHER: {
+      const int32_t table = g.Input(node, 0);
+      const DType it = g.TensorDType(g.Input(node, 1));
+      if (it != DType::kINT64 && it != DType::kINT32) return "indices must be int32 or int64";
+      const DType tt = g.TensorDType(table);
+      if (IsQuantized(tt)) {
+        if (!g.ConstData(table)) return "quantized tables must be constants";
+        const QuantView q = g.Quant(table);
+        int axis = static_cast<int>(g.AttrInt(node, FP8_ATTR_AXIS));
+        if (axis < 0) axis += g.PlanShape(table).rank;
+        if (q.quantized && q.scale_count > 1 && (axis != 0 || q.axis != 0))
+          return "per-channel table scales must be on the gathered axis 0";
+        return nullptr;
+      }
+      if (tt == DType::kF16 || tt == DType::kBF16) {
+        return g.ConstData(table) ? nullptr : "half-precision tables must be constants";
+      }
+      const size_t bytes = DTypeSize(tt);
+      return bytes == 4 || bytes == 8 ? nullptr : "table dtype";
+    }
+    case OpType::kRESHAPE:
+    case OpType::kTRANSPOSE:
+    case OpType::kSPLIT_HEADS:
+    case OpType::kMERGE_HEADS:
+    case OpType::kSLICE: {
+      const size_t bytes = DTypeSize(g.TensorDType(out));
+      if (l.word_sized_layout && bytes != 4 && bytes != 8)
+        return "data movement of 1- or 2-byte elements";
+      const int32_t in = g.Input(node, 0);
+      if (g.ConstData(in) &&
+          (g.TensorDType(in) == DType::kF16 || g.TensorDType(in) == DType::kBF16))
+        return "half-precision constants";  // decoded to f32 at prepare: not the output's type
+      return nullptr;
+    }
+    case OpType::kQUANTIZE:
+    case OpType::kDEQUANTIZE: {
+      const int32_t qt = op == OpType::kQUANTIZE ? out : g.Input(node, 0);
+      return IsQuantized(g.TensorDType(qt)) ? nullptr : "not a quantized tensor";
+    }
+  }
+  return "unknown operator";
 }
 
 }  // namespace backend

@@ -626,54 +626,10 @@ class QuantizeKernel : public Kernel {
 };
 
 const char* DeclineReason(const backend::GraphAccess& g, size_t n) {
-  const OpType op = g.Op(n);
-  auto f32 = [&](size_t i) { return backend::F32Operand(g, n, i); };
-  for (size_t i = 0; i < g.InputCount(n); ++i) {
-    const int32_t t = g.Input(n, i);
-    if (t >= 0 && g.PlanShape(t).rank > kMaxDims) return "rank above 6";
-  }
-  switch (op) {
-    case OpType::kLINEAR: {
-      const int32_t w = g.Input(n, 1), b = g.Input(n, 2);
-      if (!g.ConstData(w) || g.PlanShape(w).rank != 2) return "the weight must be a 2-D constant";
-      if (b >= 0 && (!g.ConstData(b) || g.TensorDType(b) != DType::kF32))
-        return "the bias must be an f32 constant";
-      return f32(0) ? nullptr : "the input must be f32";
-    }
-    case OpType::kBATCH_MATMUL:
-      return f32(0) && f32(1) ? nullptr : "operands must be f32";
-    case OpType::kADD:
-    case OpType::kMUL:
-    case OpType::kGELU:
-    case OpType::kTANH:
-    case OpType::kLAYER_NORM:
-      for (size_t i = 0; i < g.InputCount(n); ++i) {
-        if (!f32(i)) return "operands must be f32";
-      }
-      return nullptr;
-    case OpType::kSOFTMAX:
-      return f32(0) ? nullptr : "operands must be f32";
-    case OpType::kGATHER: {
-      const DType it = g.TensorDType(g.Input(n, 1));
-      if (it != DType::kINT64 && it != DType::kINT32) return "indices must be int32 or int64";
-      const int32_t table = g.Input(n, 0);
-      if (IsQuantized(g.TensorDType(table)) && !g.ConstData(table))
-        return "quantized tables must be constants";
-      return nullptr;
-    }
-    case OpType::kRESHAPE:
-    case OpType::kTRANSPOSE:
-    case OpType::kSPLIT_HEADS:
-    case OpType::kMERGE_HEADS:
-    case OpType::kSLICE:
-      return nullptr;
-    case OpType::kQUANTIZE:
-    case OpType::kDEQUANTIZE: {
-      const int32_t qt = op == OpType::kQUANTIZE ? g.Output(n) : g.Input(n, 0);
-      return IsQuantized(g.TensorDType(qt)) ? nullptr : "not a quantized tensor";
-    }
-  }
-  return "unknown operator";
+  backend::DeviceLimits limits;
+  limits.max_rank = kMaxDims;            // the kernels' Strides
+  limits.max_broadcast_batch_dims = -1;  // strided batched GEMMs: a shared B at most
+  return backend::DeviceDeclineReason(g, n, limits);
 }
 
 std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,

@@ -1,10 +1,9 @@
 #include "backends/vulkan/vk_kernels.h"
 
-#include "backends/common/device_ops.h"
-
 #include <algorithm>
 #include <cstring>
 
+#include "backends/common/device_ops.h"
 #include "sdk/numerics/fp8_format.h"
 #include "sdk/numerics/fp8_params.h"
 #include "sdk/numerics/quantize.h"
@@ -14,7 +13,7 @@ namespace vulkan {
 namespace {
 
 constexpr uint32_t kNone = 0xFFFFFFFFu;
-constexpr int kMaxShaderRank = 6;   // the shaders' index arrays
+constexpr int kMaxShaderRank = 6;         // the shaders' index arrays
 constexpr int64_t kMaxWords = 1LL << 31;  // word indices stay in uint32
 
 uint32_t FloatWord(float f) {
@@ -24,14 +23,9 @@ uint32_t FloatWord(float f) {
 }
 
 std::vector<uint32_t> EncodeWords(const Fp8Format& f) {
-  const internal::Fp8EncodeParams p =
-      internal::MakeEncodeParams(f, Fp8Saturation::kSatFinite);
-  return {p.normal_min, p.rebias,        p.shift,        p.half_m1,
-          p.sub_base,   p.max_code,      p.overflow_code, p.nan_code};
-}
-
-bool IsWordType(DType t) {
-  return t == DType::kF32 || t == DType::kINT32;
+  const internal::Fp8EncodeParams p = internal::MakeEncodeParams(f, Fp8Saturation::kSatFinite);
+  return {p.normal_min, p.rebias,   p.shift,         p.half_m1,
+          p.sub_base,   p.max_code, p.overflow_code, p.nan_code};
 }
 
 // Activation quantization of a matmul operand: mode (0 none, 1 FP8, 2 INT8),
@@ -100,8 +94,8 @@ class LinearKernel : public Kernel {
     const void* src = g.ConstData(w);
     const size_t count = static_cast<size_t>(n_ * k_);
     const int64_t kp = (k_ + 3) / 4 * 4;
-    direct_ = traits.cpu &&
-              (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8);
+    direct_ =
+        traits.cpu && (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8);
     // E4M3 decodes to value * 2^-8 in gemm_direct (a half's exponent bias).
     float decode_scale = 1.0f;
     if (direct_) {
@@ -165,13 +159,28 @@ class LinearKernel : public Kernel {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
       }
       d[0].shader = kPackRows;
-      PushWriter(&d[0]).U(m).U(k_).U(kq_ * 16).U(WordOf(c, ops_[0])).U(a_.mode).F(a_.mul)
-          .U(a_.lut).U(a_.enc);
+      PushWriter(&d[0])
+          .U(m)
+          .U(k_)
+          .U(kq_ * 16)
+          .U(WordOf(c, ops_[0]))
+          .U(a_.mode)
+          .F(a_.mul)
+          .U(a_.lut)
+          .U(a_.enc);
       d[0].groups[0] = GroupsFor(static_cast<uint64_t>(m) * kq_ * 16);
       d[0].groups[1] = d[0].groups[2] = d[0].groups[0] ? 1 : 0;
       d[1].shader = kGemmDirect;
-      PushWriter(&d[1]).U(m).U(n_).U(kq_).U(ops_[1].const_word / 4).U(OutWord(c)).U(format_)
-          .U(scale_off_).F(scale_).U(bias_off_);
+      PushWriter(&d[1])
+          .U(m)
+          .U(n_)
+          .U(kq_)
+          .U(ops_[1].const_word / 4)
+          .U(OutWord(c))
+          .U(format_)
+          .U(scale_off_)
+          .F(scale_)
+          .U(bias_off_);
       d[1].groups[0] = static_cast<uint32_t>((n_ + 63) / 64);
       d[1].groups[1] = static_cast<uint32_t>((m + 7) / 8);
       d[1].groups[2] = m > 0 ? 1 : 0;
@@ -179,15 +188,35 @@ class LinearKernel : public Kernel {
     }
     d->shader = kGemm;
     PushWriter(d)
-        .U(m).U(n_).U(k_)
-        .U(WordOf(c, ops_[0])).U(ops_[1].const_word).U(OutWord(c))
-        .U(0).U(1).U(1).U(1).U(0).U(0).U(0).U(0).U(0).U(0)
-        .U(ldb_).U(b_kind_)
-        .U(a_.mode).U(0)
-        .F(a_.mul).F(1.0f)
-        .U(a_.lut).U(lut_b_)
-        .U(a_.enc).U(0)
-        .U(scale_off_).F(scale_).U(bias_off_);
+        .U(m)
+        .U(n_)
+        .U(k_)
+        .U(WordOf(c, ops_[0]))
+        .U(ops_[1].const_word)
+        .U(OutWord(c))
+        .U(0)
+        .U(1)
+        .U(1)
+        .U(1)
+        .U(0)
+        .U(0)
+        .U(0)
+        .U(0)
+        .U(0)
+        .U(0)
+        .U(ldb_)
+        .U(b_kind_)
+        .U(a_.mode)
+        .U(0)
+        .F(a_.mul)
+        .F(1.0f)
+        .U(a_.lut)
+        .U(lut_b_)
+        .U(a_.enc)
+        .U(0)
+        .U(scale_off_)
+        .F(scale_)
+        .U(bias_off_);
     d->groups[0] = static_cast<uint32_t>((n_ + 63) / 64);
     d->groups[1] = static_cast<uint32_t>((m + 63) / 64);
     d->groups[2] = m > 0 ? 1 : 0;
@@ -249,12 +278,19 @@ class BatchMatMulKernel : public Kernel {
     for (uint32_t v : dims) w.U(v);
     for (uint32_t v : as) w.U(v);
     for (uint32_t v : bs) w.U(v);
-    w.U(transpose_b_ ? K : N).U(transpose_b_ ? 1 : 0)
-        .U(a_.mode).U(b_.mode)
-        .F(a_.mul).F(b_.mul)
-        .U(a_.lut).U(b_.lut)
-        .U(a_.enc).U(b_.enc)
-        .U(kNone).F(scale_).U(kNone);
+    w.U(transpose_b_ ? K : N)
+        .U(transpose_b_ ? 1 : 0)
+        .U(a_.mode)
+        .U(b_.mode)
+        .F(a_.mul)
+        .F(b_.mul)
+        .U(a_.lut)
+        .U(b_.lut)
+        .U(a_.enc)
+        .U(b_.enc)
+        .U(kNone)
+        .F(scale_)
+        .U(kNone);
     d->groups[0] = static_cast<uint32_t>((N + 63) / 64);
     d->groups[1] = static_cast<uint32_t>((M + 63) / 64);
     d->groups[2] = static_cast<uint32_t>(batches);
@@ -318,9 +354,7 @@ class UnaryKernel : public Kernel {
   uint32_t op_ = 0;
 };
 
-uint32_t RowGroups(int64_t rows) {
-  return static_cast<uint32_t>(std::min<int64_t>(rows, 65535));
-}
+uint32_t RowGroups(int64_t rows) { return static_cast<uint32_t>(std::min<int64_t>(rows, 65535)); }
 
 // ---- LAYER_NORM ----
 class LayerNormKernel : public Kernel {
@@ -332,10 +366,13 @@ class LayerNormKernel : public Kernel {
     const int64_t C = s[s.rank - 1], rows = C > 0 ? s.NumElements() / C : 0;
     d->shader = kLayerNorm;
     PushWriter(d)
-        .U(rows).U(C)
-        .U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1]))
+        .U(rows)
+        .U(C)
+        .U(WordOf(c, ops_[0]))
+        .U(WordOf(c, ops_[1]))
         .U(ops_[2].present() ? WordOf(c, ops_[2]) : kNone)
-        .U(OutWord(c)).F(eps_);
+        .U(OutWord(c))
+        .F(eps_);
     d->groups[0] = RowGroups(rows);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
@@ -410,10 +447,18 @@ class GatherKernel : public Kernel {
     const int64_t count = is.NumElements();
     d->shader = kGather;
     PushWriter(d)
-        .U(outer * count * inner).U(count).U(ds[axis]).U(inner)
-        .U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1])).U(OutWord(c))
-        .U(codes_).U(ops_[1].dtype == DType::kINT64 ? 1 : 0)
-        .U(lut_).U(scale_off_).F(scale_)
+        .U(outer * count * inner)
+        .U(count)
+        .U(ds[axis])
+        .U(inner)
+        .U(WordOf(c, ops_[0]))
+        .U(WordOf(c, ops_[1]))
+        .U(OutWord(c))
+        .U(codes_)
+        .U(ops_[1].dtype == DType::kINT64 ? 1 : 0)
+        .U(lut_)
+        .U(scale_off_)
+        .F(scale_)
         .U(static_cast<uint32_t>(status_word_));
     d->groups[0] = GroupsFor(static_cast<uint64_t>(outer * count * inner));
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
@@ -506,10 +551,15 @@ class QuantizeKernel : public Kernel {
     const int64_t n = s.NumElements();
     d->shader = kQuantize;
     PushWriter(d)
-        .U(n).U(mode_)
-        .U(WordOf(c, ops_[0])).U(OutWord(c))
-        .U(std::max<int64_t>(1, inner)).U(channels_)
-        .U(scale_off_).U(enc_).U(lut_);
+        .U(n)
+        .U(mode_)
+        .U(WordOf(c, ops_[0]))
+        .U(OutWord(c))
+        .U(std::max<int64_t>(1, inner))
+        .U(channels_)
+        .U(scale_off_)
+        .U(enc_)
+        .U(lut_);
     d->groups[0] = GroupsFor(static_cast<uint64_t>(mode_ == 2 ? n : (n + 3) / 4));
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
@@ -520,10 +570,6 @@ class QuantizeKernel : public Kernel {
   int axis_ = -1;
   uint32_t mode_ = 0, channels_ = 1, scale_off_ = 0, enc_ = 0, lut_ = 0;
 };
-
-bool RankOk(const backend::GraphAccess& g, int32_t t) {
-  return t < 0 || g.PlanShape(t).rank <= kMaxShaderRank;
-}
 
 }  // namespace
 
@@ -585,88 +631,12 @@ fp8_status_code_t Kernel::Fail(const RunContext& c, fp8_status_code_t code,
 }
 
 const char* DeclineReason(const backend::GraphAccess& g, size_t node) {
-  const OpType op = g.Op(node);
-  const int32_t out = g.Output(node);
-  if (!RankOk(g, out)) return "rank above 6";
-  for (size_t i = 0; i < g.InputCount(node); ++i) {
-    if (!RankOk(g, g.Input(node, i))) return "rank above 6";
-    const int32_t t = g.Input(node, i);
-    if (t >= 0 && g.PlanShape(t).NumElements() * 2 >= kMaxWords) return "tensor too large";
-  }
-  if (g.PlanShape(out).NumElements() * 2 >= kMaxWords) return "tensor too large";
-  auto f32 = [&](size_t i) { return backend::F32Operand(g, node, i); };
-  switch (op) {
-    case OpType::kLINEAR: {
-      const int32_t w = g.Input(node, 1), b = g.Input(node, 2);
-      if (!g.ConstData(w) || g.PlanShape(w).rank != 2) return "the weight must be a 2-D constant";
-      if (b >= 0 && (!g.ConstData(b) || g.TensorDType(b) != DType::kF32))
-        return "the bias must be an f32 constant";
-      if (!f32(0)) return "the input must be f32";
-      return nullptr;
-    }
-    case OpType::kBATCH_MATMUL: {
-      if (!f32(0) || !f32(1)) return "operands must be f32";
-      const Shape a = g.PlanShape(g.Input(node, 0)), b = g.PlanShape(g.Input(node, 1));
-      if (a.rank != b.rank || a.rank < 2) return "operands of different ranks";
-      bool broadcast = false;
-      for (int i = 0; i < a.rank - 2; ++i) broadcast |= a[i] != b[i];
-      if (broadcast && a.rank > 5) return "broadcast over more than 3 batch dimensions";
-      return nullptr;
-    }
-    case OpType::kADD:
-    case OpType::kMUL:
-    case OpType::kGELU:
-    case OpType::kTANH:
-    case OpType::kLAYER_NORM:
-      for (size_t i = 0; i < g.InputCount(node); ++i) {
-        if (!f32(i)) return "operands must be f32";
-      }
-      return nullptr;
-    case OpType::kSOFTMAX:
-      if (!f32(0)) return "operands must be f32";
-      if (g.AttrInt(node, FP8_ATTR_MASK_MODE) == FP8_MASK_ADDITIVE && !f32(1))
-        return "the additive mask must be f32";
-      return nullptr;
-    case OpType::kGATHER: {
-      const int32_t table = g.Input(node, 0), idx = g.Input(node, 1);
-      const DType it = g.TensorDType(idx);
-      if (it != DType::kINT64 && it != DType::kINT32) return "indices must be int32 or int64";
-      const DType tt = g.TensorDType(table);
-      if (IsQuantized(tt)) {
-        if (!g.ConstData(table)) return "quantized tables must be constants";
-        const backend::QuantView q = g.Quant(table);
-        const int rank = g.PlanShape(table).rank;
-        int axis = static_cast<int>(g.AttrInt(node, FP8_ATTR_AXIS));
-        if (axis < 0) axis += rank;
-        if (q.quantized && q.scale_count > 1 && (axis != 0 || q.axis != 0))
-          return "per-channel table scales must be on the gathered axis 0";
-        return nullptr;
-      }
-      if (!IsWordType(tt) && !(tt == DType::kF16 || tt == DType::kBF16)) return "table dtype";
-      if ((tt == DType::kF16 || tt == DType::kBF16) && !g.ConstData(table))
-        return "half-precision tables must be constants";
-      return nullptr;
-    }
-    case OpType::kRESHAPE:
-    case OpType::kTRANSPOSE:
-    case OpType::kSPLIT_HEADS:
-    case OpType::kMERGE_HEADS:
-    case OpType::kSLICE: {
-      const size_t bytes = DTypeSize(g.TensorDType(out));
-      if (bytes != 4 && bytes != 8) return "data movement of 1- or 2-byte elements";
-      const int32_t in = g.Input(node, 0);
-      if (g.ConstData(in) && (g.TensorDType(in) == DType::kF16 || g.TensorDType(in) == DType::kBF16))
-        return "half-precision constants";
-      return nullptr;
-    }
-    case OpType::kQUANTIZE:
-    case OpType::kDEQUANTIZE: {
-      const int32_t qt = op == OpType::kQUANTIZE ? out : g.Input(node, 0);
-      if (!IsQuantized(g.TensorDType(qt))) return "not a quantized tensor";
-      return nullptr;
-    }
-  }
-  return "unknown operator";
+  backend::DeviceLimits limits;
+  limits.max_rank = kMaxShaderRank;
+  limits.max_elements = kMaxWords / 2 - 1;  // word indices (int64: two words) in uint32
+  limits.max_broadcast_batch_dims = 3;      // gemm.comp's batch strides
+  limits.word_sized_layout = true;          // copy.comp moves whole words
+  return backend::DeviceDeclineReason(g, node, limits);
 }
 
 std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
