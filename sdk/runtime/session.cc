@@ -146,8 +146,16 @@ Status Session::Init(const SessionOptions& o) {
   run_symbols_ = plan_symbols_;
   std::vector<Shape> plan_inputs;
   FP8_RETURN_IF_ERROR(ResolveInputShapes(g, plan_symbols_, &plan_inputs));
-  FP8_RETURN_IF_ERROR(
-      InferShapes(g, plan_inputs, &plan_shapes_).WithContext("at the session's size limits"));
+  const Status fits = InferShapes(g, plan_inputs, &plan_shapes_);
+  if (!fits.ok()) {
+    // Not the model's fault: these limits (options or defaults) ask for more
+    // than it can take, e.g. a sequence longer than its position table.
+    std::string limits;
+    for (const auto& [k, v] : plan_symbols_.values)
+      limits += StrFormat("%s%s=%lld", limits.empty() ? "" : ", ", k.c_str(), static_cast<long long>(v));
+    return InvalidArgument(StrFormat("the session's limits (%s) do not fit the model: %s",
+                                     limits.c_str(), fits.message().c_str()));
+  }
   run_shapes_ = plan_shapes_;
   run_input_shapes_ = plan_inputs;
   graph_view_.graph = &graph_;
