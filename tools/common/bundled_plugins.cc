@@ -17,9 +17,15 @@ void UseBundledPlugins() {
   const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (n > 0) roots.push_back(std::string(exe, static_cast<size_t>(n)) + ".runfiles");
   for (const std::string& root : roots) {
-    const std::string dir = root + "/fp8sdk/backends/vulkan";
-    if (access((dir + "/libfp8_backend_vulkan.so").c_str(), R_OK) == 0) {
-      setenv("FP8SDK_BACKEND_PATH", dir.c_str(), 1);
+    std::string path;
+    for (const char* name : {"vulkan", "cuda"}) {
+      const std::string dir = root + "/fp8sdk/backends/" + name;
+      if (access((dir + "/libfp8_backend_" + name + ".so").c_str(), R_OK) == 0) {
+        path += (path.empty() ? "" : ":") + dir;
+      }
+    }
+    if (!path.empty()) {
+      setenv("FP8SDK_BACKEND_PATH", path.c_str(), 1);
       return;
     }
   }
