@@ -35,6 +35,13 @@ seed() {  # seed corpus of a target, from real files
 status=0
 for t in "${targets[@]}"; do
   seed "$t"
+  # Inputs that once failed (fuzz/regressions/<target>/) must pass first.
+  if [ -d "fuzz/regressions/$t" ]; then
+    if ! "$bin/fuzz/$t" fuzz/regressions/"$t"/* > "$out/$t/regressions.txt" 2>&1; then
+      echo "$t FAILED: a regression input fails again: see $out/$t/regressions.txt"
+      status=1
+    fi
+  fi
   echo "== $t: ${seconds}s"
   mkdir -p "$out/$t/artifacts"
   if ! "$bin/fuzz/$t" "$out/$t/corpus" -max_total_time="$seconds" -rss_limit_mb=4096 \

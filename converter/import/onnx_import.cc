@@ -59,6 +59,13 @@ const std::set<std::string>& KnownOps() {
   return ops;
 }
 
+// Input i of a node, or "" when the node has fewer (files from
+// strangers: protobuf does not check the index of a repeated field).
+const std::string& In(const onnx::NodeProto& n, int i) {
+  static const std::string kNone;
+  return i < n.input_size() ? n.input(i) : kNone;
+}
+
 // A mapped external-data file.
 struct Mapping {
   void* addr = nullptr;
@@ -109,7 +116,9 @@ class OnnxModel {
       for (const std::string& x : n.input()) consumers_[x].push_back(i);
       if (n.op_type() == "Constant") {
         for (const auto& a : n.attribute()) {
-          if (a.name() == "value" && a.has_t()) tensors_[n.output(0)] = &a.t();
+          if (a.name() == "value" && a.has_t() && n.output_size() > 0) {
+            tensors_[n.output(0)] = &a.t();
+          }
         }
       }
     }
@@ -363,7 +372,7 @@ Result<WeightData> LinearWeight(OnnxModel& m, const std::string& prefix, int64_t
   }
   for (const onnx::NodeProto* n : m.Consumers(bias->name())) {
     if (n->op_type() == "Gemm" && n->input_size() >= 3) {
-      const onnx::TensorProto* w = m.Tensor(n->input(1));
+      const onnx::TensorProto* w = m.Tensor(In(*n, 1));
       if (!w) continue;
       const bool tb = AttrInt(*n, "transB", 0) != 0;
       FP8_ASSIGN_OR_RETURN(WeightData d, m.Floats(*w));
@@ -382,11 +391,11 @@ Result<WeightData> LinearWeight(OnnxModel& m, const std::string& prefix, int64_t
     for (const std::string& x : n->input()) {
       const onnx::NodeProto* mm = m.Producer(x);
       if (!mm || mm->op_type() != "MatMul") continue;
-      const onnx::TensorProto* w = m.Tensor(mm->input(1));
+      const onnx::TensorProto* w = m.Tensor(In(*mm, 1));
       if (!w) {
         // MatMul(x, Transpose(W)): the parameter appears under another name.
-        const onnx::NodeProto* tr = m.Producer(mm->input(1));
-        if (tr && tr->op_type() == "Transpose") w = m.Tensor(tr->input(0));
+        const onnx::NodeProto* tr = m.Producer(In(*mm, 1));
+        if (tr && tr->op_type() == "Transpose") w = m.Tensor(In(*tr, 0));
         if (w && m.Dims(*w) == std::vector<int64_t>{out, in}) return m.Floats(*w);
         continue;
       }
@@ -474,7 +483,7 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path) {
       break;
     }
     if (n.op_type() == "Sqrt") {
-      const onnx::NodeProto* add = m.Producer(n.input(0));
+      const onnx::NodeProto* add = m.Producer(In(n, 0));
       double v;
       if (add && add->op_type() == "Add" && add->input_size() == 2 &&
           (m.Scalar(add->input(1), &v) || m.Scalar(add->input(0), &v))) {
