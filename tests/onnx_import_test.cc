@@ -160,7 +160,9 @@ TEST(OnnxImport, MalformedAndUnsupportedModels) {
     cut.mutable_graph()->mutable_node(i)->clear_output();
     convert::testing::WriteFile(dir + "/cut.onnx", cut.SerializeAsString());
     auto r = convert::ImportOnnxFile(dir + "/cut.onnx");
-    if (!r.ok()) EXPECT_FALSE(r.status().message().empty());
+    if (!r.ok()) {
+      EXPECT_FALSE(r.status().message().empty());
+    }
   }
   convert::testing::RemoveTree(dir);
 }
