@@ -71,7 +71,8 @@ struct Partition {
   std::vector<std::array<VkBuffer, 4>> set_buffers;  // what each set points at now
   VkCommandBuffer cb = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
-  std::vector<uint32_t> recorded;  // the signature of the recorded commands
+  std::vector<uint32_t> recorded;   // the signature of the recorded commands
+  std::vector<uint32_t> signature;  // this run's (kept: no allocation per run)
   std::vector<Dispatch> dispatches;
 };
 
@@ -512,7 +513,8 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
   rc.bindings = bindings;
   rc.binding_count = binding_count;
   rc.err = err;
-  std::vector<uint32_t> signature;
+  std::vector<uint32_t>& signature = p->signature;
+  signature.clear();
   for (size_t i = 0; i < p->kernels.size(); ++i) {
     const Kernel& k = *p->kernels[i];
     // Word addressing: every bound offset must be a multiple of 4 (the
@@ -548,7 +550,7 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
       p->recorded.clear();
       return st;
     }
-    p->recorded = std::move(signature);
+    p->recorded.swap(signature);
   }
   const fp8_status_code_t st = SubmitAndWait(p->ds->dev, p->cb, p->fence, err);
   if (st != FP8_STATUS_OK) return st;
