@@ -5,16 +5,21 @@
 # or time-out; the input that caused it is kept in $FUZZ_OUT (printed).
 #
 #   tools/fuzz.sh                 # about a minute per target (what CI runs)
-#   FUZZ_SECONDS=3600 tools/fuzz.sh   # the documented longer run (SECURITY.md)
+#   FUZZ_SECONDS=3600 tools/fuzz.sh   # an hour per target
+#   FUZZ_RUNS=10000000 FUZZ_SECONDS=0 FUZZ_TARGETS=onnx_fuzzer tools/fuzz.sh
+#                                 # the documented run (SECURITY.md): 10M executions
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 out="${FUZZ_OUT:-/tmp/fp8sdk-fuzz}"
 base="$HOME/.cache/fp8sdk-bazel-fuzz-$(pwd | md5sum | cut -c1-8)"  # one per checkout
+runs="${FUZZ_RUNS:--1}"  # -1: no limit on executions
 targets=(model_loader_fuzzer onnx_fuzzer safetensors_fuzzer tokenizer_fuzzer)
+build_targets=("${targets[@]}")
+if [ -n "${FUZZ_TARGETS:-}" ]; then read -r -a targets <<< "$FUZZ_TARGETS"; fi
 # --symlink_prefix=/: leave the default build's bazel-bin etc. alone.
 bazel --output_base="$base" build --config=fuzz --noshow_progress --symlink_prefix=/ \
-  $(printf '//fuzz:%s ' "${targets[@]}") //tests:tiny_bert_fp8_model
+  $(printf '//fuzz:%s ' "${build_targets[@]}") //tests:tiny_bert_fp8_model
 bin="$(bazel --output_base="$base" info --config=fuzz bazel-bin 2>/dev/null)"
 data="${FP8SDK_DATA:-../shared/data}"
 
@@ -42,9 +47,9 @@ for t in "${targets[@]}"; do
       status=1
     fi
   fi
-  echo "== $t: ${seconds}s"
+  echo "== $t: ${seconds}s (0: no limit), $runs runs (-1: no limit)"
   mkdir -p "$out/$t/artifacts"
-  if ! "$bin/fuzz/$t" "$out/$t/corpus" -max_total_time="$seconds" -rss_limit_mb=4096 \
+  if ! "$bin/fuzz/$t" "$out/$t/corpus" -max_total_time="$seconds" -runs="$runs" -rss_limit_mb=4096 \
        -timeout=20 -max_len=$((1 << 20)) -print_final_stats=1 \
        -artifact_prefix="$out/$t/artifacts/" 2> "$out/$t/log.txt"; then
     echo "$t FAILED: see $out/$t/log.txt and $out/$t/artifacts/"

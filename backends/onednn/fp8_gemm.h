@@ -59,8 +59,17 @@ size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w);
 // Requires w.sign_magnitude. x: bf16 rows of w.kp elements (pad zero); scale, bias: w.np floats
 // (pad any finite value); y: rows x w.n floats; scratch: threads * Fp8GemmScratchPerThread(w)
 // elements. Runs on `threads` OpenMP threads.
+// Work run inside Fp8Gemm's parallel region before the product, on every
+// thread (thread, threads), followed by a barrier: what produces x (the
+// activation quantization) without a parallel region of its own.
+struct Fp8GemmPrologue {
+  void (*fn)(void* ctx, int thread, int threads) = nullptr;
+  void* ctx = nullptr;
+};
+
 void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
-             const float* bias, float* y, uint16_t* scratch, int threads);
+             const float* bias, float* y, uint16_t* scratch, int threads,
+             const Fp8GemmPrologue& prologue = {});
 
 }  // namespace onednn
 }  // namespace fp8sdk

@@ -226,12 +226,14 @@ size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
 }
 
 void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
-             const float* bias, float* y, uint16_t* scratch, int threads) {
+             const float* bias, float* y, uint16_t* scratch, int threads,
+             const Fp8GemmPrologue& prologue) {
   const int64_t pairs = w.kp / 2, panels = w.np / kFp8Panel, N = w.n, kp = w.kp;
   const int64_t panel_bytes = w.kp * kFp8Panel;
   const uint8_t* packed = w.panels.data();
   const Decoder dec(w.lut.data());
   if (rows == 1) {
+    if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t p = 0; p < panels; ++p) {
       const int64_t n0 = p * kFp8Panel;
@@ -245,7 +247,12 @@ void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const fl
   const size_t per_thread = Fp8GemmScratchPerThread(w);
 #pragma omp parallel num_threads(threads)
   {
-    uint16_t* b = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;
+    const int t = omp_get_thread_num();
+    uint16_t* b = scratch + static_cast<size_t>(t) * per_thread;
+    if (prologue.fn) {
+      prologue.fn(prologue.ctx, t, omp_get_num_threads());
+#pragma omp barrier
+    }
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < blocks * panels; ++item) {
       const int64_t m0 = item / panels * block, p = item % panels, n0 = p * kFp8Panel;

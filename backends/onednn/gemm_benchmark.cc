@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/onednn/fp8_gemm.h"
 #include "formats/model_writer.h"
 #include "oneapi/dnnl/dnnl.hpp"
 #include "sdk/numerics/quantize.h"
@@ -112,6 +113,33 @@ void BM_VulkanFp8Linear(benchmark::State& state) {
   OursFp8Linear(state, FP8_DEVICE_VULKAN, true);
 }
 
+// The FP8 GEMM alone (fp8_gemm.h): bf16 activation rows already quantized,
+// no session, no activation quantization. Its distance from BM_OursFp8Linear
+// is what the LINEAR around it costs.
+void BM_Fp8GemmKernel(benchmark::State& state) {
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  if (!onednn::Fp8GemmSupported()) {
+    state.SkipWithError("this CPU lacks AVX512_BF16 / AVX512_VBMI");
+    return;
+  }
+  std::vector<uint8_t> codes(static_cast<size_t>(N * K));
+  std::mt19937 rng(5);
+  for (uint8_t& c : codes) c = static_cast<uint8_t>(rng() & 0x7E);  // finite codes
+  onednn::Fp8PackedWeight w;
+  onednn::PackFp8Weight(codes.data(), N, K, kE4M3, &w);
+  const std::vector<float> xf = Rand(static_cast<size_t>(M * w.kp), 4);
+  std::vector<uint16_t> x(xf.size());  // E4M3 values in bf16, as the LINEAR makes them
+  QuantizeFp8ToBf16(xf.data(), x.data(), x.size(), Fp8ScaleForAmax(1.0f, kE4M3), kE4M3);
+  std::vector<float> scale(static_cast<size_t>(w.np), 1.0f), bias(static_cast<size_t>(w.np));
+  std::vector<float> y(static_cast<size_t>(M * N));
+  std::vector<uint16_t> scratch(kThreads * onednn::Fp8GemmScratchPerThread(w));
+  for (auto _ : state) {
+    onednn::Fp8Gemm(x.data(), M, w, scale.data(), bias.data(), y.data(), scratch.data(),
+                    kThreads);
+  }
+  SetFlops(state, M, K, N);
+}
+
 // oneDNN's own matmul at a fixed M, weights in oneDNN's preferred layout.
 void OnednnMatmul(benchmark::State& state, dnnl::memory::data_type type) {
   using dnnl::memory;
@@ -191,6 +219,7 @@ void BM_BertEncoderRun(benchmark::State& state) {
 }
 
 BENCHMARK(BM_OursFp8Linear)->Apply(Shapes);
+BENCHMARK(BM_Fp8GemmKernel)->Apply(Shapes);
 BENCHMARK(BM_OursFp8LinearViaOnednn)->Apply(Shapes);
 BENCHMARK(BM_VulkanFp8Linear)->Apply(Shapes);
 BENCHMARK(BM_BertEncoderRun)

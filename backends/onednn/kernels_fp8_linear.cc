@@ -56,7 +56,6 @@ class Fp8LinearKernel : public Kernel {
       g.ConstDone(b);
     }
     max_m_ = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k);
-    codes_ = Reserve<uint8_t>(static_cast<size_t>(max_m_ * k));
     xq_ = Reserve<uint16_t>(static_cast<size_t>(max_m_ * w_.kp));
     // The backend sets its thread count before prepare (onednn_backend.cc).
     threads_ = std::max(1, omp_get_max_threads());
@@ -70,19 +69,33 @@ class Fp8LinearKernel : public Kernel {
     if (M == 0) return FP8_STATUS_OK;
     const int threads = std::min(c.threads, threads_);
     const float* x = static_cast<const float*>(in(0).Data(c));
-    uint8_t* codes = At<uint8_t>(c, codes_);
     uint16_t* xq = At<uint16_t>(c, xq_);
-    const backend::ActQuantView q = act_;
-    // x_q rows, kp apart (vdpbf16ps reads K in pairs). One row is quantized
-    // on this thread: a parallel region costs more than the row.
-#pragma omp parallel for num_threads(threads) schedule(static) if (M > 1)
-    for (int64_t m = 0; m < M; ++m) {
-      QuantizeFp8(x + m * k, codes + m * k, static_cast<size_t>(k), q.scale, q.format);
-      ConvertFp8ToBf16(codes + m * k, xq + m * kp, static_cast<size_t>(k), q.format);
-      std::fill(xq + m * kp + k, xq + (m + 1) * kp, uint16_t{0});  // pad pair: +0
-    }
+    // x_q rows, kp apart (vdpbf16ps reads K in pairs), quantized by the
+    // GEMM's threads before the product: each thread one run of rows.
+    struct Quantize {
+      const float* x;
+      uint16_t* xq;
+      int64_t rows, k, kp;
+      backend::ActQuantView q;
+      static void Run(void* ctx, int t, int threads) {
+        const Quantize& a = *static_cast<const Quantize*>(ctx);
+        const int64_t per = (a.rows + threads - 1) / threads;
+        const int64_t m0 = std::min(a.rows, t * per), m1 = std::min(a.rows, m0 + per);
+        if (a.kp == a.k) {  // contiguous rows: one call
+          QuantizeFp8ToBf16(a.x + m0 * a.k, a.xq + m0 * a.k, static_cast<size_t>((m1 - m0) * a.k),
+                            a.q.scale, a.q.format);
+          return;
+        }
+        for (int64_t m = m0; m < m1; ++m) {
+          QuantizeFp8ToBf16(a.x + m * a.k, a.xq + m * a.kp, static_cast<size_t>(a.k), a.q.scale,
+                            a.q.format);
+          std::fill(a.xq + m * a.kp + a.k, a.xq + (m + 1) * a.kp, uint16_t{0});  // pad: +0
+        }
+      }
+    };
+    Quantize job{x, xq, M, k, kp, act_};
     Fp8Gemm(xq, M, w_, scale_.data(), bias_.data(), static_cast<float*>(OutData(c)),
-            At<uint16_t>(c, scratch_), threads);
+            At<uint16_t>(c, scratch_), threads, Fp8GemmPrologue{&Quantize::Run, &job});
     return FP8_STATUS_OK;
   }
 
@@ -92,7 +105,7 @@ class Fp8LinearKernel : public Kernel {
   int64_t max_m_ = 0;
   int threads_ = 1;
   std::vector<float> scale_, bias_;
-  size_t codes_ = 0, xq_ = 0, scratch_ = 0;  // workspace offsets
+  size_t xq_ = 0, scratch_ = 0;  // workspace offsets
 };
 
 // Read at every prepare (not cached) so that a benchmark can build one

@@ -57,10 +57,10 @@ void FakeQuantize(const float* x, int64_t n, const backend::ActQuantView& q, uin
         for (int64_t i = 0; i < len; ++i) out_f32[b + i] = static_cast<float>(ci[i]);
       }
     } else {
-      QuantizeFp8(x + b, cd, static_cast<size_t>(len), q.scale, q.format);
       if (out_bf16) {
-        ConvertFp8ToBf16(cd, out_bf16 + b, static_cast<size_t>(len), q.format);
+        QuantizeFp8ToBf16(x + b, out_bf16 + b, static_cast<size_t>(len), q.scale, q.format);
       } else {
+        QuantizeFp8(x + b, cd, static_cast<size_t>(len), q.scale, q.format);
         ConvertFp8ToFloat(cd, out_f32 + b, static_cast<size_t>(len), q.format);
       }
     }

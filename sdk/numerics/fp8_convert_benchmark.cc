@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sdk/numerics/fp8_convert.h"
+#include "sdk/numerics/quantize.h"
 
 namespace fp8sdk {
 namespace {
@@ -61,6 +62,36 @@ void BM_FloatToE4M3(benchmark::State& state) {
   state.SetLabel(CpuIsaName(isa));
 }
 
+// Activation quantization for a bf16 GEMM: float -> E4M3 value as bf16, in
+// one pass (QuantizeFp8ToBf16), and the same through codes in two.
+void BM_FloatToE4M3Bf16(benchmark::State& state) {
+  const size_t n = Elements(state);
+  const CpuIsa isa = static_cast<CpuIsa>(state.range(1));
+  std::vector<float> src = RandomFloats(n);
+  std::vector<uint16_t> dst(n);
+  for (auto _ : state) {
+    QuantizeFp8ToBf16(src.data(), dst.data(), n, 1.0f, kE4M3, Fp8Saturation::kSatFinite, isa);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * 6));
+  state.SetLabel(CpuIsaName(isa));
+}
+
+void BM_FloatToE4M3Bf16TwoPasses(benchmark::State& state) {
+  const size_t n = Elements(state);
+  const CpuIsa isa = static_cast<CpuIsa>(state.range(1));
+  std::vector<float> src = RandomFloats(n);
+  std::vector<uint8_t> codes(n);
+  std::vector<uint16_t> dst(n);
+  for (auto _ : state) {
+    QuantizeFp8(src.data(), codes.data(), n, 1.0f, kE4M3, Fp8Saturation::kSatFinite, isa);
+    ConvertFp8ToBf16(codes.data(), dst.data(), n, kE4M3, isa);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * 6));
+  state.SetLabel(CpuIsaName(isa));
+}
+
 void BM_E4M3ToBf16(benchmark::State& state) {
   const size_t n = Elements(state);
   const CpuIsa isa = static_cast<CpuIsa>(state.range(1));
@@ -104,6 +135,11 @@ void SizeIsaArgs(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_MemcpyFloat)->Apply(SizeArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MemcpyBf16)->Apply(SizeArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_FloatToE4M3)->Apply(SizeIsaArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FloatToE4M3Bf16)->Apply(SizeIsaArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FloatToE4M3Bf16TwoPasses)
+    ->Apply(SizeIsaArgs)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_E4M3ToBf16)->Apply(SizeIsaArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_E4M3ToFloat)->Apply(SizeIsaArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -85,6 +85,13 @@ static inline uint32_t DecodeFp8Bits(uint32_t code, const Fp8DecodeParams& p) {
   return bits | ((code & 0x80u) << 24);
 }
 
+// bf16 bits of the FP8 value that u encodes to (not rescaled): what
+// quantizing to FP8 and decoding to bf16 give, in one step.
+static inline uint16_t QuantizeBf16Bits(uint32_t u, const Fp8EncodeParams& e,
+                                        const Fp8DecodeParams& d) {
+  return static_cast<uint16_t>(DecodeFp8Bits(EncodeFp8Bits(u, e), d) >> 16);
+}
+
 // Round half to even to an integer in [-127, 127]; NaN -> 0. Independent of
 // the floating-point environment's rounding mode.
 static inline int8_t QuantizeInt8Value(float y) {
@@ -106,6 +113,9 @@ struct ConvertKernels {
   void (*encode)(const float* src, uint8_t* dst, size_t n, float mul, const Fp8EncodeParams& p);
   void (*decode_f32)(const uint8_t* src, float* dst, size_t n, float mul, const Fp8DecodeParams& p);
   void (*decode_bf16)(const uint8_t* src, uint16_t* dst, size_t n, const Fp8DecodeParams& p);
+  // dst[i] = QuantizeBf16Bits(bits of src[i] * mul): encode + decode_bf16 in one pass.
+  void (*quantize_bf16)(const float* src, uint16_t* dst, size_t n, float mul,
+                        const Fp8EncodeParams& e, const Fp8DecodeParams& d);
   // max |x|; NaN if any input is NaN; 0 for n == 0.
   float (*abs_max)(const float* src, size_t n);
   void (*quantize_int8)(const float* src, int8_t* dst, size_t n, float mul);

@@ -147,6 +147,17 @@ float AbsMaxAvx2(const float* src, size_t n) {
   return r;
 }
 
+// Encode and decode through a buffer that stays in L1.
+void QuantizeBf16Avx2(const float* src, uint16_t* dst, size_t n, float mul,
+                      const Fp8EncodeParams& e, const Fp8DecodeParams& d) {
+  uint8_t codes[512];
+  for (size_t i = 0; i < n; i += sizeof(codes)) {
+    const size_t len = n - i < sizeof(codes) ? n - i : sizeof(codes);
+    EncodeAvx2(src + i, codes, len, mul, e);
+    DecodeBf16Avx2(codes, dst + i, len, d);
+  }
+}
+
 void QuantizeInt8Avx2(const float* src, int8_t* dst, size_t n, float mul) {
   const __m256 vmul = _mm256_set1_ps(mul);
   const __m256 lo = _mm256_set1_ps(-127.0f), hi = _mm256_set1_ps(127.0f);
@@ -177,8 +188,8 @@ void DequantizeInt8Avx2(const int8_t* src, float* dst, size_t n, float mul) {
 }  // namespace
 
 const ConvertKernels kAvx2Kernels = {
-    "avx2",     EncodeAvx2,       DecodeF32Avx2,      DecodeBf16Avx2,
-    AbsMaxAvx2, QuantizeInt8Avx2, DequantizeInt8Avx2,
+    "avx2",           EncodeAvx2, DecodeF32Avx2,    DecodeBf16Avx2,
+    QuantizeBf16Avx2, AbsMaxAvx2, QuantizeInt8Avx2, DequantizeInt8Avx2,
 };
 
 }  // namespace internal

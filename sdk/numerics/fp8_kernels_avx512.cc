@@ -160,6 +160,66 @@ void DecodeBf16Avx512(const uint8_t* src, uint16_t* dst, size_t n, const Fp8Deco
   }
 }
 
+// QuantizeBf16Bits without codes: the float's mantissa is rounded to the
+// format's bits in place (normal range: round half to even on the bits, a
+// carry moving into the exponent as it should; subnormal range: adding and
+// subtracting 2^23 units of the smallest subnormal rounds to a multiple of
+// it, in round-to-nearest-even whatever the MXCSR says), and the FP8 value
+// is then a bf16 value: its top 16 bits. Overflow and NaN take the bf16 of
+// the codes the encoder gives them.
+struct QuantBf16Consts {
+  QuantBf16Consts(const Fp8EncodeParams& e, const Fp8DecodeParams& d)
+      : normal_min(_mm512_set1_epi32(static_cast<int>(e.normal_min))),
+        half_m1(_mm512_set1_epi32(static_cast<int>(e.half_m1))),
+        keep(_mm512_set1_epi32(static_cast<int>(~((1u << e.shift) - 1u)))),
+        max_bits(_mm512_set1_epi32(static_cast<int>((e.max_code << e.shift) + e.rebias))),
+        overflow16(_mm512_set1_epi32(static_cast<int>(DecodeFp8Bits(e.overflow_code, d) >> 16))),
+        nan16(_mm512_set1_epi32(static_cast<int>(DecodeFp8Bits(e.nan_code, d) >> 16))),
+        magic(_mm512_set1_ps(d.sub_unit * 8388608.0f)),
+        shift(_mm_cvtsi32_si128(static_cast<int>(e.shift))) {}
+  __m512i normal_min, half_m1, keep, max_bits, overflow16, nan16;
+  __m512 magic;
+  __m128i shift;
+};
+
+inline __m256i QuantizeBf16Lanes(__m512 x, const QuantBf16Consts& k) {
+  const __m512i u = _mm512_castps_si512(x);
+  const __m512i a = _mm512_and_si512(u, _mm512_set1_epi32(0x7FFFFFFF));
+  const __m512i sign16 = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x8000));
+  const __m512i lsb = _mm512_and_si512(_mm512_srl_epi32(a, k.shift), _mm512_set1_epi32(1));
+  const __m512i t = _mm512_and_si512(_mm512_add_epi32(a, _mm512_add_epi32(k.half_m1, lsb)), k.keep);
+  const __m512i nrm = _mm512_mask_mov_epi32(_mm512_srli_epi32(t, 16),
+                                            _mm512_cmpgt_epu32_mask(t, k.max_bits), k.overflow16);
+  constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  const __m512 af = _mm512_castsi512_ps(a);
+  const __m512 sub = _mm512_sub_round_ps(_mm512_add_round_ps(af, k.magic, kNearest), k.magic,
+                                         kNearest);
+  __m512i r = _mm512_mask_mov_epi32(_mm512_srli_epi32(_mm512_castps_si512(sub), 16),
+                                    _mm512_cmpge_epu32_mask(a, k.normal_min), nrm);
+  r = _mm512_or_si512(r, sign16);
+  r = _mm512_mask_mov_epi32(r, _mm512_cmpgt_epu32_mask(a, _mm512_set1_epi32(0x7F800000)),
+                            k.nan16);
+  return _mm512_cvtepi32_epi16(r);
+}
+
+void QuantizeBf16Avx512(const float* src, uint16_t* dst, size_t n, float mul,
+                        const Fp8EncodeParams& e, const Fp8DecodeParams& d) {
+  const QuantBf16Consts k(e, d);
+  const __m512 vmul = _mm512_set1_ps(mul);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i r0 = QuantizeBf16Lanes(_mm512_mul_ps(_mm512_loadu_ps(src + i), vmul), k);
+    const __m256i r1 = QuantizeBf16Lanes(_mm512_mul_ps(_mm512_loadu_ps(src + i + 16), vmul), k);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), r0);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 16), r1);
+  }
+  for (; i < n; i += 16) {
+    const __mmask16 m = TailMask(n - i < 16 ? n - i : 16);
+    const __m256i r = QuantizeBf16Lanes(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, src + i), vmul), k);
+    _mm256_mask_storeu_epi16(dst + i, m, r);
+  }
+}
+
 float AbsMaxAvx512(const float* src, size_t n) {
   __m512 m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
   __mmask16 nan = 0;
@@ -220,8 +280,8 @@ void DequantizeInt8Avx512(const int8_t* src, float* dst, size_t n, float mul) {
 }  // namespace
 
 const ConvertKernels kAvx512Kernels = {
-    "avx512",     EncodeAvx512,       DecodeF32Avx512,      DecodeBf16Avx512,
-    AbsMaxAvx512, QuantizeInt8Avx512, DequantizeInt8Avx512,
+    "avx512",           EncodeAvx512, DecodeF32Avx512,    DecodeBf16Avx512,
+    QuantizeBf16Avx512, AbsMaxAvx512, QuantizeInt8Avx512, DequantizeInt8Avx512,
 };
 
 }  // namespace internal

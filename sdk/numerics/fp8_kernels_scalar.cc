@@ -25,6 +25,13 @@ void DecodeBf16Scalar(const uint8_t* src, uint16_t* dst, size_t n, const Fp8Deco
   for (size_t i = 0; i < n; ++i) dst[i] = table[src[i]];
 }
 
+void QuantizeBf16Scalar(const float* src, uint16_t* dst, size_t n, float mul,
+                        const Fp8EncodeParams& e, const Fp8DecodeParams& d) {
+  uint16_t table[256];  // QuantizeBf16Bits = table[EncodeFp8Bits]
+  for (uint32_t c = 0; c < 256; ++c) table[c] = static_cast<uint16_t>(DecodeFp8Bits(c, d) >> 16);
+  for (size_t i = 0; i < n; ++i) dst[i] = table[EncodeFp8Bits(FloatBits(src[i] * mul), e)];
+}
+
 float AbsMaxScalar(const float* src, size_t n) {
   float m = 0.0f;
   for (size_t i = 0; i < n; ++i) {
@@ -46,8 +53,8 @@ void DequantizeInt8Scalar(const int8_t* src, float* dst, size_t n, float mul) {
 }  // namespace
 
 const ConvertKernels kScalarKernels = {
-    "scalar",     EncodeScalar,       DecodeF32Scalar,      DecodeBf16Scalar,
-    AbsMaxScalar, QuantizeInt8Scalar, DequantizeInt8Scalar,
+    "scalar",           EncodeScalar, DecodeF32Scalar,    DecodeBf16Scalar,
+    QuantizeBf16Scalar, AbsMaxScalar, QuantizeInt8Scalar, DequantizeInt8Scalar,
 };
 
 }  // namespace internal

@@ -41,6 +41,13 @@ void QuantizeFp8(const float* src, uint8_t* dst, size_t n, float scale, const Fp
                                    internal::MakeEncodeParams(format, saturation));
 }
 
+void QuantizeFp8ToBf16(const float* src, uint16_t* dst, size_t n, float scale,
+                       const Fp8Format& format, Fp8Saturation saturation, CpuIsa isa) {
+  internal::KernelsFor(isa).quantize_bf16(src, dst, n, QuantizeMultiplier(scale),
+                                          internal::MakeEncodeParams(format, saturation),
+                                          internal::MakeDecodeParams(format));
+}
+
 void DequantizeFp8(const uint8_t* src, float* dst, size_t n, float scale, const Fp8Format& format,
                    CpuIsa isa) {
   internal::KernelsFor(isa).decode_f32(src, dst, n, scale, internal::MakeDecodeParams(format));

@@ -36,6 +36,13 @@ void QuantizeFp8(const float* src, uint8_t* dst, size_t n, float scale, const Fp
                  Fp8Saturation saturation = Fp8Saturation::kSatFinite, CpuIsa isa = ActiveCpuIsa());
 void DequantizeFp8(const uint8_t* src, float* dst, size_t n, float scale, const Fp8Format& format,
                    CpuIsa isa = ActiveCpuIsa());
+// The bf16 bits of the FP8 value (not multiplied back by the scale) that
+// src / scale quantizes to: ConvertFp8ToBf16 of QuantizeFp8's codes, bit for
+// bit, in one pass (what a GEMM that multiplies FP8 values in bf16 consumes).
+void QuantizeFp8ToBf16(const float* src, uint16_t* dst, size_t n, float scale,
+                       const Fp8Format& format,
+                       Fp8Saturation saturation = Fp8Saturation::kSatFinite,
+                       CpuIsa isa = ActiveCpuIsa());
 void QuantizeInt8(const float* src, int8_t* dst, size_t n, float scale,
                   CpuIsa isa = ActiveCpuIsa());
 void DequantizeInt8(const int8_t* src, float* dst, size_t n, float scale,

@@ -6,6 +6,8 @@
 #include <random>
 #include <vector>
 
+#include "sdk/numerics/fp8_test_util.h"
+
 namespace fp8sdk {
 namespace {
 
@@ -41,6 +43,47 @@ TEST(Quantize, Fp8PerTensorIsEncodeOfProductWithReciprocal) {
       // Relative error of E4M3 is at most 2^-4 for normal values.
       if (std::fabs(x[i] * mul) >= kE4M3.MinNormal()) {
         ASSERT_LE(std::fabs(dq[i] - x[i]), std::fabs(x[i]) * 0.0625f + 1e-7f) << i;
+      }
+    }
+  }
+}
+
+// QuantizeFp8ToBf16 is ConvertFp8ToBf16(QuantizeFp8(...)) bit for bit: on a
+// sweep of all float bit patterns (stride 4099), every code's value, its
+// neighbouring floats and the midpoints between codes (the ties), specials,
+// for every ISA, format, saturation mode and a tail that is not a multiple
+// of the vector width.
+TEST(Quantize, Fp8ToBf16IsQuantizeThenDecode) {
+  for (const Fp8Format& f : {kE4M3, kE5M2}) {
+    std::vector<float> x;
+    for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 4099) {
+      x.push_back(testing::BitsToFloat(static_cast<uint32_t>(u)));
+    }
+    for (int c = 0; c < 256; ++c) {
+      const float v = Fp8ToFloat(static_cast<uint8_t>(c), f);
+      const float w = Fp8ToFloat(static_cast<uint8_t>(c + 1), f);
+      for (float y : {v, std::nextafter(v, INFINITY), std::nextafter(v, -INFINITY), (v + w) / 2,
+                      std::nextafter((v + w) / 2, 0.0f), -v}) {
+        x.push_back(y);
+      }
+    }
+    for (float y : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 1e-45f, -1e-45f, 1e-38f, 3e38f}) {
+      x.push_back(y);
+    }
+    x.resize(x.size() / 16 * 16 + 13);
+    for (Fp8Saturation sat : {Fp8Saturation::kSatFinite, Fp8Saturation::kNoSat}) {
+      for (float scale : {1.0f, 0.37f, 3.0f}) {
+        std::vector<uint8_t> codes(x.size());
+        std::vector<uint16_t> want(x.size()), got(x.size());
+        QuantizeFp8(x.data(), codes.data(), x.size(), scale, f, sat, CpuIsa::kScalar);
+        ConvertFp8ToBf16(codes.data(), want.data(), x.size(), f, CpuIsa::kScalar);
+        for (CpuIsa isa : kAllIsas) {
+          QuantizeFp8ToBf16(x.data(), got.data(), x.size(), scale, f, sat, isa);
+          for (size_t i = 0; i < x.size(); ++i) {
+            ASSERT_EQ(got[i], want[i]) << CpuIsaName(isa) << " " << f.Name() << " x=" << x[i]
+                                       << " scale=" << scale << " i=" << i;
+          }
+        }
       }
     }
   }
