@@ -106,6 +106,37 @@ TEST(OnnxImport, OnnxAndSafetensorsGiveTheSameGraph) {
   }
 }
 
+// ImportOnnxBytes is ImportOnnxFile without the file: the same graph, the
+// same constants, no digest.
+TEST(OnnxImport, BytesGiveWhatTheFileGives) {
+  for (const char* name : {"erf_opset17.onnx", "erf_opset11.onnx", "tanh_opset14.onnx"}) {
+    std::ifstream in(std::string(kDir) + name, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto a = Import(name);
+    auto b = convert::ImportOnnxBytes(bytes.data(), bytes.size(), name);
+    ASSERT_TRUE(a.ok() && b.ok()) << name << ": " << b.status().ToString();
+    const Graph& ga = a.value()->graph;
+    const Graph& gb = b.value()->graph;
+    ASSERT_EQ(ga.nodes.size(), gb.nodes.size()) << name;
+    ASSERT_EQ(ga.tensors.size(), gb.tensors.size()) << name;
+    for (size_t i = 0; i < ga.tensors.size(); ++i) {
+      const TensorDesc& x = ga.tensors[i];
+      const TensorDesc& y = gb.tensors[i];
+      ASSERT_EQ(x.data_size, y.data_size) << x.name;
+      if (x.IsConstant()) EXPECT_EQ(std::memcmp(x.data(), y.data(), x.data_size), 0) << x.name;
+    }
+    EXPECT_FALSE(a.value()->source_sha256.empty());
+    EXPECT_TRUE(b.value()->source_sha256.empty());
+    const testing::TinyBertInputs inputs = InputsOf(Golden()["inputs"][0]);
+    EXPECT_EQ(testing::RunBertGraph(ga, inputs), testing::RunBertGraph(gb, inputs)) << name;
+  }
+  const char garbage[] = "\xff\xff\xff garbage";
+  auto g = convert::ImportOnnxBytes(garbage, sizeof(garbage) - 1, "garbage.onnx");
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("'garbage.onnx' is not a valid ONNX model"),
+            std::string::npos);
+}
+
 TEST(OnnxImport, MalformedAndUnsupportedModels) {
   const std::string dir = convert::testing::MakeTempDir();
   auto expect = [&](const std::string& path, const std::string& needle) {
@@ -150,6 +181,13 @@ TEST(OnnxImport, MalformedAndUnsupportedModels) {
   expect(dir + "/external.onnx", "external data file");
   convert::testing::WriteFile(dir + "/weights.bin", "tiny");
   expect(dir + "/external.onnx", "has 4 bytes for");
+  // In memory there is no directory to look in.
+  const std::string ext_bytes = external.SerializeAsString();
+  auto ext = convert::ImportOnnxBytes(ext_bytes.data(), ext_bytes.size(), "external.onnx");
+  ASSERT_FALSE(ext.ok());
+  EXPECT_NE(ext.status().message().find("has external data, which needs the model's file"),
+            std::string::npos)
+      << ext.status().ToString();
 
   // Nodes with fewer inputs or outputs than their op has (a crash the fuzzer
   // found: fuzz/regressions/onnx_fuzzer/): every node's inputs are emptied

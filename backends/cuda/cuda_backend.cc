@@ -56,7 +56,35 @@ fp8_status_code_t CudaFail(fp8_error_t* err, cudaError_t e, const char* what) {
 
 struct Instance {
   std::vector<DeviceState> devices;
+  uint64_t memory_limit = 0;  // per device; 0: none (fp8_backend_config_t)
 };
+
+// cudaMalloc within the session's device memory limit; `what` names it.
+fp8_status_code_t Malloc(const Instance* self, DeviceState& d, uint64_t bytes, void** out,
+                         const char* what, fp8_error_t* err) {
+  if (self->memory_limit > 0 && d.held + bytes > self->memory_limit) {
+    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                "CUDA: %s: %llu bytes more would pass the session's device memory limit of "
+                "%llu bytes (%llu held)",
+                what, static_cast<unsigned long long>(bytes),
+                static_cast<unsigned long long>(self->memory_limit),
+                static_cast<unsigned long long>(d.held));
+  }
+  FP8_CUDA(cudaMalloc(out, bytes), what);
+  d.held += bytes;
+  d.sizes[*out] = bytes;
+  return FP8_STATUS_OK;
+}
+
+void Free(DeviceState& d, void* ptr) {
+  if (!ptr) return;
+  auto it = d.sizes.find(ptr);
+  if (it != d.sizes.end()) {
+    d.held -= std::min(d.held, it->second);
+    d.sizes.erase(it);
+  }
+  cudaFree(ptr);
+}
 
 Instance* Self(void* p) { return static_cast<Instance*>(p); }
 
@@ -92,8 +120,10 @@ void ReleasePartition(Partition* p) {
   if (!p) return;
   if (p->dev) cudaSetDevice(p->dev->ordinal);
   if (p->graph) cudaGraphExecDestroy(p->graph);
-  cudaFree(p->consts);
-  cudaFree(p->scratch);
+  if (p->dev) {
+    Free(*p->dev, p->consts);
+    Free(*p->dev, p->scratch);
+  }
   cudaFree(p->status);
   delete p;
 }
@@ -110,6 +140,10 @@ fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_err
   }
   if (n == 0) return Fail(err, FP8_STATUS_UNSUPPORTED, "no CUDA device");
   auto self = std::make_unique<Instance>();
+  if (config && config->struct_size >= offsetof(fp8_backend_config_t, device_memory_limit) +
+                                           sizeof(uint64_t)) {
+    self->memory_limit = config->device_memory_limit;
+  }
   const bool reads_hint =
       config && config->struct_size >= offsetof(fp8_backend_config_t, device_hint) + sizeof(void*);
   const std::string hint = reads_hint && config->device_hint ? config->device_hint : "";
@@ -173,16 +207,18 @@ fp8_status_code_t Claim(void*, uint32_t, const fp8_graph_t* graph, const fp8_gra
 
 fp8_status_code_t BufferAlloc(void* instance, uint32_t device, uint64_t size, void** out,
                               fp8_error_t* err) {
-  fp8_status_code_t st = Open(Self(instance), device, err);
+  Instance* self = Self(instance);
+  fp8_status_code_t st = Open(self, device, err);
   if (st != FP8_STATUS_OK) return st;
-  FP8_CUDA(cudaMalloc(out, std::max<uint64_t>(size, 256)), "cudaMalloc");
-  return FP8_STATUS_OK;
+  return Malloc(self, self->devices[device], std::max<uint64_t>(size, 256), out,
+                "cudaMalloc (arena)", err);
 }
 
 void BufferFree(void* instance, uint32_t device, void* buffer) {
   Instance* self = Self(instance);
-  if (device < self->devices.size()) cudaSetDevice(self->devices[device].ordinal);
-  cudaFree(buffer);
+  if (device >= self->devices.size()) return;
+  cudaSetDevice(self->devices[device].ordinal);
+  Free(self->devices[device], buffer);
 }
 
 fp8_status_code_t CopyToDevice(void* instance, uint32_t device, void* dst, uint64_t off,
@@ -243,11 +279,13 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
     }
   }
   const std::vector<uint8_t>& bytes = pool.bytes();
-  FP8_CUDA(cudaMalloc(reinterpret_cast<void**>(&p->consts), std::max<size_t>(bytes.size(), 256)),
-           "cudaMalloc (weights)");
+  st = Malloc(self, d, std::max<size_t>(bytes.size(), 256), reinterpret_cast<void**>(&p->consts),
+              "cudaMalloc (weights)", err);
+  if (st != FP8_STATUS_OK) return st;
   FP8_CUDA(cudaMemcpy(p->consts, bytes.data(), bytes.size(), cudaMemcpyHostToDevice),
            "cudaMemcpy (weights)");
-  FP8_CUDA(cudaMalloc(reinterpret_cast<void**>(&p->scratch), scratch), "cudaMalloc (scratch)");
+  st = Malloc(self, d, scratch, reinterpret_cast<void**>(&p->scratch), "cudaMalloc (scratch)", err);
+  if (st != FP8_STATUS_OK) return st;
   p->status_host.assign(static_cast<size_t>(std::max(1, p->status_words)), ~0ull);
   FP8_CUDA(cudaMalloc(reinterpret_cast<void**>(&p->status),
                       p->status_host.size() * sizeof(unsigned long long)),

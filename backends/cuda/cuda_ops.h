@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "backends/common/device_ops.h"
@@ -31,6 +32,10 @@ struct DeviceState {
   cudaStream_t stream = nullptr;
   cublasLtHandle_t lt = nullptr;
   void* workspace = nullptr;
+  // Bytes of arenas and partitions held, and each allocation's size (for
+  // the session's device memory limit).
+  uint64_t held = 0;
+  std::unordered_map<void*, uint64_t> sizes;
 };
 
 // ---- constants: one device buffer per partition ----

@@ -53,11 +53,13 @@ struct DeviceState {
   VkCommandBuffer copy_cb = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
   Buffer staging;
+  uint64_t held = 0;  // device-local bytes of arenas and partitions
 };
 
 struct Instance {
   Context* ctx = nullptr;
   std::vector<DeviceState> devices;
+  uint64_t memory_limit = 0;  // per device; 0: none (fp8_backend_config_t)
 };
 
 struct Partition {
@@ -182,6 +184,27 @@ fp8_status_code_t Download(DeviceState& ds, void* dst, const Buffer* src, uint64
   return FP8_STATUS_OK;
 }
 
+// Device-local memory within the session's limit; `what` names it in errors.
+fp8_status_code_t DeviceBuffer(const Instance* self, DeviceState& ds, uint64_t size, Buffer* out,
+                               const char* what, fp8_error_t* err) {
+  if (self->memory_limit > 0 && ds.held + size > self->memory_limit) {
+    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                "Vulkan: %s: %llu bytes more would pass the session's device memory limit of "
+                "%llu bytes (%llu held)",
+                what, static_cast<unsigned long long>(size),
+                static_cast<unsigned long long>(self->memory_limit),
+                static_cast<unsigned long long>(ds.held));
+  }
+  FP8_VK_CHECK(ds.dev->CreateBuffer(size, /*host=*/false, out), what);
+  ds.held += out->size;
+  return FP8_STATUS_OK;
+}
+
+void FreeDeviceBuffer(DeviceState& ds, Buffer* b) {
+  ds.held -= std::min(ds.held, b->size);
+  ds.dev->DestroyBuffer(b);
+}
+
 // ---- vtable ----
 
 fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_error_t* err) {
@@ -197,6 +220,10 @@ fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_err
   }
   auto self = std::make_unique<Instance>();
   self->ctx = ctx;
+  if (config && config->struct_size >= offsetof(fp8_backend_config_t, device_memory_limit) +
+                                           sizeof(uint64_t)) {
+    self->memory_limit = config->device_memory_limit;
+  }
   size_t cpu_devices = 0;
   for (size_t i = 0; i < ctx->devices().size(); ++i) {
     const VkPhysicalDeviceType type = ctx->devices()[i].props.deviceType;
@@ -269,8 +296,8 @@ fp8_status_code_t BufferAlloc(void* instance, uint32_t device, uint64_t size, vo
   fp8_status_code_t st = Open(self, device, err);
   if (st != FP8_STATUS_OK) return st;
   auto b = std::make_unique<Buffer>();
-  FP8_VK_CHECK(self->devices[device].dev->CreateBuffer(size, /*host=*/false, b.get()),
-               "allocating device memory");
+  st = DeviceBuffer(self, self->devices[device], size, b.get(), "allocating device memory", err);
+  if (st != FP8_STATUS_OK) return st;
   *out = b.release();
   return FP8_STATUS_OK;
 }
@@ -279,7 +306,7 @@ void BufferFree(void* instance, uint32_t device, void* buffer) {
   Instance* self = Self(instance);
   if (!buffer || device >= self->devices.size() || !self->devices[device].dev) return;
   Buffer* b = static_cast<Buffer*>(buffer);
-  self->devices[device].dev->DestroyBuffer(b);
+  FreeDeviceBuffer(self->devices[device], b);
   delete b;
 }
 
@@ -307,8 +334,8 @@ void ReleasePartition(Partition* p) {
     if (p->fence != VK_NULL_HANDLE) vkDestroyFence(d, p->fence, nullptr);
     if (p->cb != VK_NULL_HANDLE) vkFreeCommandBuffers(d, p->ds->pool, 1, &p->cb);
     if (p->pool != VK_NULL_HANDLE) vkDestroyDescriptorPool(d, p->pool, nullptr);
-    dev->DestroyBuffer(&p->consts);
-    dev->DestroyBuffer(&p->scratch);
+    FreeDeviceBuffer(*p->ds, &p->consts);
+    FreeDeviceBuffer(*p->ds, &p->scratch);
     dev->DestroyBuffer(&p->status);
   }
   delete p;
@@ -352,13 +379,15 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
     }
   }
   const std::vector<uint8_t>& bytes = pool.bytes();
-  FP8_VK_CHECK(dev->CreateBuffer(bytes.size(), false, &p->consts), "allocating the constants");
+  st = DeviceBuffer(self, ds, bytes.size(), &p->consts, "allocating the constants", err);
+  if (st != FP8_STATUS_OK) return st;
   st = Upload(ds, &p->consts, 0, bytes.data(), bytes.size(), err);
   if (st != FP8_STATUS_OK) return st;
   FP8_VK_CHECK(dev->CreateBuffer(4u * std::max(1, p->status_words), true, &p->status),
                "allocating status words");
-  FP8_VK_CHECK(dev->CreateBuffer(4u * std::max<uint64_t>(1, scratch_words), false, &p->scratch),
-               "allocating scratch memory");
+  st = DeviceBuffer(self, ds, 4u * std::max<uint64_t>(1, scratch_words), &p->scratch,
+                    "allocating scratch memory", err);
+  if (st != FP8_STATUS_OK) return st;
 
   const uint32_t sets = static_cast<uint32_t>(std::max<size_t>(1, count));
   const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * kBindings};

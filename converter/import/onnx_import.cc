@@ -78,20 +78,31 @@ struct Mapping {
 class OnnxModel {
  public:
   Status Load(const std::string& path) {
-    path_ = path;
-    const size_t slash = path.rfind('/');
-    dir_ = slash == std::string::npos ? "." : path.substr(0, slash);
     std::ifstream in(path, std::ios::binary);
     if (!in) return NotFound(StrFormat("cannot read ONNX file '%s'", path.c_str()));
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    google::protobuf::io::CodedInputStream cis(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                               static_cast<int>(bytes.size()));
+    const size_t slash = path.rfind('/');
+    return Parse(bytes.data(), bytes.size(), path,
+                 slash == std::string::npos ? "." : path.substr(0, slash));
+  }
+
+  // `dir`: where external data files are ("": nowhere, in-memory models).
+  Status Parse(const void* data, size_t size, const std::string& path, const std::string& dir) {
+    path_ = path;
+    dir_ = dir;
+    if (size > static_cast<size_t>(INT32_MAX)) {
+      return InvalidArgument(StrFormat("'%s' is larger than protobuf's 2 GiB limit for one message "
+                                       "(keep the weights as external data)",
+                                       path.c_str()));
+    }
+    google::protobuf::io::CodedInputStream cis(static_cast<const uint8_t*>(data),
+                                               static_cast<int>(size));
     cis.SetTotalBytesLimit(INT32_MAX);
     if (!model_.ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage()) {
       return InvalidArgument(
           StrFormat("'%s' is not a valid ONNX model (protobuf parse failed)", path.c_str()));
     }
-    bytes_ = bytes.size();
+    bytes_ = size;
     for (const auto& op : model_.opset_import()) {
       if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = static_cast<int>(op.version());
     }
@@ -281,6 +292,7 @@ class OnnxModel {
     if (location.empty() || location.find("..") != std::string::npos || location[0] == '/') {
       return Bad(t, "has external data without a relative location inside the model's directory");
     }
+    if (dir_.empty()) return Bad(t, "has external data, which needs the model's file and directory");
     const std::string file = dir_ + "/" + location;
     auto it = files_.find(file);
     if (it == files_.end()) {
@@ -416,7 +428,8 @@ Result<WeightData> LinearWeight(OnnxModel& m, const std::string& prefix, int64_t
                 prefix.c_str(), static_cast<long long>(in), static_cast<long long>(out)));
 }
 
-Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path) {
+// `dir`: the model's directory with a trailing '/' ("": none, no config.json).
+Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path, const std::string& dir) {
   BertConfig c;
   const onnx::TensorProto* word = FindParam(m, "embeddings.word_embeddings.weight");
   const onnx::TensorProto* pos = FindParam(m, "embeddings.position_embeddings.weight");
@@ -500,8 +513,9 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path) {
                   path.c_str()));
   }
   // Labels from a config.json beside the model, when there is one.
-  std::ifstream cfg(path.substr(0, path.rfind('/') + 1) + "config.json");
-  if (cfg) {
+  std::ifstream cfg;
+  if (!dir.empty()) cfg.open(dir + "config.json");
+  if (cfg.is_open() && cfg) {
     std::string text((std::istreambuf_iterator<char>(cfg)), std::istreambuf_iterator<char>());
     auto hf = ParseBertConfigJson(text, "config.json beside the ONNX model");
     if (hf.ok() && hf->num_labels == c.num_labels) c.labels = hf->labels;
@@ -509,11 +523,10 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path) {
   return c;
 }
 
-}  // namespace
 
-Result<std::unique_ptr<ImportedModel>> ImportOnnxFile(const std::string& path) {
-  auto onnx_model = std::make_shared<OnnxModel>();
-  FP8_RETURN_IF_ERROR(onnx_model->Load(path));
+// The model from a parsed file; `dir` ends in '/' ("": an in-memory model).
+Result<std::unique_ptr<ImportedModel>> Import(std::shared_ptr<OnnxModel> onnx_model,
+                                              const std::string& path, const std::string& dir) {
   OnnxModel& m = *onnx_model;
   std::set<std::string> inputs;
   for (const auto& i : m.graph().input()) inputs.insert(i.name());
@@ -526,7 +539,7 @@ Result<std::unique_ptr<ImportedModel>> ImportOnnxFile(const std::string& path) {
     }
   }
   auto model = std::make_unique<ImportedModel>();
-  FP8_ASSIGN_OR_RETURN(model->config, RecoverConfig(m, path));
+  FP8_ASSIGN_OR_RETURN(model->config, RecoverConfig(m, path, dir));
   const WeightFn weights = [&](const std::string& name,
                                const std::vector<int64_t>& shape) -> Result<WeightData> {
     const bool linear = shape.size() == 2 && name.find("embeddings") == std::string::npos;
@@ -541,16 +554,32 @@ Result<std::unique_ptr<ImportedModel>> ImportOnnxFile(const std::string& path) {
   };
   FP8_ASSIGN_OR_RETURN(model->graph, BuildBertGraph(model->config, weights));
   model->source = path;
-  FP8_ASSIGN_OR_RETURN(model->source_sha256, Sha256File(path));
   model->source_bytes = m.bytes();
   for (auto& keep : onnx_model->TakeMappings()) model->keep_alive.push_back(keep);
   model->keep_alive.push_back(onnx_model);
+  model->graph.metadata.source_model = path;
+  return model;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ImportedModel>> ImportOnnxFile(const std::string& path) {
+  auto onnx_model = std::make_shared<OnnxModel>();
+  FP8_RETURN_IF_ERROR(onnx_model->Load(path));
   const std::string dir = path.substr(0, path.rfind('/') + 1);
+  FP8_ASSIGN_OR_RETURN(auto model, Import(onnx_model, path, dir.empty() ? "./" : dir));
+  FP8_ASSIGN_OR_RETURN(model->source_sha256, Sha256File(path));
+  model->graph.metadata.source_model_sha256 = model->source_sha256;
   struct stat st;
   if (stat((dir + "vocab.txt").c_str(), &st) == 0) model->vocab_path = dir + "vocab.txt";
-  model->graph.metadata.source_model = path;
-  model->graph.metadata.source_model_sha256 = model->source_sha256;
   return model;
+}
+
+Result<std::unique_ptr<ImportedModel>> ImportOnnxBytes(const void* data, size_t size,
+                                                       const std::string& name) {
+  auto onnx_model = std::make_shared<OnnxModel>();
+  FP8_RETURN_IF_ERROR(onnx_model->Parse(data, size, name, ""));
+  return Import(onnx_model, name, "");
 }
 
 }  // namespace convert

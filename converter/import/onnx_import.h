@@ -15,6 +15,7 @@
 #ifndef FP8SDK_CONVERTER_IMPORT_ONNX_IMPORT_H_
 #define FP8SDK_CONVERTER_IMPORT_ONNX_IMPORT_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,12 @@ namespace fp8sdk {
 namespace convert {
 
 Result<std::unique_ptr<ImportedModel>> ImportOnnxFile(const std::string& path);
+
+// The same from bytes in memory (`name` appears in messages and as the
+// source): no external data (tensors stored outside the file are an error),
+// no config.json or vocab.txt beside it, no source digest.
+Result<std::unique_ptr<ImportedModel>> ImportOnnxBytes(const void* data, size_t size,
+                                                       const std::string& name);
 
 }  // namespace convert
 }  // namespace fp8sdk

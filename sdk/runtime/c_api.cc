@@ -205,6 +205,7 @@ fp8_status_t* fp8_session_create(const fp8_model_t* model, const fp8_session_opt
     o.max_batch = full.max_batch;
     o.max_sequence = full.max_sequence;
     o.strict_device = full.strict_device != 0;
+    o.device_memory_limit = full.device_memory_limit;
   }
   return Guard([&]() -> fp8_status_t* {
     auto r = fp8sdk::Session::Create(model->model->graph(), o);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <thread>
 
 #include "sdk/runtime/memory_planner.h"
@@ -106,9 +107,34 @@ Session::~Session() {
 
 Result<std::unique_ptr<Session>> Session::Create(const Graph& graph,
                                                  const SessionOptions& options) {
-  std::unique_ptr<Session> s(new Session(graph));
-  FP8_RETURN_IF_ERROR(s->Init(options));
-  return s;
+  // A device backend that runs out of memory (or past the session's limit)
+  // is left out and the session is made again on the others, unless the
+  // caller insists on that device.
+  std::set<std::string> left_out;
+  std::vector<std::string> notes;  // why each was left out
+  for (;;) {
+    std::unique_ptr<Session> s(new Session(graph));
+    s->left_out_ = left_out;
+    s->notes_ = notes;
+    Status st = Status::Ok();
+    try {
+      st = s->Init(options);
+    } catch (const std::bad_alloc&) {
+      return Status(StatusCode::kRESOURCE_EXHAUSTED,
+                    "out of host memory while creating the session (its limits: max_batch, "
+                    "max_sequence, decide the activation memory)");
+    }
+    if (st.ok()) return s;
+    const std::string failed = s->exhausted_backend_;
+    const bool insisted =
+        options.strict_device && options.device != FP8_DEVICE_AUTO &&
+        std::any_of(s->slots_.begin(), s->slots_.end(), [&](const std::unique_ptr<Slot>& x) {
+          return failed == x->entry.vtable->name && x->entry.vtable->kind == options.device;
+        });
+    if (st.code() != StatusCode::kRESOURCE_EXHAUSTED || failed.empty() || insisted) return st;
+    left_out.insert(failed);
+    notes.push_back(StrFormat("backend '%s' left out: %s", failed.c_str(), st.message().c_str()));
+  }
 }
 
 Status Session::Init(const SessionOptions& o) {
@@ -194,10 +220,12 @@ Status Session::CreateSlots(const SessionOptions& o) {
                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   config.preferred_kind = o.device;
   config.device_hint = o.device_hint.c_str();
+  config.device_memory_limit = o.device_memory_limit;
   domains_.push_back(Domain{});  // domain 0: host memory
   for (const BackendEntry& e : entries) {
     const fp8_backend_vtable_t* vt = e.vtable;
     if (o.device == FP8_DEVICE_REFERENCE && vt->kind != FP8_DEVICE_REFERENCE) continue;
+    if (left_out_.count(vt->name)) continue;  // ran out of device memory (Create)
     void* inst = nullptr;
     fp8_error_t err{};
     const fp8_status_code_t st = vt->create(&config, &inst, &err);
@@ -422,6 +450,7 @@ Status Session::PlanAndAllocate() {
       const fp8_status_code_t st =
           slot.entry.vtable->buffer_alloc(slot.instance, slot.device, bytes, &dom.arena, &err);
       if (st != FP8_STATUS_OK) {
+        if (st == FP8_STATUS_RESOURCE_EXHAUSTED) exhausted_backend_ = slot.entry.vtable->name;
         return FromBackend(st, err,
                            StrFormat("%s: allocating the %llu-byte arena", slot.entry.vtable->name,
                                      static_cast<unsigned long long>(bytes)));
@@ -475,6 +504,8 @@ Status Session::PrepareSteps() {
                                    s.nodes.data(), s.nodes.size(), &s.partition, &err);
     graph_view_.release = nullptr;
     if (st != FP8_STATUS_OK) {
+      if (st == FP8_STATUS_RESOURCE_EXHAUSTED && !slot.info.host_memory)
+        exhausted_backend_ = slot.entry.vtable->name;
       return FromBackend(st, err,
                          StrFormat("backend '%s' could not prepare operators %zu..%zu",
                                    slot.entry.vtable->name, s.nodes.front(), s.nodes.back()));

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,12 @@ struct SessionOptions {
   // memory), and each Run times every step, waiting for the device after
   // each one. For profiling tools (fp8bench --profile), not for serving.
   bool profile = false;
+  // The most device memory (bytes) a device backend (CUDA, Vulkan) may hold
+  // for this session; 0: no limit. A device that would need more, or that
+  // runs out of memory, is left out: the session runs on the next backend
+  // (noted in Describe()), or fails with RESOURCE_EXHAUSTED when
+  // strict_device asks for that device.
+  uint64_t device_memory_limit = 0;
 };
 
 // One step of a profiled session: an operator, or a copy between memory
@@ -118,6 +125,8 @@ class Session {
   std::vector<int> node_slot_;
   std::vector<std::string> declines_;
   std::vector<std::string> notes_;
+  std::set<std::string> left_out_;  // backends Create left out (out of device memory)
+  std::string exhausted_backend_;   // the device backend whose memory ran out in Init
   std::vector<Instance> instances_;
   std::vector<std::vector<int>> instance_index_;  // [tensor] -> instance per domain (-1)
   std::vector<Step> steps_;

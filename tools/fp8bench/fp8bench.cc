@@ -3,7 +3,7 @@
 //
 // usage: fp8bench MODEL.fp8 [--backend auto|cpu|cuda|vulkan|reference] [--strict]
 //                 [--batch B] [--seq S] [--threads N] [--warmup W] [--iterations I]
-//                 [--profile] [--json FILE]
+//                 [--device-memory-mb M] [--profile] [--json FILE]
 // Inputs are synthetic: token ids drawn uniformly from the embedding table,
 // token types 0, attention mask 1 (BERT inputs); other integer inputs get
 // zeros, float inputs uniform [-1, 1].
@@ -38,6 +38,7 @@ struct Args {
   fp8_device_kind_t device = FP8_DEVICE_AUTO;
   bool strict = false, profile = false;
   int batch = 1, seq = 128, threads = 0, warmup = 3, iterations = 20;
+  int device_memory_mb = 0;  // 0: no limit
 };
 
 int Usage(const std::string& error) {
@@ -45,7 +46,7 @@ int Usage(const std::string& error) {
   std::fprintf(stderr,
                "usage: fp8bench MODEL.fp8 [--backend auto|cpu|cuda|vulkan|reference] [--strict]\n"
                "                [--batch B] [--seq S] [--threads N] [--warmup W] [--iterations I]\n"
-               "                [--profile] [--json FILE]\n");
+               "                [--device-memory-mb M] [--profile] [--json FILE]\n");
   return 2;
 }
 
@@ -191,6 +192,7 @@ int Run(const Args& a) {
   o.num_threads = a.threads;
   o.max_batch = a.batch;
   o.max_sequence = a.seq;
+  o.device_memory_limit = static_cast<uint64_t>(a.device_memory_mb) << 20;
   const auto t0 = std::chrono::steady_clock::now();
   auto session = Session::Create(g, o);
   const double create_ms =
@@ -302,6 +304,9 @@ int main(int argc, char** argv) {
     } else if (f == "--threads") {
       if (!num(1, 1024, &a.threads))
         return fp8sdk::Usage("--threads needs an integer in [1, 1024]");
+    } else if (f == "--device-memory-mb") {
+      if (!num(1, 1 << 24, &a.device_memory_mb))
+        return fp8sdk::Usage("--device-memory-mb needs an integer in [1, 16777216]");
     } else if (f == "--warmup") {
       if (!num(0, 100000, &a.warmup)) return fp8sdk::Usage("--warmup needs an integer >= 0");
     } else if (f == "--iterations") {

@@ -162,6 +162,11 @@ typedef struct fp8_backend_config_t {
   /* Appended in ABI 1 (read only when struct_size covers them): */
   fp8_device_kind_t preferred_kind; /* the session's device preference (AUTO: none) */
   const char* device_hint; /* prefer devices whose name contains this; NULL or "": none */
+  /* The most device memory (bytes) this instance may hold per device: arenas
+   * and prepared partitions together; 0: no limit. A request past it fails
+   * with FP8_STATUS_RESOURCE_EXHAUSTED, as a real out-of-memory does.
+   * Backends whose buffers are host memory ignore it. */
+  uint64_t device_memory_limit;
 } fp8_backend_config_t;
 
 /* Where a tensor lives for one execute: a buffer from buffer_alloc (or, for

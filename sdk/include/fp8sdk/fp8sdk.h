@@ -86,6 +86,11 @@ typedef struct fp8_session_options_t {
   /* Non-zero: fail session creation if a node cannot run on the preferred
    * device, instead of falling back to another backend. */
   int32_t strict_device;
+  /* Appended (read when struct_size covers it): the most device memory in
+   * bytes a GPU backend may hold for the session; 0 = no limit. A device
+   * that needs more or runs out of memory is left out (the session falls
+   * back, or fails with FP8_STATUS_RESOURCE_EXHAUSTED when strict). */
+  uint64_t device_memory_limit;
 } fp8_session_options_t;
 
 /* Fills defaults (struct_size included). */
