@@ -400,6 +400,16 @@ Status Session::BuildSteps() {
       }
       ++tick;
     }
+    // A GATHER's indices stay intact to the end of the partition: a device
+    // backend checks them while it runs and reports a bad one's value after
+    // the partition's execute (backend.h).
+    for (size_t node : part.nodes) {
+      if (g.nodes[node].type != OpType::kGATHER || g.nodes[node].inputs.size() < 2) continue;
+      const int t = g.nodes[node].inputs[1];
+      if (t < 0 || g.tensors[static_cast<size_t>(t)].IsConstant()) continue;
+      Instance& inst = instances_[static_cast<size_t>(InstanceOf(t, dom))];
+      inst.last_step = std::max(inst.last_step, tick - 1);
+    }
     steps_.push_back(std::move(part));
   }
   // Outputs stay alive to the end; those on a device are copied out.

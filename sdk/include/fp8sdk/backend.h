@@ -234,7 +234,9 @@ typedef const fp8_backend_vtable_t* (*fp8_backend_entry_fn)(uint32_t host_abi_ve
  * just before it. A backend may therefore fuse up to
  * FP8_BACKEND_FUSION_WINDOW + 1 consecutive nodes into one kernel that reads
  * all their inputs while writing their outputs. Nodes otherwise run as if in
- * order. */
+ * order. The indices of a GATHER (input 1) are never overwritten before the
+ * end of their partition: a device backend may check them while it runs and
+ * read a bad one back after the work completes, to report its value. */
 #define FP8_BACKEND_FUSION_WINDOW 4
 
 #ifdef __cplusplus
