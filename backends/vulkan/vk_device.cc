@@ -350,6 +350,16 @@ Context* Context::Get(std::string* err) {
     PhysicalDevice d;
     d.handle = p;
     vkGetPhysicalDeviceProperties(p, &d.props);
+    VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    p2.pNext = &sub;
+    if (d.props.apiVersion >= VK_API_VERSION_1_1) {
+      vkGetPhysicalDeviceProperties2(p, &p2);
+      if ((sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+          (sub.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT)) {
+        d.subgroup_broadcast = sub.subgroupSize;
+      }
+    }
     VkPhysicalDeviceMemoryProperties mp;
     vkGetPhysicalDeviceMemoryProperties(p, &mp);
     for (uint32_t h = 0; h < mp.memoryHeapCount; ++h) {

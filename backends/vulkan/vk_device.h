@@ -92,6 +92,9 @@ struct PhysicalDevice {
   VkPhysicalDevice handle = VK_NULL_HANDLE;
   VkPhysicalDeviceProperties props{};
   uint64_t device_local_bytes = 0;
+  // Compute shaders may broadcast a value from any of this many lanes of
+  // their subgroup (subgroupBroadcast; 0: not supported).
+  uint32_t subgroup_broadcast = 0;
 };
 
 // The process-wide Vulkan state, created on first use and kept for the

@@ -181,7 +181,7 @@ class LinearKernel : public Kernel {
           .U(scale_off_)
           .F(scale_)
           .U(bias_off_);
-      d[1].groups[0] = static_cast<uint32_t>((n_ + 63) / 64);
+      d[1].groups[0] = static_cast<uint32_t>((n_ + 255) / 256);  // 64 lanes x 4 columns
       d[1].groups[1] = static_cast<uint32_t>((m + 7) / 8);
       d[1].groups[2] = m > 0 ? 1 : 0;
       return FP8_STATUS_OK;
