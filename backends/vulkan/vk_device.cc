@@ -39,6 +39,9 @@ const uint32_t kGemmDirectSpv[] =
 const uint32_t kPackRowsSpv[] =
 #include "backends/vulkan/shaders/pack_rows.spv.inc"
     ;
+const uint32_t kSoftmaxRowsSpv[] =
+#include "backends/vulkan/shaders/softmax_rows.spv.inc"
+    ;
 
 struct Spv {
   const uint32_t* code;
@@ -50,6 +53,7 @@ const Spv kSpv[kShaderCount] = {
     {kSoftmaxSpv, sizeof(kSoftmaxSpv)}, {kGatherSpv, sizeof(kGatherSpv)},
     {kCopySpv, sizeof(kCopySpv)},       {kQuantizeSpv, sizeof(kQuantizeSpv)},
     {kGemmDirectSpv, sizeof(kGemmDirectSpv)}, {kPackRowsSpv, sizeof(kPackRowsSpv)},
+    {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)},
 };
 
 std::mutex g_messages_mutex;
@@ -154,10 +158,33 @@ Device::~Device() {
   vkDestroyDevice(device_, nullptr);
 }
 
+namespace {
+
+// The kernels for devices that run shaders on CPU cores (gemm_direct,
+// softmax_rows) share values across a subgroup of at least 8 lanes
+// (broadcast, max, add): a CPU device that has those takes them.
+bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDeviceProperties& props) {
+  if (props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU || props.apiVersion < VK_API_VERSION_1_1)
+    return false;
+  VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &sub;
+  vkGetPhysicalDeviceProperties2(physical, &p2);
+  const VkSubgroupFeatureFlags need =
+      VK_SUBGROUP_FEATURE_BALLOT_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
+  return (sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+         (sub.supportedOperations & need) == need && sub.subgroupSize >= 8;
+}
+
+bool CpuOnly(int shader) { return shader == kGemmDirect || shader == kSoftmaxRows; }
+
+}  // namespace
+
 std::unique_ptr<Device> Device::Create(VkInstance, VkPhysicalDevice physical, std::string* err) {
   std::unique_ptr<Device> d(new Device());
   d->physical_ = physical;
   vkGetPhysicalDeviceProperties(physical, &d->props_);
+  d->cpu_kernels_ = CpuKernelsUsable(physical, d->props_);
   vkGetPhysicalDeviceMemoryProperties(physical, &d->mem_props_);
   const int family = ComputeFamily(physical);
   if (family < 0) {
@@ -205,6 +232,7 @@ std::unique_ptr<Device> Device::Create(VkInstance, VkPhysicalDevice physical, st
     return nullptr;
   }
   for (int s = 0; s < kShaderCount; ++s) {
+    if (CpuOnly(s) && !d->cpu_kernels_) continue;  // never used there
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     mi.codeSize = kSpv[s].bytes;
     mi.pCode = kSpv[s].code;
@@ -350,16 +378,6 @@ Context* Context::Get(std::string* err) {
     PhysicalDevice d;
     d.handle = p;
     vkGetPhysicalDeviceProperties(p, &d.props);
-    VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
-    VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
-    p2.pNext = &sub;
-    if (d.props.apiVersion >= VK_API_VERSION_1_1) {
-      vkGetPhysicalDeviceProperties2(p, &p2);
-      if ((sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-          (sub.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT)) {
-        d.subgroup_broadcast = sub.subgroupSize;
-      }
-    }
     VkPhysicalDeviceMemoryProperties mp;
     vkGetPhysicalDeviceMemoryProperties(p, &mp);
     for (uint32_t h = 0; h < mp.memoryHeapCount; ++h) {

@@ -34,6 +34,7 @@ enum Shader : int {
   kQuantize,
   kGemmDirect,
   kPackRows,
+  kSoftmaxRows,
   kShaderCount
 };
 
@@ -60,6 +61,9 @@ class Device {
   VkQueue queue() const { return queue_; }
   uint32_t queue_family() const { return family_; }
   const VkPhysicalDeviceProperties& properties() const { return props_; }
+  // A CPU implementation with subgroups of >= 8 lanes that broadcast and
+  // reduce: the kernels built for CPU cores run here (and only here).
+  bool cpu_kernels() const { return cpu_kernels_; }
   VkPipeline pipeline(Shader s) const { return pipelines_[s]; }
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
   VkDescriptorSetLayout set_layout() const { return set_layout_; }
@@ -79,6 +83,7 @@ class Device {
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
   VkPhysicalDeviceProperties props_{};
   VkPhysicalDeviceMemoryProperties mem_props_{};
+  bool cpu_kernels_ = false;
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
   uint32_t family_ = 0;
@@ -92,9 +97,6 @@ struct PhysicalDevice {
   VkPhysicalDevice handle = VK_NULL_HANDLE;
   VkPhysicalDeviceProperties props{};
   uint64_t device_local_bytes = 0;
-  // Compute shaders may broadcast a value from any of this many lanes of
-  // their subgroup (subgroupBroadcast; 0: not supported).
-  uint32_t subgroup_broadcast = 0;
 };
 
 // The process-wide Vulkan state, created on first use and kept for the

@@ -385,10 +385,12 @@ class LayerNormKernel : public Kernel {
 // ---- SOFTMAX ----
 class SoftmaxKernel : public Kernel {
  public:
-  SoftmaxKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+  SoftmaxKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
+                const DeviceTraits& traits)
       : Kernel(g, node, pool),
         scale_(g.AttrFloat(node, FP8_ATTR_SOFTMAX_SCALE)),
-        mode_(static_cast<fp8_mask_mode_t>(g.AttrInt(node, FP8_ATTR_MASK_MODE))) {}
+        mode_(static_cast<fp8_mask_mode_t>(g.AttrInt(node, FP8_ATTR_MASK_MODE))),
+        shader_(traits.cpu ? kSoftmaxRows : kSoftmax) {}
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
     const Shape s = OutShape(c);
     const int64_t C = s[s.rank - 1], rows = C > 0 ? s.NumElements() / C : 0;
@@ -404,7 +406,7 @@ class SoftmaxKernel : public Kernel {
       m_off = WordOf(c, ops_[1]);
       BroadcastStrides(ShapeOf(c, ops_[1]), s, strides);
     }
-    d->shader = kSoftmax;
+    d->shader = shader_;
     PushWriter w(d);
     w.U(rows).U(C).U(WordOf(c, ops_[0])).U(m_off).U(OutWord(c)).U(mode).U(kind);
     w.U(s[0] > 0 ? rows / s[0] : 1).F(scale_).U(s.rank);
@@ -418,6 +420,7 @@ class SoftmaxKernel : public Kernel {
  private:
   float scale_;
   fp8_mask_mode_t mode_;
+  Shader shader_;
 };
 
 // ---- GATHER ----
@@ -655,7 +658,7 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, C
     case OpType::kLAYER_NORM:
       return std::make_unique<LayerNormKernel>(g, node, pool);
     case OpType::kSOFTMAX:
-      return std::make_unique<SoftmaxKernel>(g, node, pool);
+      return std::make_unique<SoftmaxKernel>(g, node, pool, traits);
     case OpType::kGATHER:
       return std::make_unique<GatherKernel>(g, node, pool, status_words);
     case OpType::kQUANTIZE:

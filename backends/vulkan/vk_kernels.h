@@ -101,8 +101,8 @@ class Kernel {
 
 // What the kernels may assume of the device.
 struct DeviceTraits {
-  // Shaders run on CPU cores (lavapipe) with subgroups of at least 8 lanes
-  // that can broadcast: prefer kernels without shared memory and barriers.
+  // Shaders run on CPU cores (lavapipe; Device::cpu_kernels): prefer the
+  // kernels without shared memory and barriers.
   bool cpu = false;
 };
 

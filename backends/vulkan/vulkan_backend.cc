@@ -355,10 +355,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   ConstantPool pool;
   std::string label;
   DeviceTraits traits;
-  // The CPU-device LINEAR shares A's rows across a subgroup of at least 8
-  // lanes (subgroupBroadcast); other devices take the tiled kernel.
-  traits.cpu = dev->properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU &&
-               self->ctx->devices()[ds.physical].subgroup_broadcast >= 8;
+  traits.cpu = dev->cpu_kernels();
   // FP8SDK_VULKAN_GEMM=tiled: the GPU kernels on any device (tests use it to
   // check them on lavapipe).
   if (const char* env = std::getenv("FP8SDK_VULKAN_GEMM")) {
