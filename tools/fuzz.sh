@@ -19,7 +19,7 @@ build_targets=("${targets[@]}")
 if [ -n "${FUZZ_TARGETS:-}" ]; then read -r -a targets <<< "$FUZZ_TARGETS"; fi
 # --symlink_prefix=/: leave the default build's bazel-bin etc. alone.
 bazel --output_base="$base" build --config=fuzz --noshow_progress --symlink_prefix=/ \
-  $(printf '//fuzz:%s ' "${build_targets[@]}") //tests:tiny_bert_fp8_model
+  $(printf '//fuzz:%s ' "${build_targets[@]}") //tests:tiny_bert_fp8_small_model
 bin="$(bazel --output_base="$base" info --config=fuzz bazel-bin 2>/dev/null)"
 data="${FP8SDK_DATA:-../shared/data}"
 
@@ -28,7 +28,7 @@ seed() {  # seed corpus of a target, from real files
   local dir="$out/$1/corpus"
   rm -rf "$dir" && mkdir -p "$dir"
   case "$1" in
-    model_loader_fuzzer) cp "$bin/tests/tiny_bert_fp8.fp8" "$dir/" ;;
+    model_loader_fuzzer) cp "$bin/tests/tiny_bert_fp8_small.fp8" "$dir/" ;;
     onnx_fuzzer) cp tests/data/bert_random/*.onnx "$dir/" ;;
     safetensors_fuzzer) find tests/data/bert_random -name '*.safetensors' -exec cp {} "$dir/" \; ;;
     tokenizer_fuzzer)

@@ -25,6 +25,7 @@ case "${1:-}" in
     testlogs="$(bazel "${startup[@]}" info --config="$config" bazel-testlogs 2>/dev/null)"
     # LeakSanitizer: ignore what system drivers keep for the process's life.
     flags+=(--test_env=LSAN_OPTIONS=suppressions="$(pwd)/tools/lsan.supp")
+    flags+=(--test_env=TSAN_OPTIONS=halt_on_error=1:suppressions="$(pwd)/tools/tsan.supp")
     ;;
 esac
 if [ -n "${CI:-}" ] || [ ! -t 1 ]; then
