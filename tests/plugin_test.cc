@@ -42,13 +42,10 @@ class PluginTest : public ::testing::Test {
 };
 
 std::vector<float> RunLogits(Session* s, const TinyBertInputs& in) {
-  EXPECT_TRUE(testing::SetBertInputs(s, in).ok());
-  const Status st = s->Run();
+  Status st;
+  std::vector<float> logits = testing::RunBertSession(s, in, &st);
   EXPECT_TRUE(st.ok()) << st.ToString();
-  TensorView v;
-  EXPECT_TRUE(s->GetOutput("logits", &v).ok());
-  const float* p = static_cast<const float*>(v.data);
-  return std::vector<float>(p, p + v.size_bytes / 4);
+  return logits;
 }
 
 TEST_F(PluginTest, DiscoveredPluginClaimsNodesAndMatchesReference) {

@@ -561,6 +561,20 @@ Status SetBertInputs(Session* s, const TinyBertInputs& in) {
                        in.attention_mask.data());
 }
 
+std::vector<float> RunBertSession(Session* s, const TinyBertInputs& in, Status* status) {
+  Status st = SetBertInputs(s, in);
+  if (st.ok()) st = s->Run();
+  TensorView v;
+  if (st.ok()) st = s->GetOutput("logits", &v);
+  if (status) *status = st;
+  if (!st.ok()) {
+    if (!status) std::fprintf(stderr, "RunBertSession: %s\n", st.ToString().c_str());
+    return {};
+  }
+  const float* p = static_cast<const float*>(v.data);
+  return std::vector<float>(p, p + v.size_bytes / sizeof(float));
+}
+
 std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& in,
                                 fp8_device_kind_t device) {
   SessionOptions o;

@@ -90,6 +90,11 @@ Status SetBertInputs(Session* s, int64_t batch, int64_t sequence, const int64_t*
                      const int64_t* token_type_ids, const int64_t* attention_mask);
 Status SetBertInputs(Session* s, const TinyBertInputs& inputs);
 
+// Sets the inputs, runs and returns the output "logits", flattened; empty on
+// an error, which goes to *status (when given) or stderr.
+std::vector<float> RunBertSession(Session* s, const TinyBertInputs& inputs,
+                                  Status* status = nullptr);
+
 // Runs a BERT graph (inputs input_ids, token_type_ids, attention_mask) in a
 // fresh session and returns its first output, flattened.
 std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& inputs,

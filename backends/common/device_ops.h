@@ -5,6 +5,7 @@
 #ifndef FP8SDK_BACKENDS_COMMON_DEVICE_OPS_H_
 #define FP8SDK_BACKENDS_COMMON_DEVICE_OPS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -101,6 +102,13 @@ inline CopyPlan PlanCopy(OpType op, Shape in, const Shape& out,
   }
   if (op == OpType::kSLICE) p.base = start * in_strides[axis < 0 ? axis + in.rank : axis];
   return p;
+}
+
+// The session's device memory limit in a backend config (0: none, or a
+// config from before the field was appended).
+inline uint64_t DeviceMemoryLimit(const fp8_backend_config_t* config) {
+  const size_t end = offsetof(fp8_backend_config_t, device_memory_limit) + sizeof(uint64_t);
+  return config && config->struct_size >= end ? config->device_memory_limit : 0;
 }
 
 // What a device backend's kernels can take.

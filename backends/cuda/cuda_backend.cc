@@ -140,10 +140,7 @@ fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_err
   }
   if (n == 0) return Fail(err, FP8_STATUS_UNSUPPORTED, "no CUDA device");
   auto self = std::make_unique<Instance>();
-  if (config && config->struct_size >= offsetof(fp8_backend_config_t, device_memory_limit) +
-                                           sizeof(uint64_t)) {
-    self->memory_limit = config->device_memory_limit;
-  }
+  self->memory_limit = backend::DeviceMemoryLimit(config);
   const bool reads_hint =
       config && config->struct_size >= offsetof(fp8_backend_config_t, device_hint) + sizeof(void*);
   const std::string hint = reads_hint && config->device_hint ? config->device_hint : "";

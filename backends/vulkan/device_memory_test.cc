@@ -47,13 +47,10 @@ class DeviceMemoryTest : public ::testing::Test {
   }
 
   std::vector<float> Logits(Session* s) const {
-    EXPECT_TRUE(testing::SetBertInputs(s, inputs_).ok());
-    const Status st = s->Run();
+    Status st;
+    std::vector<float> logits = testing::RunBertSession(s, inputs_, &st);
     EXPECT_TRUE(st.ok()) << st.ToString();
-    TensorView v;
-    EXPECT_TRUE(s->GetOutput("logits", &v).ok());
-    const float* p = static_cast<const float*>(v.data);
-    return std::vector<float>(p, p + v.size_bytes / 4);
+    return logits;
   }
 
   testing::TinyBertWeights weights_;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/common/device_ops.h"
 #include "backends/common/graph_access.h"
 #include "backends/vulkan/vk_device.h"
 #include "backends/vulkan/vk_kernels.h"
@@ -220,10 +221,7 @@ fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_err
   }
   auto self = std::make_unique<Instance>();
   self->ctx = ctx;
-  if (config && config->struct_size >= offsetof(fp8_backend_config_t, device_memory_limit) +
-                                           sizeof(uint64_t)) {
-    self->memory_limit = config->device_memory_limit;
-  }
+  self->memory_limit = backend::DeviceMemoryLimit(config);
   size_t cpu_devices = 0;
   for (size_t i = 0; i < ctx->devices().size(); ++i) {
     const VkPhysicalDeviceType type = ctx->devices()[i].props.deviceType;

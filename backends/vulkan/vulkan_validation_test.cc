@@ -51,13 +51,10 @@ std::vector<float> RunOnVulkan(const Graph& g, const testing::TinyBertInputs& in
   auto s = Session::Create(g, o);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   if (!s.ok()) return {};
-  EXPECT_TRUE(testing::SetBertInputs(s.value().get(), in).ok());
-  const Status st = s.value()->Run();
+  Status st;
+  std::vector<float> logits = testing::RunBertSession(s.value().get(), in, &st);
   EXPECT_TRUE(st.ok()) << st.ToString();
-  TensorView v;
-  EXPECT_TRUE(s.value()->GetOutput("logits", &v).ok());
-  const float* p = static_cast<const float*>(v.data);
-  return std::vector<float>(p, p + v.size_bytes / 4);
+  return logits;
 }
 
 TEST_F(VulkanValidationTest, BertRunsWithoutValidationMessages) {
