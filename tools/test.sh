@@ -26,6 +26,7 @@ case "${1:-}" in
     # LeakSanitizer: ignore what system drivers keep for the process's life.
     flags+=(--test_env=LSAN_OPTIONS=suppressions="$(pwd)/tools/lsan.supp")
     flags+=(--test_env=TSAN_OPTIONS=halt_on_error=1:suppressions="$(pwd)/tools/tsan.supp")
+    [ "$config" = tsan ] && flags+=(--test_tag_filters=-no_tsan)
     ;;
 esac
 if [ -n "${CI:-}" ] || [ ! -t 1 ]; then
