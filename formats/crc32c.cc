@@ -74,5 +74,19 @@ uint32_t Crc32c(const void* data, size_t size, uint32_t crc) {
   return ~crc;
 }
 
+void RefreshChecksums(uint8_t* bytes, size_t size) {
+  if (size < kHeaderSize) return;
+  FileHeader h;
+  std::memcpy(&h, bytes, sizeof(h));
+  if (h.flatbuffer_size <= size - kHeaderSize) {
+    h.flatbuffer_crc32c = Crc32c(bytes + kHeaderSize, h.flatbuffer_size);
+  }
+  if (h.data_offset <= size && h.data_size <= size - h.data_offset) {
+    h.data_crc32c = Crc32c(bytes + h.data_offset, h.data_size);
+  }
+  h.header_crc32c = Crc32c(&h, kHeaderCrcCoverage);
+  std::memcpy(bytes, &h, sizeof(h));
+}
+
 }  // namespace format
 }  // namespace fp8sdk

@@ -45,6 +45,13 @@ constexpr size_t kHeaderCrcCoverage = 60;
 // `crc` continues a previous value (0 to start).
 uint32_t Crc32c(const void* data, size_t size, uint32_t crc = 0);
 
+// Recomputes the checksums of a model file in memory after it was edited in
+// place: the FlatBuffer's and the data segment's where the header's ranges
+// lie inside `size`, then the header's own. Files shorter than a header are
+// left as they are. (Fuzzing uses it so that mutations reach the checks
+// behind the checksums.)
+void RefreshChecksums(uint8_t* bytes, size_t size);
+
 inline uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 }  // namespace format

@@ -16,29 +16,9 @@
 #include "sdk/runtime/model_loader.h"
 #include "sdk/runtime/session.h"
 
-namespace {
-
-void FixChecksums(std::vector<uint8_t>* bytes) {
-  using namespace fp8sdk::format;
-  if (bytes->size() < kHeaderSize) return;
-  FileHeader h;
-  std::memcpy(&h, bytes->data(), sizeof(h));
-  const uint64_t size = bytes->size();
-  if (h.flatbuffer_size <= size - kHeaderSize) {
-    h.flatbuffer_crc32c = Crc32c(bytes->data() + kHeaderSize, h.flatbuffer_size);
-  }
-  if (h.data_offset <= size && h.data_size <= size - h.data_offset) {
-    h.data_crc32c = Crc32c(bytes->data() + h.data_offset, h.data_size);
-  }
-  h.header_crc32c = Crc32c(&h, kHeaderCrcCoverage);
-  std::memcpy(bytes->data(), &h, sizeof(h));
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> bytes(data, data + size);
-  if (size % 4 != 3) FixChecksums(&bytes);
+  if (size % 4 != 3) fp8sdk::format::RefreshChecksums(bytes.data(), bytes.size());
   fp8sdk::LoadOptions o;
   o.verify_data_checksum = size & 1;  // both paths
   auto model = fp8sdk::LoadedModel::LoadMemory(bytes.data(), bytes.size(), /*borrow=*/false, o);

@@ -47,7 +47,12 @@ Status ReadActQuant(const fb::ActivationQuant* q, ActQuant* out, const std::stri
 
 template <typename T>
 std::vector<T> Vec(const flatbuffers::Vector<T>* v) {
-  return v ? std::vector<T>(v->begin(), v->end()) : std::vector<T>();
+  // Copied as bytes: the FlatBuffers verifier checks a vector's length
+  // prefix, not that 8-byte elements are 8-byte aligned, so a crafted file
+  // can misalign them (the host is little-endian: file_header.h).
+  std::vector<T> out(v ? v->size() : 0);
+  if (!out.empty()) std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
+  return out;
 }
 
 Status ReadNode(const fb::Operator* op, size_t index, Node* n) {
@@ -274,19 +279,21 @@ Status LoadedModel::Parse(const LoadOptions& options) {
         return InvalidModel(StrFormat("%s: buffer index %u out of range (%zu buffers)",
                                       label.c_str(), b, num_buffers));
       }
-      const fb::BufferRef* ref = buffers->Get(b);
-      if (ref->offset() % format::kDataAlignment != 0 || ref->offset() > h.data_size ||
-          ref->size() > h.data_size - ref->offset()) {
+      // A copy: the struct may sit misaligned in a crafted file (see Vec).
+      fb::BufferRef ref;
+      std::memcpy(&ref, buffers->Data() + size_t{b} * sizeof(fb::BufferRef), sizeof(ref));
+      if (ref.offset() % format::kDataAlignment != 0 || ref.offset() > h.data_size ||
+          ref.size() > h.data_size - ref.offset()) {
         return InvalidModel(
             StrFormat("%s: buffer %u [offset %llu, size %llu] is misaligned or "
                       "exceeds the data segment (%llu bytes)",
-                      label.c_str(), b, static_cast<unsigned long long>(ref->offset()),
-                      static_cast<unsigned long long>(ref->size()),
+                      label.c_str(), b, static_cast<unsigned long long>(ref.offset()),
+                      static_cast<unsigned long long>(ref.size()),
                       static_cast<unsigned long long>(h.data_size)));
       }
       t.constant = true;
-      t.external = data + ref->offset();
-      t.data_size = static_cast<size_t>(ref->size());
+      t.external = data + ref.offset();
+      t.data_size = static_cast<size_t>(ref.size());
     }
   }
   if (const auto* ops = m->operators()) {
