@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> bytes(data, data + size);
   if (size % 4 != 3) fp8sdk::format::RefreshChecksums(bytes.data(), bytes.size());
   fp8sdk::LoadOptions o;
-  o.verify_data_checksum = size & 1;  // both paths
+  o.verify_data_checksum = (size >> 2) & 1;  // both paths, refreshed or raw
   auto model = fp8sdk::LoadedModel::LoadMemory(bytes.data(), bytes.size(), /*borrow=*/false, o);
   if (!model.ok()) return 0;
   fp8sdk::SessionOptions so;

@@ -83,7 +83,7 @@ class OnnxModel {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const size_t slash = path.rfind('/');
     return Parse(bytes.data(), bytes.size(), path,
-                 slash == std::string::npos ? "." : path.substr(0, slash));
+                 slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash));
   }
 
   // `dir`: where external data files are ("": nowhere, in-memory models).

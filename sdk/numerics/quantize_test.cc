@@ -48,13 +48,18 @@ TEST(Quantize, Fp8PerTensorIsEncodeOfProductWithReciprocal) {
   }
 }
 
-// QuantizeFp8ToBf16 is ConvertFp8ToBf16(QuantizeFp8(...)) bit for bit: on a
-// sweep of all float bit patterns (stride 4099), every code's value, its
-// neighbouring floats and the midpoints between codes (the ties), specials,
-// for every ISA, format, saturation mode and a tail that is not a multiple
-// of the vector width.
+// QuantizeFp8ToBf16 is ConvertFp8ToBf16(QuantizeFp8(...)) bit for bit: on
+// every 4099th float bit pattern, every code's value, its neighbouring floats
+// and the midpoints between codes (the ties), specials, for every ISA (the
+// machine's best at most), format (E4M3, E5M2, a finite-only format where
+// NaN encodes to the largest code, other biases and splits), saturation mode
+// and a tail that is not a multiple of the vector width.
 TEST(Quantize, Fp8ToBf16IsQuantizeThenDecode) {
-  for (const Fp8Format& f : {kE4M3, kE5M2}) {
+  const Fp8Format formats[] = {kE4M3, kE5M2, Fp8Format{4, 3, 8, Fp8Specials::kFiniteOnly},
+                               Fp8Format{3, 4, 3, Fp8Specials::kIeee},
+                               Fp8Format{5, 2, 16, Fp8Specials::kNanOnly}};
+  for (const Fp8Format& f : formats) {
+    ASSERT_TRUE(ValidateFp8Format(f, nullptr)) << f.Name();
     std::vector<float> x;
     for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 4099) {
       x.push_back(testing::BitsToFloat(static_cast<uint32_t>(u)));

@@ -233,10 +233,19 @@ Status Session::CreateSlots(const SessionOptions& o) {
       notes_.push_back(StrFormat("backend '%s' unavailable: %s", vt->name, err.message));
       continue;
     }
+    // Destroys the instance unless a slot took it: an early exit or an
+    // exception on the way (std::bad_alloc) must not leak a device context.
+    struct InstanceGuard {
+      const fp8_backend_vtable_t* vt;
+      void* inst;
+      bool taken = false;
+      ~InstanceGuard() {
+        if (!taken) vt->destroy(inst);
+      }
+    } guard{vt, inst};
     const uint32_t n = vt->device_count(inst);
     if (n == 0) {
       notes_.push_back(StrFormat("backend '%s': no devices", vt->name));
-      vt->destroy(inst);
       continue;
     }
     for (uint32_t d = 0; d < n; ++d) {
@@ -249,10 +258,7 @@ Status Session::CreateSlots(const SessionOptions& o) {
       fp8_error_t derr{};
       if (vt->device_info(inst, d, &slot->info, &derr) != FP8_STATUS_OK) {
         notes_.push_back(StrFormat("backend '%s' device %u: %s", vt->name, d, derr.message));
-        if (d == 0) {
-          vt->destroy(inst);
-          break;
-        }
+        if (d == 0) break;
         continue;
       }
       if (slot->info.host_memory) {
@@ -264,7 +270,9 @@ Status Session::CreateSlots(const SessionOptions& o) {
         slot->domain = static_cast<int>(domains_.size());
         domains_.push_back(dom);
       }
+      const bool owner = slot->owns_instance;
       slots_.push_back(std::move(slot));
+      if (owner) guard.taken = true;  // ~Session destroys it now
     }
   }
   if (slots_.empty()) return BackendError("no backend could be started");
