@@ -45,7 +45,9 @@ struct SessionOptions {
   // each one. For profiling tools (fp8bench --profile), not for serving.
   bool profile = false;
   // The most device memory (bytes) a device backend (CUDA, Vulkan) may hold
-  // for this session; 0: no limit. A device that would need more, or that
+  // for this session's arenas and prepared partitions; 0: no limit. Fixed
+  // working buffers a backend keeps per device (CUDA's 32 MiB cuBLASLt
+  // workspace, Vulkan's staging buffer) are not counted. A device that would need more, or that
   // runs out of memory, is left out: the session runs on the next backend
   // (noted in Describe()), or fails with RESOURCE_EXHAUSTED when
   // strict_device asks for that device.
