@@ -1,6 +1,7 @@
 #include "converter/import/onnx_import.h"
 
 #include <fcntl.h>
+#include <google/protobuf/arena.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <onnx/onnx_pb.h>
 #include <sys/mman.h>
@@ -12,6 +13,8 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "converter/common/sha256.h"
 #include "sdk/numerics/fp8_format.h"
@@ -98,16 +101,16 @@ class OnnxModel {
     google::protobuf::io::CodedInputStream cis(static_cast<const uint8_t*>(data),
                                                static_cast<int>(size));
     cis.SetTotalBytesLimit(INT32_MAX);
-    if (!model_.ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage()) {
+    if (!model_->ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage()) {
       return InvalidArgument(
           StrFormat("'%s' is not a valid ONNX model (protobuf parse failed)", path.c_str()));
     }
     bytes_ = size;
-    for (const auto& op : model_.opset_import()) {
+    for (const auto& op : model_->opset_import()) {
       if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = static_cast<int>(op.version());
     }
-    if (!model_.has_graph()) return InvalidArgument(StrFormat("'%s' has no graph", path.c_str()));
-    const onnx::GraphProto& g = model_.graph();
+    if (!model_->has_graph()) return InvalidArgument(StrFormat("'%s' has no graph", path.c_str()));
+    const onnx::GraphProto& g = model_->graph();
     for (const auto& t : g.initializer()) tensors_[t.name()] = &t;
     for (int i = 0; i < g.node_size(); ++i) {
       const onnx::NodeProto& n = g.node(i);
@@ -140,7 +143,7 @@ class OnnxModel {
     return Status::Ok();
   }
 
-  const onnx::GraphProto& graph() const { return model_.graph(); }
+  const onnx::GraphProto& graph() const { return model_->graph(); }
   int opset() const { return opset_; }
   uint64_t bytes() const { return bytes_; }
   const onnx::TensorProto* Tensor(const std::string& name) const {
@@ -149,25 +152,25 @@ class OnnxModel {
   }
   const onnx::NodeProto* Producer(const std::string& value) const {
     auto it = producer_.find(value);
-    return it == producer_.end() ? nullptr : &model_.graph().node(it->second);
+    return it == producer_.end() ? nullptr : &model_->graph().node(it->second);
   }
   std::vector<const onnx::NodeProto*> Consumers(const std::string& value) const {
     std::vector<const onnx::NodeProto*> out;
     auto it = consumers_.find(value);
     if (it != consumers_.end()) {
-      for (int i : it->second) out.push_back(&model_.graph().node(i));
+      for (int i : it->second) out.push_back(&model_->graph().node(i));
     }
     return out;
   }
   bool HasOp(const std::string& op) const {
-    for (const auto& n : model_.graph().node()) {
+    for (const auto& n : model_->graph().node()) {
       if (n.op_type() == op) return true;
     }
     return false;
   }
   int CountOp(const std::string& op) const {
     int c = 0;
-    for (const auto& n : model_.graph().node()) c += n.op_type() == op;
+    for (const auto& n : model_->graph().node()) c += n.op_type() == op;
     return c;
   }
 
@@ -326,12 +329,16 @@ class OnnxModel {
   }
 
   std::string path_, dir_;
-  onnx::ModelProto model_;
+  // Parsed on an arena: one model's thousands of messages and strings are
+  // a few large blocks, allocated and freed at once.
+  google::protobuf::Arena arena_;
+  onnx::ModelProto* model_ = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(&arena_);
   int opset_ = 0;
   uint64_t bytes_ = 0;
-  std::map<std::string, const onnx::TensorProto*> tensors_;
-  std::map<std::string, int> producer_;
-  std::map<std::string, std::vector<int>> consumers_;
+  // Keys view names inside *model_ (which lives as long as these maps).
+  std::unordered_map<std::string_view, const onnx::TensorProto*> tensors_;
+  std::unordered_map<std::string_view, int> producer_;
+  std::unordered_map<std::string_view, std::vector<int>> consumers_;
   std::map<std::string, Mapping*> files_;
   std::vector<std::shared_ptr<Mapping>> mappings_;
 };
