@@ -11,6 +11,15 @@
 // store applies y = acc * scale[n] + bias[n] (a multiply, then an add: the
 // reference's two roundings).
 //
+// Two products share the packed weight (M > 1; M = 1 always takes the GEMV):
+// kBf16Dot multiplies bf16 pairs with vdpbf16ps; kF32Fma decodes the panel
+// to f32 and accumulates with FMAs in k order, one product at a time, which
+// is the reference's sum bit for bit (an exact product plus one rounding is
+// what the reference's multiply then add gives). Which is faster depends on
+// the core: AMD Zen 4 runs vdpbf16ps at twice its f32 FMA rate, Intel cores
+// (without AMX) at the same rate, where kBf16Dot reached half of oneDNN's
+// f32 matmul and kF32Fma ... (README: measured).
+//
 // This header has no intrinsics: fp8_gemm_avx512.cc is the only file built
 // with AVX-512 flags, and its functions may only be called when
 // Fp8GemmSupported() is true.
@@ -52,7 +61,18 @@ struct Fp8PackedWeight {
 void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& format,
                    Fp8PackedWeight* out);
 
-// bf16 elements of one thread's scratch (one decoded panel).
+enum class Fp8GemmPath {
+  kAuto,     // PreferredFp8GemmPath()
+  kBf16Dot,  // vdpbf16ps on bf16 pairs
+  kF32Fma,   // f32 FMAs in k order (the reference's sums)
+};
+
+// kF32Fma on Intel CPUs, kBf16Dot elsewhere; FP8SDK_ONEDNN_FP8_GEMM=bf16 or
+// =f32 chooses (read on every call).
+Fp8GemmPath PreferredFp8GemmPath();
+
+// bf16 elements of one thread's scratch (one decoded panel, in bf16 or f32,
+// and a block of activation rows in f32).
 size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w);
 
 // y[m, n] = (sum_k x[m, k] * w[n, k]) * scale[n] + bias[n] for m < rows.
@@ -69,7 +89,7 @@ struct Fp8GemmPrologue {
 
 void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
              const float* bias, float* y, uint16_t* scratch, int threads,
-             const Fp8GemmPrologue& prologue = {});
+             const Fp8GemmPrologue& prologue = {}, Fp8GemmPath path = Fp8GemmPath::kAuto);
 
 }  // namespace onednn
 }  // namespace fp8sdk

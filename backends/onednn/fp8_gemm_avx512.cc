@@ -187,6 +187,90 @@ void DecodePanel(const uint8_t* panel, int64_t q0, int64_t pairs, const Decoder&
   }
 }
 
+// The kF32Fma path. A decoded panel in f32, k-major: k, column j at
+// dst[(k - k0) * kFp8Panel + j], for k in [k0, k0 + nk) (k0, nk multiples of
+// 4). A dword of the decoder's output holds a column's two K of one pair:
+// the low word's bf16 is the dword << 16, the high word's the dword with its
+// low half cleared.
+void DecodePanelF32(const uint8_t* panel, int64_t k0, int64_t nk, const Decoder& dec, float* dst) {
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
+  for (int64_t k = 0; k < nk; k += 4) {
+    const uint8_t* pc = panel + (k0 + k) / 4 * kCoupleBytes;
+    float* d = dst + k * kFp8Panel;
+    for (int g = 0; g < kGroups; ++g) {
+      __m512bh e, o;
+      dec(pc + 64 * g, &e, &o);
+      const __m512i ei = reinterpret_cast<__m512i&>(e), oi = reinterpret_cast<__m512i&>(o);
+      _mm512_storeu_ps(d + 16 * g, _mm512_castsi512_ps(_mm512_slli_epi32(ei, 16)));
+      _mm512_storeu_ps(d + kFp8Panel + 16 * g, _mm512_castsi512_ps(_mm512_and_si512(ei, high)));
+      _mm512_storeu_ps(d + 2 * kFp8Panel + 16 * g, _mm512_castsi512_ps(_mm512_slli_epi32(oi, 16)));
+      _mm512_storeu_ps(d + 3 * kFp8Panel + 16 * g, _mm512_castsi512_ps(_mm512_and_si512(oi, high)));
+    }
+  }
+}
+
+// R rows x kFp8Panel columns over nk K of an f32 panel b (k-major), with
+// FMAs in k order. The rows' bf16 x of this K range are widened to f32 into
+// xf (R x nk) first, so that each product broadcasts one float from memory.
+// first / last as in Tile.
+template <int R>
+void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const float* scale,
+             const float* bias, float* y, int64_t ldy, int cols, bool first, bool last,
+             float* xf) {
+  for (int r = 0; r < R; ++r) {
+    const uint16_t* xr = x + r * ldx;
+    float* fr = xf + r * nk;
+    for (int64_t k = 0; k < nk; k += 16) {
+      const int64_t n = std::min<int64_t>(16, nk - k);
+      const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
+      const __m256i h = _mm256_maskz_loadu_epi16(m, xr + k);
+      _mm512_mask_storeu_ps(fr + k, m,
+                            _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
+    }
+  }
+  __mmask16 mask[kGroups];
+  for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
+  __m512 acc[R][kGroups];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) {
+      acc[r][g] =
+          first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask[g], y + r * ldy + 16 * g);
+    }
+  }
+  for (int64_t k = 0; k < nk; ++k) {
+    const float* bk = b + k * kFp8Panel;
+    __m512 bv[kGroups];
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) bv[g] = _mm512_loadu_ps(bk + 16 * g);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 a = _mm512_set1_ps(xf[r * nk + k]);
+#pragma GCC unroll 4
+      for (int g = 0; g < kGroups; ++g) acc[r][g] = _mm512_fmadd_ps(a, bv[g], acc[r][g]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    float* yr = y + r * ldy;
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) {
+      if (!mask[g]) break;
+      if (last) {
+        StoreScaled(acc[r][g], scale + 16 * g, bias + 16 * g, yr + 16 * g, mask[g]);
+      } else {
+        _mm512_mask_storeu_ps(yr + 16 * g, mask[g], acc[r][g]);
+      }
+    }
+  }
+}
+
+using TileF32Fn = void (*)(const uint16_t*, int64_t, const float*, int64_t, const float*,
+                           const float*, float*, int64_t, int, bool, bool, float*);
+constexpr TileF32Fn kTilesF32[9] = {nullptr,     TileF32<1>, TileF32<2>, TileF32<3>, TileF32<4>,
+                                    TileF32<5>, TileF32<6>, TileF32<7>, TileF32<8>};
+
 }  // namespace
 
 void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& format,
@@ -222,12 +306,14 @@ void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& form
 }
 
 size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
-  return static_cast<size_t>(w.kp * kFp8Panel);
+  // A panel in f32 (twice its bf16 size) and kRows rows of one K block in f32.
+  return static_cast<size_t>(2 * w.kp * kFp8Panel + 2 * kRows * 2 * kBlockPairs);
 }
 
 void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
              const float* bias, float* y, uint16_t* scratch, int threads,
-             const Fp8GemmPrologue& prologue) {
+             const Fp8GemmPrologue& prologue, Fp8GemmPath path) {
+  if (path == Fp8GemmPath::kAuto) path = PreferredFp8GemmPath();
   const int64_t pairs = w.kp / 2, panels = w.np / kFp8Panel, N = w.n, kp = w.kp;
   const int64_t panel_bytes = w.kp * kFp8Panel;
   const uint8_t* packed = w.panels.data();
@@ -258,6 +344,21 @@ void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const fl
       const int64_t m0 = item / panels * block, p = item % panels, n0 = p * kFp8Panel;
       const int64_t m1 = std::min(rows, m0 + block);
       const int cols = static_cast<int>(std::min(kFp8Panel, N - n0));
+      if (path == Fp8GemmPath::kF32Fma) {
+        float* bf = reinterpret_cast<float*>(b);
+        float* xf = bf + kp * kFp8Panel;
+        DecodePanelF32(packed + p * panel_bytes, 0, kp, dec, bf);
+        for (int64_t k0 = 0; k0 < kp; k0 += 2 * kBlockPairs) {
+          const int64_t nk = std::min(2 * kBlockPairs, kp - k0);
+          const bool first = k0 == 0, last = k0 + nk == kp;
+          for (int64_t m = m0; m < m1; m += kRows) {
+            const int64_t r = std::min(kRows, m1 - m);
+            kTilesF32[r](x + m * kp + k0, kp, bf + k0 * kFp8Panel, nk, scale + n0, bias + n0,
+                         y + m * N + n0, N, cols, first, last, xf);
+          }
+        }
+        continue;
+      }
       DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
       for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
         const int64_t nq = std::min(kBlockPairs, pairs - q0);

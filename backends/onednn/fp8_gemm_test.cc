@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "backends/onednn/fp8_gemm.h"
@@ -31,22 +32,35 @@ struct GemmRun {
 };
 
 void Gemm(const std::vector<uint16_t>& x, int64_t rows, const std::vector<uint8_t>& codes,
-          int64_t n, int64_t k, const Fp8Format& f, GemmRun* r, int threads) {
+          int64_t n, int64_t k, const Fp8Format& f, GemmRun* r, int threads, Fp8GemmPath path,
+          const std::vector<float>* scale = nullptr, const std::vector<float>* bias = nullptr) {
   PackFp8Weight(codes.data(), n, k, f, &r->w);
   ASSERT_TRUE(r->w.sign_magnitude);
   r->scale.assign(static_cast<size_t>(r->w.np), 1.0f);
   r->bias.assign(static_cast<size_t>(r->w.np), 0.0f);
+  if (scale) std::copy(scale->begin(), scale->end(), r->scale.begin());
+  if (bias) std::copy(bias->begin(), bias->end(), r->bias.begin());
   r->y.assign(static_cast<size_t>(rows * n), -1.0f);
   r->scratch.assign(Fp8GemmScratchPerThread(r->w) * static_cast<size_t>(threads), 0);
   Fp8Gemm(x.data(), rows, r->w, r->scale.data(), r->bias.data(), r->y.data(), r->scratch.data(),
-          threads);
+          threads, {}, path);
 }
 
-class Fp8GemmTest : public ::testing::TestWithParam<int> {
+float FloatOfBf16(uint16_t b) {
+  const uint32_t u = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// Threads, and the product (both run on every CPU that has the GEMM).
+class Fp8GemmTest : public ::testing::TestWithParam<std::tuple<int, Fp8GemmPath>> {
  protected:
   void SetUp() override {
     if (!Fp8GemmSupported()) GTEST_SKIP() << "CPU lacks AVX512_BF16/VBMI: the GEMM is not used";
   }
+  int threads() const { return std::get<0>(GetParam()); }
+  Fp8GemmPath path() const { return std::get<1>(GetParam()); }
 };
 
 TEST_P(Fp8GemmTest, EveryFiniteCodeDecodesExactly) {
@@ -71,7 +85,7 @@ TEST_P(Fp8GemmTest, EveryFiniteCodeDecodesExactly) {
         std::vector<uint16_t> x(static_cast<size_t>(rows * kp), 0);
         for (int64_t r = 0; r < rows; ++r) x[r * kp + r0 + r] = Bf16Of(1.0f);
         GemmRun run;
-        Gemm(x, rows, codes, n, k, f, &run, GetParam());
+        Gemm(x, rows, codes, n, k, f, &run, threads(), path());
         for (int64_t r = 0; r < rows; ++r) {
           for (int64_t c = 0; c < n; ++c) {
             const float want = Fp8ToFloat(codes[c * k + r0 + r], f);
@@ -103,7 +117,7 @@ TEST_P(Fp8GemmTest, RandomProductsMatchFloat64) {
       for (int64_t i = 0; i < k; ++i) x[r * kp + i] = Bf16Of(xv(rng));
     }
     GemmRun run;
-    Gemm(x, m, codes, n, k, kE4M3, &run, GetParam());
+    Gemm(x, m, codes, n, k, kE4M3, &run, threads(), path());
     for (int64_t r = 0; r < m; ++r) {
       for (int64_t c = 0; c < n; ++c) {
         double sum = 0, mag = 0;
@@ -122,8 +136,56 @@ TEST_P(Fp8GemmTest, RandomProductsMatchFloat64) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Threads, Fp8GemmTest, ::testing::Values(1, 2),
-                         [](const auto& info) { return std::to_string(info.param) + "threads"; });
+// kF32Fma's sums are the reference's: x[m, 0] * w[n, 0] + x[m, 1] * w[n, 1]
+// + ... in f32, each exact product added with one rounding, then
+// y = sum * scale[n] + bias[n] (two roundings). Bit for bit, at sizes that
+// span several K blocks, tiles of every height and a partial panel.
+TEST_P(Fp8GemmTest, F32PathEqualsSequentialSumBitForBit) {
+  if (path() != Fp8GemmPath::kF32Fma) GTEST_SKIP() << "the bf16 pairs sum in another order";
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> code(0, 255);
+  std::uniform_real_distribution<float> xv(-3.0f, 3.0f);
+  for (auto [m, n, k] : {std::array<int64_t, 3>{2, 70, 13}, {23, 130, 1001}, {131, 64, 3072}}) {
+    for (const Fp8Format& f : {kE4M3, kE5M2}) {
+      std::vector<uint8_t> codes(static_cast<size_t>(n * k));
+      for (auto& c : codes) {
+        do c = static_cast<uint8_t>(code(rng));
+        while (!std::isfinite(Fp8ToFloat(c, f)));
+      }
+      const int64_t kp = (k + 3) / 4 * 4;
+      std::vector<uint16_t> x(static_cast<size_t>(m * kp), 0);
+      for (int64_t r = 0; r < m; ++r) {
+        for (int64_t i = 0; i < k; ++i) x[r * kp + i] = Bf16Of(xv(rng));
+      }
+      std::vector<float> scale(static_cast<size_t>(n)), bias(static_cast<size_t>(n));
+      for (auto& v : scale) v = xv(rng) * 0.01f;
+      for (auto& v : bias) v = xv(rng);
+      GemmRun run;
+      Gemm(x, m, codes, n, k, f, &run, threads(), path(), &scale, &bias);
+      for (int64_t r = 0; r < m; ++r) {
+        for (int64_t c = 0; c < n; ++c) {
+          float sum = 0.0f;
+          for (int64_t i = 0; i < k; ++i) {
+            const float p = FloatOfBf16(x[r * kp + i]) * Fp8ToFloat(codes[c * k + i], f);
+            sum = sum + p;
+          }
+          const float want = sum * scale[c] + bias[c];
+          ASSERT_EQ(run.y[r * n + c], want) << f.Name() << " m " << m << " n " << n << " k " << k
+                                           << " at " << r << "," << c;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ThreadsAndPaths, Fp8GemmTest,
+    ::testing::Combine(::testing::Values(1, 2),
+                       ::testing::Values(Fp8GemmPath::kBf16Dot, Fp8GemmPath::kF32Fma)),
+    [](const auto& info) {
+      return std::to_string(std::get<0>(info.param)) + "threads_" +
+             (std::get<1>(info.param) == Fp8GemmPath::kF32Fma ? "f32" : "bf16");
+    });
 
 }  // namespace
 }  // namespace onednn

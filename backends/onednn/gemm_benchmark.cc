@@ -121,7 +121,7 @@ void BM_VulkanFp8Linear(benchmark::State& state) {
 // The FP8 GEMM alone (fp8_gemm.h): bf16 activation rows already quantized,
 // no session, no activation quantization. Its distance from BM_OursFp8Linear
 // is what the LINEAR around it costs.
-void BM_Fp8GemmKernel(benchmark::State& state) {
+void Fp8GemmKernel(benchmark::State& state, onednn::Fp8GemmPath path) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
   if (!onednn::Fp8GemmSupported()) {
     state.SkipWithError("this CPU lacks AVX512_BF16 / AVX512_VBMI");
@@ -140,9 +140,16 @@ void BM_Fp8GemmKernel(benchmark::State& state) {
   std::vector<uint16_t> scratch(kThreads * onednn::Fp8GemmScratchPerThread(w));
   for (auto _ : state) {
     onednn::Fp8Gemm(x.data(), M, w, scale.data(), bias.data(), y.data(), scratch.data(),
-                    kThreads);
+                    kThreads, {}, path);
   }
   SetFlops(state, M, K, N);
+}
+void BM_Fp8GemmKernel(benchmark::State& state) {
+  Fp8GemmKernel(state, onednn::Fp8GemmPath::kBf16Dot);
+}
+// The f32-FMA product on the same packed weight (M = 1 runs the same GEMV).
+void BM_Fp8GemmKernelF32(benchmark::State& state) {
+  Fp8GemmKernel(state, onednn::Fp8GemmPath::kF32Fma);
 }
 
 // oneDNN's own matmul at a fixed M, weights in oneDNN's preferred layout.
@@ -225,6 +232,7 @@ void BM_BertEncoderRun(benchmark::State& state) {
 
 BENCHMARK(BM_OursFp8Linear)->Apply(Shapes);
 BENCHMARK(BM_Fp8GemmKernel)->Apply(Shapes);
+BENCHMARK(BM_Fp8GemmKernelF32)->Apply(Shapes);
 BENCHMARK(BM_OursFp8LinearViaOnednn)->Apply(Shapes);
 BENCHMARK(BM_VulkanFp8Linear)->Apply(Shapes);
 BENCHMARK(BM_BertEncoderRun)

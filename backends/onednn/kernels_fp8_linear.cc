@@ -30,6 +30,15 @@ bool Fp8GemmSupported() {
          __builtin_cpu_supports("avx512bf16");
 }
 
+Fp8GemmPath PreferredFp8GemmPath() {
+  if (const char* env = std::getenv("FP8SDK_ONEDNN_FP8_GEMM")) {
+    if (std::strcmp(env, "bf16") == 0) return Fp8GemmPath::kBf16Dot;
+    if (std::strcmp(env, "f32") == 0) return Fp8GemmPath::kF32Fma;
+  }
+  __builtin_cpu_init();
+  return __builtin_cpu_is("intel") ? Fp8GemmPath::kF32Fma : Fp8GemmPath::kBf16Dot;
+}
+
 namespace {
 
 class Fp8LinearKernel : public Kernel {
@@ -59,6 +68,7 @@ class Fp8LinearKernel : public Kernel {
     xq_ = Reserve<uint16_t>(static_cast<size_t>(max_m_ * w_.kp));
     // The backend sets its thread count before prepare (onednn_backend.cc).
     threads_ = std::max(1, omp_get_max_threads());
+    path_ = PreferredFp8GemmPath();
     scratch_ = Reserve<uint16_t>(static_cast<size_t>(threads_) * Fp8GemmScratchPerThread(w_));
   }
 
@@ -95,7 +105,7 @@ class Fp8LinearKernel : public Kernel {
     };
     Quantize job{x, xq, M, k, kp, act_};
     Fp8Gemm(xq, M, w_, scale_.data(), bias_.data(), static_cast<float*>(OutData(c)),
-            At<uint16_t>(c, scratch_), threads, Fp8GemmPrologue{&Quantize::Run, &job});
+            At<uint16_t>(c, scratch_), threads, Fp8GemmPrologue{&Quantize::Run, &job}, path_);
     return FP8_STATUS_OK;
   }
 
@@ -104,6 +114,7 @@ class Fp8LinearKernel : public Kernel {
   backend::ActQuantView act_;
   int64_t max_m_ = 0;
   int threads_ = 1;
+  Fp8GemmPath path_ = Fp8GemmPath::kBf16Dot;
   std::vector<float> scale_, bias_;
   size_t xq_ = 0, scratch_ = 0;  // workspace offsets
 };
