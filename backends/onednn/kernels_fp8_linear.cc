@@ -3,10 +3,11 @@
 // decoding the weight to bf16 for its matmul doubles the weight's memory and
 // ran at 0.52-0.86x of oneDNN's bf16 matmul on reordered weights.
 // Numerics as in kernels_matmul.cc (LinearKernel): x_q exact in bf16, exact
-// products, f32 sums in another order, then y = acc * (s_x * s_w[n]) + b[n].
+// products, f32 sums (in the reference's k order on the f32-FMA path, in
+// pairs on the bf16 one), then y = acc * (s_x * s_w[n]) + b[n].
 //
-// FP8SDK_ONEDNN_FP8_GEMM=0 (read at prepare) keeps the oneDNN path, to
-// compare the two.
+// FP8SDK_ONEDNN_FP8_GEMM (read at prepare): 0 keeps the oneDNN path, to
+// compare the two; bf16 or f32 picks the GEMM's product (PreferredFp8GemmPath).
 #include <omp.h>
 
 #include <algorithm>
