@@ -1,4 +1,4 @@
-// An FP8-weight GEMM of our own for LINEAR on CPUs with AVX512_BF16: the
+// An FP8-weight GEMM of our own for LINEAR on CPUs with AVX-512 VBMI: the
 // weight stays one byte per element, packed once into panels of kFp8Panel
 // output columns with K pairs interleaved (what vdpbf16ps consumes); at run
 // each thread decodes a panel to bf16 (exact) into its scratch and multiplies
@@ -37,8 +37,11 @@ namespace onednn {
 
 constexpr int64_t kFp8Panel = 64;  // output columns per panel (4 zmm of f32)
 
-// True when the CPU has AVX512F/BW/VL, AVX512_VBMI (byte lookups) and AVX512_BF16.
+// True when the CPU has AVX512F/BW/VL and AVX512_VBMI (byte lookups): the
+// kF32Fma product runs.
 bool Fp8GemmSupported();
+// ... and AVX512_BF16: kBf16Dot runs too.
+bool Fp8GemmBf16Supported();
 
 struct Fp8PackedWeight {
   int64_t n = 0, k = 0;
@@ -67,8 +70,9 @@ enum class Fp8GemmPath {
   kF32Fma,   // f32 FMAs in k order (the reference's sums)
 };
 
-// kF32Fma on Intel CPUs, kBf16Dot elsewhere; FP8SDK_ONEDNN_FP8_GEMM=bf16 or
-// =f32 chooses (read on every call).
+// kF32Fma on Intel CPUs and CPUs without AVX512_BF16, kBf16Dot elsewhere;
+// FP8SDK_ONEDNN_FP8_GEMM=bf16 or =f32 chooses (read on every call; bf16 only
+// where it runs).
 Fp8GemmPath PreferredFp8GemmPath();
 
 // bf16 elements of one thread's scratch (one decoded panel, in bf16 or f32,

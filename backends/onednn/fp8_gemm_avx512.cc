@@ -1,5 +1,7 @@
-// The AVX512_BF16 FP8 GEMM (see fp8_gemm.h). Built with -mavx512f -mavx512bw
-// -mavx512vl -mavx512vbmi -mavx512bf16; nothing here runs unless Fp8GemmSupported().
+// The FP8 GEMM (see fp8_gemm.h). Built with -mavx512f -mavx512bw -mavx512vl
+// -mavx512vbmi; nothing here runs unless Fp8GemmSupported(). The functions
+// that use AVX512_BF16 carry it as a target attribute (FP8_BF16) and run only
+// when Fp8GemmBf16Supported().
 #include <immintrin.h>
 #include <omp.h>
 
@@ -28,9 +30,11 @@ constexpr int64_t kBlockPairs = 192;
 // Measured: 1024 rows (all of M) ran at half speed at M = 1024.
 constexpr int64_t kBlockRows = 192;
 
-inline __m512bh AsBh(__m512i v) { return reinterpret_cast<__m512bh&>(v); }
+#define FP8_BF16 __attribute__((target("avx512bf16")))
 
-inline __m512bh BroadcastPair(const uint16_t* p) {
+FP8_BF16 inline __m512bh AsBh(__m512i v) { return reinterpret_cast<__m512bh&>(v); }
+
+FP8_BF16 inline __m512bh BroadcastPair(const uint16_t* p) {
   int32_t v;
   std::memcpy(&v, p, sizeof(v));
   return AsBh(_mm512_set1_epi32(v));
@@ -52,7 +56,7 @@ inline void StoreScaled(__m512 acc, const float* scale, const float* bias, float
 // the panel stays in L1): the first block starts from zero, later ones from
 // the partial sums left in y, and the last applies scale and bias.
 template <int R>
-void Tile(const uint16_t* x, int64_t ldx, const uint16_t* b, int64_t pairs, const float* scale,
+FP8_BF16 void Tile(const uint16_t* x, int64_t ldx, const uint16_t* b, int64_t pairs, const float* scale,
           const float* bias, float* y, int64_t ldy, int cols, bool first, bool last) {
   __mmask16 mask[kGroups];
   for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
@@ -116,20 +120,20 @@ struct Decoder {
     hi0 = _mm512_load_si512(hi);
     hi1 = _mm512_load_si512(hi + 64);
   }
-  void operator()(const uint8_t* p, __m512bh* even, __m512bh* odd) const {
+  void operator()(const uint8_t* p, __m512i* even, __m512i* odd) const {
     const __m512i v = _mm512_loadu_si512(p);
     const __m512i l = _mm512_permutex2var_epi8(lo0, v, lo1);
     // h | (v & 0x80): the magnitude's high byte with the code's sign.
     const __m512i h = _mm512_ternarylogic_epi32(_mm512_permutex2var_epi8(hi0, v, hi1), v, sign, 0xF8);
-    *even = AsBh(_mm512_unpacklo_epi8(l, h));
-    *odd = AsBh(_mm512_unpackhi_epi8(l, h));
+    *even = _mm512_unpacklo_epi8(l, h);
+    *odd = _mm512_unpackhi_epi8(l, h);
   }
 };
 
 // One row against one packed panel, decoding in registers. Two K streams
 // (pairs 2c and 2c + 1) with their own accumulators, unrolled twice, keep
 // enough vdpbf16ps chains in flight to hide their latency.
-void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples, const Decoder& dec,
+FP8_BF16 void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples, const Decoder& dec,
                const float* scale, const float* bias, float* y, int cols) {
   __m512 acc[4][kGroups];
   for (auto& a : acc) {
@@ -144,10 +148,10 @@ void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples, const D
       const __m512bh a1 = BroadcastPair(x + 4 * (c + s) + 2);
 #pragma GCC unroll 4
       for (int g = 0; g < kGroups; ++g) {
-        __m512bh e, o;
+        __m512i e, o;
         dec(pc + 64 * g, &e, &o);
-        acc[2 * s][g] = _mm512_dpbf16_ps(acc[2 * s][g], a0, e);
-        acc[2 * s + 1][g] = _mm512_dpbf16_ps(acc[2 * s + 1][g], a1, o);
+        acc[2 * s][g] = _mm512_dpbf16_ps(acc[2 * s][g], a0, AsBh(e));
+        acc[2 * s + 1][g] = _mm512_dpbf16_ps(acc[2 * s + 1][g], a1, AsBh(o));
       }
     }
   }
@@ -156,10 +160,10 @@ void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples, const D
     const __m512bh a0 = BroadcastPair(x + 4 * c);
     const __m512bh a1 = BroadcastPair(x + 4 * c + 2);
     for (int g = 0; g < kGroups; ++g) {
-      __m512bh e, o;
+      __m512i e, o;
       dec(pc + 64 * g, &e, &o);
-      acc[0][g] = _mm512_dpbf16_ps(acc[0][g], a0, e);
-      acc[1][g] = _mm512_dpbf16_ps(acc[1][g], a1, o);
+      acc[0][g] = _mm512_dpbf16_ps(acc[0][g], a0, AsBh(e));
+      acc[1][g] = _mm512_dpbf16_ps(acc[1][g], a1, AsBh(o));
     }
   }
   for (int g = 0; g < kGroups; ++g) {
@@ -179,11 +183,22 @@ void DecodePanel(const uint8_t* panel, int64_t q0, int64_t pairs, const Decoder&
     const uint8_t* pc = panel + (q0 + q) / 2 * kCoupleBytes;
     uint16_t* d = dst + q * kPairBytes;
     for (int g = 0; g < kGroups; ++g) {
-      __m512bh e, o;
+      __m512i e, o;
       dec(pc + 64 * g, &e, &o);
-      _mm512_storeu_si512(d + 32 * g, reinterpret_cast<__m512i&>(e));
-      _mm512_storeu_si512(d + kPairBytes + 32 * g, reinterpret_cast<__m512i&>(o));
+      _mm512_storeu_si512(d + 32 * g, e);
+      _mm512_storeu_si512(d + kPairBytes + 32 * g, o);
     }
+  }
+}
+
+// bf16 -> f32 (exact: the bits << 16) of n values.
+void WidenBf16(const uint16_t* x, int64_t n, float* out) {
+  for (int64_t k = 0; k < n; k += 16) {
+    const int64_t c = std::min<int64_t>(16, n - k);
+    const __mmask16 m = static_cast<__mmask16>((1u << c) - 1u);
+    const __m256i h = _mm256_maskz_loadu_epi16(m, x + k);
+    _mm512_mask_storeu_ps(out + k, m,
+                          _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
   }
 }
 
@@ -198,9 +213,8 @@ void DecodePanelF32(const uint8_t* panel, int64_t k0, int64_t nk, const Decoder&
     const uint8_t* pc = panel + (k0 + k) / 4 * kCoupleBytes;
     float* d = dst + k * kFp8Panel;
     for (int g = 0; g < kGroups; ++g) {
-      __m512bh e, o;
-      dec(pc + 64 * g, &e, &o);
-      const __m512i ei = reinterpret_cast<__m512i&>(e), oi = reinterpret_cast<__m512i&>(o);
+      __m512i ei, oi;
+      dec(pc + 64 * g, &ei, &oi);
       _mm512_storeu_ps(d + 16 * g, _mm512_castsi512_ps(_mm512_slli_epi32(ei, 16)));
       _mm512_storeu_ps(d + kFp8Panel + 16 * g, _mm512_castsi512_ps(_mm512_and_si512(ei, high)));
       _mm512_storeu_ps(d + 2 * kFp8Panel + 16 * g, _mm512_castsi512_ps(_mm512_slli_epi32(oi, 16)));
@@ -217,17 +231,7 @@ template <int R>
 void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const float* scale,
              const float* bias, float* y, int64_t ldy, int cols, bool first, bool last,
              float* xf) {
-  for (int r = 0; r < R; ++r) {
-    const uint16_t* xr = x + r * ldx;
-    float* fr = xf + r * nk;
-    for (int64_t k = 0; k < nk; k += 16) {
-      const int64_t n = std::min<int64_t>(16, nk - k);
-      const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
-      const __m256i h = _mm256_maskz_loadu_epi16(m, xr + k);
-      _mm512_mask_storeu_ps(fr + k, m,
-                            _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
-    }
-  }
+  for (int r = 0; r < R; ++r) WidenBf16(x + r * ldx, nk, xf + r * nk);
   __mmask16 mask[kGroups];
   for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
   __m512 acc[R][kGroups];
@@ -263,6 +267,35 @@ void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const f
         _mm512_mask_storeu_ps(yr + 16 * g, mask[g], acc[r][g]);
       }
     }
+  }
+}
+
+// M = 1 on the kF32Fma path: one row (xf, f32) against one packed panel,
+// decoding in registers; each group of 16 columns sums its products in k
+// order (the reference's sum), the four groups' chains interleaved.
+void GemvPanelF32(const float* xf, const uint8_t* panel, int64_t couples, const Decoder& dec,
+                  const float* scale, const float* bias, float* y, int cols) {
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
+  __m512 acc[kGroups];
+  for (__m512& v : acc) v = _mm512_setzero_ps();
+  for (int64_t c = 0; c < couples; ++c) {
+    const uint8_t* pc = panel + c * kCoupleBytes;
+    const __m512 x0 = _mm512_set1_ps(xf[4 * c]), x1 = _mm512_set1_ps(xf[4 * c + 1]);
+    const __m512 x2 = _mm512_set1_ps(xf[4 * c + 2]), x3 = _mm512_set1_ps(xf[4 * c + 3]);
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) {
+      __m512i e, o;
+      dec(pc + 64 * g, &e, &o);
+      acc[g] = _mm512_fmadd_ps(x0, _mm512_castsi512_ps(_mm512_slli_epi32(e, 16)), acc[g]);
+      acc[g] = _mm512_fmadd_ps(x1, _mm512_castsi512_ps(_mm512_and_si512(e, high)), acc[g]);
+      acc[g] = _mm512_fmadd_ps(x2, _mm512_castsi512_ps(_mm512_slli_epi32(o, 16)), acc[g]);
+      acc[g] = _mm512_fmadd_ps(x3, _mm512_castsi512_ps(_mm512_and_si512(o, high)), acc[g]);
+    }
+  }
+  for (int g = 0; g < kGroups; ++g) {
+    const __mmask16 m = ColumnMask(cols, g);
+    if (!m) break;
+    StoreScaled(acc[g], scale + 16 * g, bias + 16 * g, y + 16 * g, m);
   }
 }
 
@@ -306,18 +339,38 @@ void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& form
 }
 
 size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
-  // A panel in f32 (twice its bf16 size) and kRows rows of one K block in f32.
-  return static_cast<size_t>(2 * w.kp * kFp8Panel + 2 * kRows * 2 * kBlockPairs);
+  // A panel in f32 (twice its bf16 size), and in f32 kRows rows of one K
+  // block or the GEMV's one row.
+  return static_cast<size_t>(2 * w.kp * kFp8Panel +
+                             2 * std::max<int64_t>(kRows * 2 * kBlockPairs, w.kp));
 }
 
 void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
              const float* bias, float* y, uint16_t* scratch, int threads,
              const Fp8GemmPrologue& prologue, Fp8GemmPath path) {
-  if (path == Fp8GemmPath::kAuto) path = PreferredFp8GemmPath();
+  if (path == Fp8GemmPath::kAuto || !Fp8GemmBf16Supported()) path = PreferredFp8GemmPath();
   const int64_t pairs = w.kp / 2, panels = w.np / kFp8Panel, N = w.n, kp = w.kp;
   const int64_t panel_bytes = w.kp * kFp8Panel;
   const uint8_t* packed = w.panels.data();
   const Decoder dec(w.lut.data());
+  const size_t per_thread = Fp8GemmScratchPerThread(w);
+  if (rows == 1 && path == Fp8GemmPath::kF32Fma) {
+    if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
+#pragma omp parallel num_threads(threads)
+    {
+      float* xf = reinterpret_cast<float*>(scratch + static_cast<size_t>(omp_get_thread_num()) *
+                                                         per_thread) +
+                  kp * kFp8Panel;
+      WidenBf16(x, kp, xf);
+#pragma omp for schedule(static)
+      for (int64_t p = 0; p < panels; ++p) {
+        const int64_t n0 = p * kFp8Panel;
+        GemvPanelF32(xf, packed + p * panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
+                     static_cast<int>(std::min(kFp8Panel, N - n0)));
+      }
+    }
+    return;
+  }
   if (rows == 1) {
     if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -330,7 +383,6 @@ void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const fl
   }
   const int64_t block = kBlockRows;
   const int64_t blocks = (rows + block - 1) / block;
-  const size_t per_thread = Fp8GemmScratchPerThread(w);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();

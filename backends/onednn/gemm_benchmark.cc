@@ -124,7 +124,7 @@ void BM_VulkanFp8Linear(benchmark::State& state) {
 void Fp8GemmKernel(benchmark::State& state, onednn::Fp8GemmPath path) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
   if (!onednn::Fp8GemmSupported()) {
-    state.SkipWithError("this CPU lacks AVX512_BF16 / AVX512_VBMI");
+    state.SkipWithError("this CPU lacks AVX-512 VBMI");
     return;
   }
   std::vector<uint8_t> codes(static_cast<size_t>(N * K));

@@ -27,16 +27,19 @@ namespace onednn {
 bool Fp8GemmSupported() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") &&
-         __builtin_cpu_supports("avx512bf16");
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+}
+
+bool Fp8GemmBf16Supported() {
+  return Fp8GemmSupported() && __builtin_cpu_supports("avx512bf16");
 }
 
 Fp8GemmPath PreferredFp8GemmPath() {
+  if (!Fp8GemmBf16Supported()) return Fp8GemmPath::kF32Fma;
   if (const char* env = std::getenv("FP8SDK_ONEDNN_FP8_GEMM")) {
     if (std::strcmp(env, "bf16") == 0) return Fp8GemmPath::kBf16Dot;
     if (std::strcmp(env, "f32") == 0) return Fp8GemmPath::kF32Fma;
   }
-  __builtin_cpu_init();
   return __builtin_cpu_is("intel") ? Fp8GemmPath::kF32Fma : Fp8GemmPath::kBf16Dot;
 }
 
