@@ -1,5 +1,5 @@
 // LINEAR with an FP8 weight and FP8-quantized activations on our own
-// AVX512_BF16 GEMM (fp8_gemm.h) instead of oneDNN: oneDNN 2.6 has no FP8, and
+// AVX-512 GEMM (fp8_gemm.h) instead of oneDNN: oneDNN 2.6 has no FP8, and
 // decoding the weight to bf16 for its matmul doubles the weight's memory and
 // ran at 0.52-0.86x of oneDNN's bf16 matmul on reordered weights.
 // Numerics as in kernels_matmul.cc (LinearKernel): x_q exact in bf16, exact
