@@ -51,16 +51,12 @@ inline void StoreScaled(__m512 acc, const float* scale, const float* bias, float
   _mm512_mask_storeu_ps(y, m, v);
 }
 
-// R rows x kFp8Panel columns over `pairs` K pairs of a decoded panel b (pair
-// q, column j at b[q * 2 * kFp8Panel + 2 * j]), R <= kRows. K comes in blocks (the block's part of
-// the panel stays in L1): the first block starts from zero, later ones from
-// the partial sums left in y, and the last applies scale and bias.
+// A tile's accumulators: zero for the first K block, else the partial sums
+// left in y; and their store: y = acc * scale + bias after the last block,
+// else the partial sums.
 template <int R>
-FP8_BF16 void Tile(const uint16_t* x, int64_t ldx, const uint16_t* b, int64_t pairs, const float* scale,
-          const float* bias, float* y, int64_t ldy, int cols, bool first, bool last) {
-  __mmask16 mask[kGroups];
-  for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
-  __m512 acc[R][kGroups];
+inline void LoadTile(__m512 (&acc)[R][kGroups], const float* y, int64_t ldy,
+                     const __mmask16* mask, bool first) {
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
@@ -69,18 +65,11 @@ FP8_BF16 void Tile(const uint16_t* x, int64_t ldx, const uint16_t* b, int64_t pa
           first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask[g], y + r * ldy + 16 * g);
     }
   }
-  for (int64_t q = 0; q < pairs; ++q) {
-    const uint16_t* bq = b + q * kPairBytes;
-    __m512bh bv[kGroups];
-#pragma GCC unroll 4
-    for (int g = 0; g < kGroups; ++g) bv[g] = AsBh(_mm512_loadu_si512(bq + 32 * g));
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      const __m512bh a = BroadcastPair(x + r * ldx + 2 * q);
-#pragma GCC unroll 4
-      for (int g = 0; g < kGroups; ++g) acc[r][g] = _mm512_dpbf16_ps(acc[r][g], a, bv[g]);
-    }
-  }
+}
+
+template <int R>
+inline void StoreTile(const __m512 (&acc)[R][kGroups], const float* scale, const float* bias,
+                      float* y, int64_t ldy, const __mmask16* mask, bool last) {
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
     float* yr = y + r * ldy;
@@ -94,6 +83,33 @@ FP8_BF16 void Tile(const uint16_t* x, int64_t ldx, const uint16_t* b, int64_t pa
       }
     }
   }
+}
+
+// R rows x kFp8Panel columns over `pairs` K pairs of a decoded panel b (pair
+// q, column j at b[q * 2 * kFp8Panel + 2 * j]), R <= kRows. K comes in blocks (the block's part of
+// the panel stays in L1): the first block starts from zero, later ones from
+// the partial sums left in y, and the last applies scale and bias.
+template <int R>
+FP8_BF16 void Tile(const uint16_t* x, int64_t ldx, const uint16_t* b, int64_t pairs,
+                   const float* scale, const float* bias, float* y, int64_t ldy, int cols,
+                   bool first, bool last) {
+  __mmask16 mask[kGroups];
+  for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
+  __m512 acc[R][kGroups];
+  LoadTile<R>(acc, y, ldy, mask, first);
+  for (int64_t q = 0; q < pairs; ++q) {
+    const uint16_t* bq = b + q * kPairBytes;
+    __m512bh bv[kGroups];
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) bv[g] = AsBh(_mm512_loadu_si512(bq + 32 * g));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512bh a = BroadcastPair(x + r * ldx + 2 * q);
+#pragma GCC unroll 4
+      for (int g = 0; g < kGroups; ++g) acc[r][g] = _mm512_dpbf16_ps(acc[r][g], a, bv[g]);
+    }
+  }
+  StoreTile<R>(acc, scale, bias, y, ldy, mask, last);
 }
 
 using TileFn = void (*)(const uint16_t*, int64_t, const uint16_t*, int64_t, const float*,
@@ -235,14 +251,7 @@ void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const f
   __mmask16 mask[kGroups];
   for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
   __m512 acc[R][kGroups];
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-    for (int g = 0; g < kGroups; ++g) {
-      acc[r][g] =
-          first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask[g], y + r * ldy + 16 * g);
-    }
-  }
+  LoadTile<R>(acc, y, ldy, mask, first);
   for (int64_t k = 0; k < nk; ++k) {
     const float* bk = b + k * kFp8Panel;
     __m512 bv[kGroups];
@@ -255,19 +264,7 @@ void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const f
       for (int g = 0; g < kGroups; ++g) acc[r][g] = _mm512_fmadd_ps(a, bv[g], acc[r][g]);
     }
   }
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) {
-    float* yr = y + r * ldy;
-#pragma GCC unroll 4
-    for (int g = 0; g < kGroups; ++g) {
-      if (!mask[g]) break;
-      if (last) {
-        StoreScaled(acc[r][g], scale + 16 * g, bias + 16 * g, yr + 16 * g, mask[g]);
-      } else {
-        _mm512_mask_storeu_ps(yr + 16 * g, mask[g], acc[r][g]);
-      }
-    }
-  }
+  StoreTile<R>(acc, scale, bias, y, ldy, mask, last);
 }
 
 // M = 1 on the kF32Fma path: one row (xf, f32) against one packed panel,
