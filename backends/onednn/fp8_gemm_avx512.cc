@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "backends/onednn/fp8_gemm.h"
@@ -25,6 +26,12 @@ constexpr int64_t kCoupleBytes = 2 * kPairBytes;  // two K pairs: kGroups x 64 b
 // K pairs per block (48 KiB of decoded panel, L1-sized). Measured at M = 128
 // and 1024: 128 to 384 pairs within noise (+-10% on this machine), 64 slower.
 constexpr int64_t kBlockPairs = 192;
+
+// A thread's scratch, from 64 bytes on (zmm loads of the decoded panel must
+// not straddle cache lines); Fp8GemmScratchPerThread leaves room for it.
+inline uint16_t* Aligned64(uint16_t* p) {
+  return reinterpret_cast<uint16_t*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63});
+}
 // Rows of x per work item (a panel is decoded once per item): their part of
 // x in one K block (144 KiB) and their partial sums (48 KiB) stay in L2.
 // Measured: 1024 rows (all of M) ran at half speed at M = 1024.
@@ -339,7 +346,7 @@ size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
   // A panel in f32 (twice its bf16 size), and in f32 kRows rows of one K
   // block or the GEMV's one row.
   return static_cast<size_t>(2 * w.kp * kFp8Panel +
-                             2 * std::max<int64_t>(kRows * 2 * kBlockPairs, w.kp));
+                             2 * std::max<int64_t>(kRows * 2 * kBlockPairs, w.kp) + 32);
 }
 
 void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
@@ -355,8 +362,8 @@ void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const fl
     if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
 #pragma omp parallel num_threads(threads)
     {
-      float* xf = reinterpret_cast<float*>(scratch + static_cast<size_t>(omp_get_thread_num()) *
-                                                         per_thread) +
+      float* xf = reinterpret_cast<float*>(Aligned64(
+                      scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread)) +
                   kp * kFp8Panel;
       WidenBf16(x, kp, xf);
 #pragma omp for schedule(static)
@@ -383,7 +390,7 @@ void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const fl
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
-    uint16_t* b = scratch + static_cast<size_t>(t) * per_thread;
+    uint16_t* b = Aligned64(scratch + static_cast<size_t>(t) * per_thread);
     if (prologue.fn) {
       prologue.fn(prologue.ctx, t, omp_get_num_threads());
 #pragma omp barrier
@@ -397,6 +404,7 @@ void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const fl
         float* bf = reinterpret_cast<float*>(b);
         float* xf = bf + kp * kFp8Panel;
         DecodePanelF32(packed + p * panel_bytes, 0, kp, dec, bf);
+        // The same K blocks as the bf16 product (96 to 384 K measured alike).
         for (int64_t k0 = 0; k0 < kp; k0 += 2 * kBlockPairs) {
           const int64_t nk = std::min(2 * kBlockPairs, kp - k0);
           const bool first = k0 == 0, last = k0 + nk == kp;
