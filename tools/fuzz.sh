@@ -9,6 +9,7 @@
 #   FUZZ_RUNS=10000000 FUZZ_SECONDS=0 FUZZ_TARGETS=onnx_fuzzer tools/fuzz.sh
 #                                 # the documented run (SECURITY.md): 10M executions
 #   FUZZ_JOBS=2 ...               # the runs split over 2 processes
+#   FUZZ_KEEP_CORPUS=1 ...        # go on from the last run's corpus (a run in parts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
@@ -26,9 +27,10 @@ bin="$(bazel --output_base="$base" info --config=fuzz bazel-bin 2>/dev/null)"
 data="${FP8SDK_DATA:-../shared/data}"
 
 mkdir -p "$out"
-seed() {  # seed corpus of a target, from real files
+seed() {  # seed corpus of a target, from real files (FUZZ_KEEP_CORPUS=1: add to the last run's)
   local dir="$out/$1/corpus"
-  rm -rf "$dir" && mkdir -p "$dir"
+  if [ "${FUZZ_KEEP_CORPUS:-0}" != 1 ]; then rm -rf "$dir"; fi
+  mkdir -p "$dir"
   case "$1" in
     model_loader_fuzzer) cp "$bin/tests/tiny_bert_fp8_small.fp8" "$dir/" ;;
     onnx_fuzzer)  # the fixtures, and the same with an 8-row vocabulary (half the bytes)
