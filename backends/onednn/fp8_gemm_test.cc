@@ -144,8 +144,16 @@ TEST_P(Fp8GemmTest, RandomProductsMatchFloat64) {
 // y = sum * scale[n] + bias[n] (two roundings). Bit for bit, at sizes that
 // span several K blocks, tiles of every height, a partial panel and the
 // GEMV (M = 1).
-TEST_P(Fp8GemmTest, F32PathEqualsSequentialSumBitForBit) {
-  if (path() != Fp8GemmPath::kF32Fma) GTEST_SKIP() << "the bf16 pairs sum in another order";
+class Fp8GemmF32Test : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    if (!Fp8GemmSupported()) GTEST_SKIP() << "CPU lacks AVX-512 VBMI: the GEMM is not used";
+  }
+  int threads() const { return GetParam(); }
+  Fp8GemmPath path() const { return Fp8GemmPath::kF32Fma; }
+};
+
+TEST_P(Fp8GemmF32Test, EqualsSequentialSumBitForBit) {
   std::mt19937 rng(11);
   std::uniform_int_distribution<int> code(0, 255);
   std::uniform_real_distribution<float> xv(-3.0f, 3.0f);
@@ -182,6 +190,9 @@ TEST_P(Fp8GemmTest, F32PathEqualsSequentialSumBitForBit) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Threads, Fp8GemmF32Test, ::testing::Values(1, 2),
+                         [](const auto& info) { return std::to_string(info.param) + "threads"; });
 
 INSTANTIATE_TEST_SUITE_P(
     ThreadsAndPaths, Fp8GemmTest,
