@@ -1,7 +1,8 @@
-// The FP8 GEMM (see fp8_gemm.h). Built with -mavx512f -mavx512bw -mavx512vl
-// -mavx512vbmi; nothing here runs unless Fp8GemmSupported(). The functions
-// that use AVX512_BF16 carry it as a target attribute (FP8_BF16) and run only
-// when Fp8GemmBf16Supported().
+// The FP8 GEMM's AVX-512 products, kBf16Dot and kF32Fma (see fp8_gemm.h).
+// Built with -mavx512f -mavx512bw -mavx512vl -mavx512vbmi; nothing here runs
+// unless Fp8GemmPathRuns(kF32Fma, format). The functions that use
+// AVX512_BF16 carry it as a target attribute (FP8_BF16) and run only for
+// kBf16Dot weights (Fp8GemmPathRuns(kBf16Dot, format)).
 #include <immintrin.h>
 #include <omp.h>
 
@@ -310,49 +311,17 @@ constexpr TileF32Fn kTilesF32[9] = {nullptr,     TileF32<1>, TileF32<2>, TileF32
 
 }  // namespace
 
-void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& format,
-                   Fp8PackedWeight* out) {
-  out->n = n;
-  out->k = k;
-  out->kp = (k + 3) / 4 * 4;
-  out->np = (n + kFp8Panel - 1) / kFp8Panel * kFp8Panel;
-  out->format = format;
-  const int64_t couples = out->kp / 4;
-  out->panels.assign(static_cast<size_t>(out->np * out->kp), 0);
-  // Panel p, couple c, group g (16 columns), column j in the group, k = 4c + i:
-  // bf16 word w = 2j + i % 2 of pair 2c + i / 2 comes from byte
-  // 16 (w / 8) + 8 (i / 2) + w % 8 of the group's 64 (Decoder's lane unpacks).
-  for (int64_t col = 0; col < n; ++col) {
-    const int64_t p = col / kFp8Panel, g = col % kFp8Panel / 16, j = col % 16;
-    uint8_t* dst = out->panels.data() + p * couples * kCoupleBytes + 64 * g;
-    const uint8_t* src = w + col * k;
-    for (int64_t i = 0; i < k; ++i) {
-      const int64_t word = 2 * j + i % 2;
-      dst[i / 4 * kCoupleBytes + 16 * (word / 8) + 8 * (i % 4 / 2) + word % 8] = src[i];
-    }
-  }
-  uint8_t codes[256];
-  for (int i = 0; i < 256; ++i) codes[i] = static_cast<uint8_t>(i);
-  uint16_t all[256];
-  ConvertFp8ToBf16(codes, all, 256, format);
-  out->lut.assign(all, all + 128);
-  out->sign_magnitude = true;
-  for (int i = 0; i < 128; ++i) {
-    if (all[i + 128] != (all[i] | 0x8000u)) out->sign_magnitude = false;
-  }
-}
-
-size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
+size_t Fp8GemmAvx512ScratchPerThread(const Fp8PackedWeight& w) {
   // A panel in f32 (twice its bf16 size), and in f32 kRows rows of one K
   // block or the GEMV's one row.
   return static_cast<size_t>(2 * w.kp * kFp8Panel +
                              2 * std::max<int64_t>(kRows * 2 * kBlockPairs, w.kp) + 32);
 }
 
-void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
-             const float* bias, float* y, uint16_t* scratch, int threads,
-             const Fp8GemmPrologue& prologue, Fp8GemmPath path) {
-  if (path == Fp8GemmPath::kAuto || !Fp8GemmBf16Supported()) path = PreferredFp8GemmPath();
+void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+                   const float* bias, float* y, uint16_t* scratch, int threads,
+                   const Fp8GemmPrologue& prologue) {
+  const Fp8GemmPath path = w.path;
   const int64_t pairs = w.kp / 2, panels = w.np / kFp8Panel, N = w.n, kp = w.kp;
   const int64_t panel_bytes = w.kp * kFp8Panel;
   const uint8_t* packed = w.panels.data();

@@ -7,7 +7,9 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <ostream>
 #include <random>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -17,6 +19,10 @@
 
 namespace fp8sdk {
 namespace onednn {
+
+// Test names and failure messages print the product's name.
+void PrintTo(Fp8GemmPath path, std::ostream* os) { *os << Fp8GemmPathName(path); }
+
 namespace {
 
 uint16_t Bf16Of(float f) {
@@ -34,8 +40,8 @@ struct GemmRun {
 void Gemm(const std::vector<uint16_t>& x, int64_t rows, const std::vector<uint8_t>& codes,
           int64_t n, int64_t k, const Fp8Format& f, GemmRun* r, int threads, Fp8GemmPath path,
           const std::vector<float>* scale = nullptr, const std::vector<float>* bias = nullptr) {
-  PackFp8Weight(codes.data(), n, k, f, &r->w);
-  ASSERT_TRUE(r->w.sign_magnitude);
+  PackFp8Weight(codes.data(), n, k, f, path, &r->w);
+  ASSERT_EQ(r->w.path, path) << f.Name();
   r->scale.assign(static_cast<size_t>(r->w.np), 1.0f);
   r->bias.assign(static_cast<size_t>(r->w.np), 0.0f);
   if (scale) std::copy(scale->begin(), scale->end(), r->scale.begin());
@@ -43,7 +49,7 @@ void Gemm(const std::vector<uint16_t>& x, int64_t rows, const std::vector<uint8_
   r->y.assign(static_cast<size_t>(rows * n), -1.0f);
   r->scratch.assign(Fp8GemmScratchPerThread(r->w) * static_cast<size_t>(threads), 0);
   Fp8Gemm(x.data(), rows, r->w, r->scale.data(), r->bias.data(), r->y.data(), r->scratch.data(),
-          threads, {}, path);
+          threads);
 }
 
 float FloatOfBf16(uint16_t b) {
@@ -53,15 +59,20 @@ float FloatOfBf16(uint16_t b) {
   return f;
 }
 
-// Threads, and the product (both run on every CPU that has the GEMM).
+// Skips a product this CPU does not run (or FP8SDK_CPU_ISA caps).
+#define SKIP_UNLESS_RUNS(path)                                                            \
+  do {                                                                                    \
+    if (!Fp8GemmPathRuns(path, kE4M3)) {                                                  \
+      GTEST_SKIP() << "this CPU does not run the " << Fp8GemmPathName(path)               \
+                   << " product (f32: AVX-512 VBMI; bf16: also AVX512_BF16; avx2: AVX2, " \
+                      "FMA, F16C)";                                                       \
+    }                                                                                     \
+  } while (0)
+
+// Threads, and the product.
 class Fp8GemmTest : public ::testing::TestWithParam<std::tuple<int, Fp8GemmPath>> {
  protected:
-  void SetUp() override {
-    if (!Fp8GemmSupported()) GTEST_SKIP() << "CPU lacks AVX-512 VBMI: the GEMM is not used";
-    if (path() == Fp8GemmPath::kBf16Dot && !Fp8GemmBf16Supported()) {
-      GTEST_SKIP() << "CPU lacks AVX512_BF16: only the f32 product runs";
-    }
-  }
+  void SetUp() override { SKIP_UNLESS_RUNS(path()); }
   int threads() const { return std::get<0>(GetParam()); }
   Fp8GemmPath path() const { return std::get<1>(GetParam()); }
 };
@@ -139,18 +150,45 @@ TEST_P(Fp8GemmTest, RandomProductsMatchFloat64) {
   }
 }
 
+// NaN weights give NaN sums on every product, E5M2's infinities infinite
+// ones (E4M3 NaN codes take kAvx2Fma's NaN-aware decode).
+TEST_P(Fp8GemmTest, NanAndInfinityCodesPropagate) {
+  for (const Fp8Format& f : {kE4M3, kE5M2}) {
+    const int64_t n = 70, k = 40;
+    std::vector<uint8_t> codes(static_cast<size_t>(n * k), 0x30);  // a finite value
+    codes[0 * k + 3] = 0x7F;                                          // NaN in both formats
+    codes[1 * k + 5] = 0xFF;                                          // -NaN in both
+    if (f == kE5M2) codes[69 * k + 39] = 0x7C;                        // +infinity
+    for (int64_t rows : {int64_t{1}, int64_t{9}}) {
+      const int64_t kp = (k + 3) / 4 * 4;
+      std::vector<uint16_t> x(static_cast<size_t>(rows * kp), 0);
+      for (int64_t i = 0; i < rows * kp; ++i) x[i] = i % kp < k ? Bf16Of(0.5f) : 0;
+      GemmRun run;
+      Gemm(x, rows, codes, n, k, f, &run, threads(), path());
+      ASSERT_TRUE(run.w.has_nan);
+      for (int64_t r = 0; r < rows; ++r) {
+        EXPECT_TRUE(std::isnan(run.y[r * n + 0])) << f.Name() << " row " << r;
+        EXPECT_TRUE(std::isnan(run.y[r * n + 1])) << f.Name() << " row " << r;
+        EXPECT_TRUE(std::isfinite(run.y[r * n + 2])) << f.Name() << " row " << r;
+        if (f == kE5M2) {
+          EXPECT_EQ(run.y[r * n + 69], INFINITY) << "row " << r;
+        }
+      }
+    }
+  }
+}
+
 // kF32Fma's sums are the reference's: x[m, 0] * w[n, 0] + x[m, 1] * w[n, 1]
 // + ... in f32, each exact product added with one rounding, then
 // y = sum * scale[n] + bias[n] (two roundings). Bit for bit, at sizes that
 // span several K blocks, tiles of every height, a partial panel and the
 // GEMV (M = 1).
-class Fp8GemmF32Test : public ::testing::TestWithParam<int> {
+// So are kAvx2Fma's.
+class Fp8GemmF32Test : public ::testing::TestWithParam<std::tuple<int, Fp8GemmPath>> {
  protected:
-  void SetUp() override {
-    if (!Fp8GemmSupported()) GTEST_SKIP() << "CPU lacks AVX-512 VBMI: the GEMM is not used";
-  }
-  int threads() const { return GetParam(); }
-  Fp8GemmPath path() const { return Fp8GemmPath::kF32Fma; }
+  void SetUp() override { SKIP_UNLESS_RUNS(path()); }
+  int threads() const { return std::get<0>(GetParam()); }
+  Fp8GemmPath path() const { return std::get<1>(GetParam()); }
 };
 
 TEST_P(Fp8GemmF32Test, EqualsSequentialSumBitForBit) {
@@ -191,17 +229,23 @@ TEST_P(Fp8GemmF32Test, EqualsSequentialSumBitForBit) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Threads, Fp8GemmF32Test, ::testing::Values(1, 2),
-                         [](const auto& info) { return std::to_string(info.param) + "threads"; });
+std::string ThreadsAndPath(const ::testing::TestParamInfo<std::tuple<int, Fp8GemmPath>>& info) {
+  return std::to_string(std::get<0>(info.param)) + "threads_" +
+         Fp8GemmPathName(std::get<1>(info.param));
+}
 
-INSTANTIATE_TEST_SUITE_P(
-    ThreadsAndPaths, Fp8GemmTest,
-    ::testing::Combine(::testing::Values(1, 2),
-                       ::testing::Values(Fp8GemmPath::kBf16Dot, Fp8GemmPath::kF32Fma)),
-    [](const auto& info) {
-      return std::to_string(std::get<0>(info.param)) + "threads_" +
-             (std::get<1>(info.param) == Fp8GemmPath::kF32Fma ? "f32" : "bf16");
-    });
+INSTANTIATE_TEST_SUITE_P(ThreadsAndPaths, Fp8GemmF32Test,
+                         ::testing::Combine(::testing::Values(1, 2),
+                                            ::testing::Values(Fp8GemmPath::kF32Fma,
+                                                              Fp8GemmPath::kAvx2Fma)),
+                         ThreadsAndPath);
+
+INSTANTIATE_TEST_SUITE_P(ThreadsAndPaths, Fp8GemmTest,
+                         ::testing::Combine(::testing::Values(1, 2),
+                                            ::testing::Values(Fp8GemmPath::kBf16Dot,
+                                                              Fp8GemmPath::kF32Fma,
+                                                              Fp8GemmPath::kAvx2Fma)),
+                         ThreadsAndPath);
 
 }  // namespace
 }  // namespace onednn

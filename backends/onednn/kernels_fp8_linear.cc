@@ -1,13 +1,14 @@
 // LINEAR with an FP8 weight and FP8-quantized activations on our own
-// AVX-512 GEMM (fp8_gemm.h) instead of oneDNN: oneDNN 2.6 has no FP8, and
+// GEMM (fp8_gemm.h; AVX-512 or AVX2) instead of oneDNN: oneDNN 2.6 has no FP8, and
 // decoding the weight to bf16 for its matmul doubles the weight's memory and
 // ran at 0.52-0.86x of oneDNN's bf16 matmul on reordered weights.
 // Numerics as in kernels_matmul.cc (LinearKernel): x_q exact in bf16, exact
-// products, f32 sums (in the reference's k order on the f32-FMA path, in
-// pairs on the bf16 one), then y = acc * (s_x * s_w[n]) + b[n].
+// products, f32 sums (in the reference's k order on the f32 and AVX2 paths,
+// in pairs on the bf16 one), then y = acc * (s_x * s_w[n]) + b[n].
 //
 // FP8SDK_ONEDNN_FP8_GEMM (read at prepare): 0 keeps the oneDNN path, to
-// compare the two; bf16 or f32 picks the GEMM's product (PreferredFp8GemmPath).
+// compare the two; bf16, f32 or avx2 picks the GEMM's product
+// (PreferredFp8GemmPath), resolved here at prepare.
 #include <omp.h>
 
 #include <algorithm>
@@ -22,38 +23,18 @@
 namespace fp8sdk {
 namespace onednn {
 
-// Here, not in fp8_gemm_avx512.cc: that file is built with AVX-512 flags, and
-// the compiler may use them in any function there.
-bool Fp8GemmSupported() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
-}
-
-bool Fp8GemmBf16Supported() {
-  return Fp8GemmSupported() && __builtin_cpu_supports("avx512bf16");
-}
-
-Fp8GemmPath PreferredFp8GemmPath() {
-  if (!Fp8GemmBf16Supported()) return Fp8GemmPath::kF32Fma;
-  if (const char* env = std::getenv("FP8SDK_ONEDNN_FP8_GEMM")) {
-    if (std::strcmp(env, "bf16") == 0) return Fp8GemmPath::kBf16Dot;
-    if (std::strcmp(env, "f32") == 0) return Fp8GemmPath::kF32Fma;
-  }
-  return __builtin_cpu_is("intel") ? Fp8GemmPath::kF32Fma : Fp8GemmPath::kBf16Dot;
-}
-
 namespace {
 
 class Fp8LinearKernel : public Kernel {
  public:
-  Fp8LinearKernel(const backend::GraphAccess& g, size_t node) : Kernel(g, node) {
+  Fp8LinearKernel(const backend::GraphAccess& g, size_t node, Fp8GemmPath path)
+      : Kernel(g, node) {
     const int32_t w = g.Input(node, 1);
     const Shape ws = g.PlanShape(w);
     const int64_t n = ws[0], k = ws[1];
     const backend::QuantView wq = g.Quant(w);
     act_ = g.ActQuant(node, 0);
-    PackFp8Weight(static_cast<const uint8_t*>(g.ConstData(w)), n, k, wq.format, &w_);
+    PackFp8Weight(static_cast<const uint8_t*>(g.ConstData(w)), n, k, wq.format, path, &w_);
     g.ConstDone(w);  // the packed panels are the weight from now on
     // Padded to whole panels: the store reads a whole panel's scales and biases.
     scale_.assign(static_cast<size_t>(w_.np), act_.scale);
@@ -72,7 +53,6 @@ class Fp8LinearKernel : public Kernel {
     xq_ = Reserve<uint16_t>(static_cast<size_t>(max_m_ * w_.kp));
     // The backend sets its thread count before prepare (onednn_backend.cc).
     threads_ = std::max(1, omp_get_max_threads());
-    path_ = PreferredFp8GemmPath();
     scratch_ = Reserve<uint16_t>(static_cast<size_t>(threads_) * Fp8GemmScratchPerThread(w_));
   }
 
@@ -109,7 +89,7 @@ class Fp8LinearKernel : public Kernel {
     };
     Quantize job{x, xq, M, k, kp, act_};
     Fp8Gemm(xq, M, w_, scale_.data(), bias_.data(), static_cast<float*>(OutData(c)),
-            At<uint16_t>(c, scratch_), threads, Fp8GemmPrologue{&Quantize::Run, &job}, path_);
+            At<uint16_t>(c, scratch_), threads, Fp8GemmPrologue{&Quantize::Run, &job});
     return FP8_STATUS_OK;
   }
 
@@ -118,41 +98,23 @@ class Fp8LinearKernel : public Kernel {
   backend::ActQuantView act_;
   int64_t max_m_ = 0;
   int threads_ = 1;
-  Fp8GemmPath path_ = Fp8GemmPath::kBf16Dot;
   std::vector<float> scale_, bias_;
   size_t xq_ = 0, scratch_ = 0;  // workspace offsets
 };
-
-// Read at every prepare (not cached) so that a benchmark can build one
-// session each way in one process.
-// Fp8Gemm decodes a code's magnitude by table and its sign bit apart.
-bool SignMagnitude(const Fp8Format& f) {
-  uint8_t codes[256];
-  for (int i = 0; i < 256; ++i) codes[i] = static_cast<uint8_t>(i);
-  uint16_t bits[256];
-  ConvertFp8ToBf16(codes, bits, 256, f);
-  for (int i = 0; i < 128; ++i) {
-    if (bits[i + 128] != (bits[i] | 0x8000u)) return false;
-  }
-  return true;
-}
-
-bool Fp8GemmEnabled() {
-  static const bool supported = Fp8GemmSupported();
-  const char* env = std::getenv("FP8SDK_ONEDNN_FP8_GEMM");
-  return supported && !(env && std::strcmp(env, "0") == 0);
-}
 
 }  // namespace
 
 std::unique_ptr<Kernel> MakeFp8LinearKernel(const backend::GraphAccess& g, size_t node) {
   const int32_t w = g.Input(node, 1);
   const backend::ActQuantView act = g.ActQuant(node, 0);
-  if (!act.enabled || !IsFp8(act.dtype) || !IsFp8(g.TensorDType(w)) || !Fp8GemmEnabled() ||
-      !SignMagnitude(g.Quant(w).format)) {
-    return nullptr;
-  }
-  return std::make_unique<Fp8LinearKernel>(g, node);
+  if (!act.enabled || !IsFp8(act.dtype) || !IsFp8(g.TensorDType(w))) return nullptr;
+  // Read at every prepare (not cached), so that a benchmark can build one
+  // session each way in one process.
+  const char* env = std::getenv("FP8SDK_ONEDNN_FP8_GEMM");
+  if (env && std::strcmp(env, "0") == 0) return nullptr;
+  const Fp8GemmPath path = PreferredFp8GemmPath(g.Quant(w).format);
+  if (path == Fp8GemmPath::kAuto) return nullptr;  // no product runs here: oneDNN's matmul
+  return std::make_unique<Fp8LinearKernel>(g, node, path);
 }
 
 }  // namespace onednn

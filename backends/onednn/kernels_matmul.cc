@@ -67,6 +67,28 @@ void FakeQuantize(const float* x, int64_t n, const backend::ActQuantView& q, uin
   }
 }
 
+// oneDNN 2.6 implements the bf16 matmul on AVX-512 CPUs only; elsewhere
+// (AVX2) LINEAR runs the f32 matmul on the same exact values (the products
+// stay exact; the weight takes four bytes an element instead of two).
+bool Bf16MatmulRuns(const dnnl::engine& eng) {
+  static const bool runs = [&eng] {
+    const memory::desc a({DNNL_RUNTIME_DIM_VAL, 64}, dt::bf16, tag::ab);
+    const memory::desc b({64, 64}, dt::bf16, tag::any);
+    const memory::desc c({DNNL_RUNTIME_DIM_VAL, 64}, dt::f32, tag::ab);
+    dnnl_primitive_desc_t pd = nullptr;
+    dnnl_matmul_desc_t desc;
+    if (dnnl_matmul_desc_init(&desc, &a.data, &b.data, nullptr, &c.data) != dnnl_success) {
+      return false;
+    }
+    // The C API: the C++ one reports "unimplemented" by throwing.
+    const bool ok = dnnl_primitive_desc_create(&pd, &desc, nullptr, eng.get(), nullptr) ==
+                    dnnl_success;
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    return ok;
+  }();
+  return runs;
+}
+
 class LinearKernel : public Kernel {
  public:
   LinearKernel(const backend::GraphAccess& g, size_t node, dnnl::engine& eng) : Kernel(g, node) {
@@ -77,7 +99,8 @@ class LinearKernel : public Kernel {
     const DType wt = g.TensorDType(w);
     const backend::QuantView wq = g.Quant(w);
     act_ = g.ActQuant(node, 0);
-    bf16_ = act_.enabled && (IsFp8(wt) || wt == DType::kINT8 || wt == DType::kBF16);
+    bf16_ = act_.enabled && (IsFp8(wt) || wt == DType::kINT8 || wt == DType::kBF16) &&
+            Bf16MatmulRuns(eng);
 
     const float sx = act_.enabled ? act_.scale : 1.0f;
     scale_.assign(static_cast<size_t>(n_), sx);
