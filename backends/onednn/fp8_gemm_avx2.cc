@@ -11,13 +11,13 @@
 // as 480 / 256; weights that contain one take a variant that maps them to
 // an f16 NaN.
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 
 #include "backends/onednn/fp8_gemm.h"
+#include "backends/onednn/fp8_gemm_parallel.h"
 
 namespace fp8sdk {
 namespace onednn {
@@ -177,9 +177,7 @@ void DecodeBlock(const uint8_t* panel, int64_t kp, int64_t k0, int64_t nk, int64
   }
 }
 
-inline float* Aligned64(uint16_t* p) {
-  return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63});
-}
+inline float* AsFloats(uint16_t* p) { return reinterpret_cast<float*>(p); }
 
 template <Codes C>
 void Run(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
@@ -191,52 +189,39 @@ void Run(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float*
   const uint8_t* packed = w.panels.data();
   const size_t per_thread = Fp8GemmScratchPerThread(w);
   if (rows == 1) {
-    if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
-#pragma omp parallel num_threads(threads)
-    {
-      float* xf = Aligned64(scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread);
-      Widen(x, kp, xmul, xf);
-#pragma omp for schedule(static)
-      for (int64_t p = 0; p < panels; ++p) {
-        const int64_t n0 = p * kFp8Panel;
-        GemvPanel<C>(xf, packed + p * panel_bytes, kp, scale + n0, bias + n0, y + n0,
-                     std::min(kFp8Panel, N - n0));
-      }
-    }
+    ForEachPanel(
+        panels, scratch, per_thread, threads, prologue,
+        [&](uint16_t* mine) { Widen(x, kp, xmul, AsFloats(mine)); },
+        [&](uint16_t* mine, int64_t p) {
+          const int64_t n0 = p * kFp8Panel;
+          GemvPanel<C>(AsFloats(mine), packed + p * panel_bytes, kp, scale + n0, bias + n0,
+                       y + n0, std::min(kFp8Panel, N - n0));
+        });
     return;
   }
-  const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    float* bf = Aligned64(scratch + static_cast<size_t>(t) * per_thread);
-    float* xf = bf + kSubs * kBlockK * kSub;
-    if (prologue.fn) {
-      prologue.fn(prologue.ctx, t, omp_get_num_threads());
-#pragma omp barrier
-    }
-#pragma omp for schedule(static)
-    for (int64_t item = 0; item < blocks * panels; ++item) {
-      const int64_t m0 = item / panels * kBlockRows, p = item % panels, n0 = p * kFp8Panel;
-      const int64_t m1 = std::min(rows, m0 + kBlockRows);
-      const int64_t cols = std::min(kFp8Panel, N - n0);
-      const int64_t subs = (cols + kSub - 1) / kSub;
-      for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
-        const int64_t nk = std::min(kBlockK, kp - k0);
-        const bool first = k0 == 0, last = k0 + nk == kp;
-        DecodeBlock<C>(packed + p * panel_bytes, kp, k0, nk, subs, bf);
-        for (int64_t m = m0; m < m1; ++m) Widen(x + m * kp + k0, nk, xmul, xf + (m - m0) * nk);
-        for (int64_t s = 0; s < subs; ++s) {
-          const int64_t j = n0 + s * kSub;
-          for (int64_t m = m0; m < m1; m += kRows) {
-            const int64_t r = std::min(kRows, m1 - m);
-            kTiles[r](xf + (m - m0) * nk, nk, bf + s * nk * kSub, nk, scale + j, bias + j,
-                      y + m * N + j, N, std::min(kSub, cols - s * kSub), first, last);
+  ForEachRowBlockAndPanel(
+      rows, kBlockRows, panels, scratch, per_thread, threads, prologue,
+      [&](uint16_t* mine, int64_t m0, int64_t m1, int64_t p) {
+        float* bf = AsFloats(mine);
+        float* xf = bf + kSubs * kBlockK * kSub;
+        const int64_t n0 = p * kFp8Panel;
+        const int64_t cols = std::min(kFp8Panel, N - n0);
+        const int64_t subs = (cols + kSub - 1) / kSub;
+        for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
+          const int64_t nk = std::min(kBlockK, kp - k0);
+          const bool first = k0 == 0, last = k0 + nk == kp;
+          DecodeBlock<C>(packed + p * panel_bytes, kp, k0, nk, subs, bf);
+          for (int64_t m = m0; m < m1; ++m) Widen(x + m * kp + k0, nk, xmul, xf + (m - m0) * nk);
+          for (int64_t s = 0; s < subs; ++s) {
+            const int64_t j = n0 + s * kSub;
+            for (int64_t m = m0; m < m1; m += kRows) {
+              const int64_t r = std::min(kRows, m1 - m);
+              kTiles[r](xf + (m - m0) * nk, nk, bf + s * nk * kSub, nk, scale + j, bias + j,
+                        y + m * N + j, N, std::min(kSub, cols - s * kSub), first, last);
+            }
           }
         }
-      }
-    }
-  }
+      });
 }
 
 }  // namespace

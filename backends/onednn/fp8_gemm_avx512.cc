@@ -4,13 +4,13 @@
 // AVX512_BF16 carry it as a target attribute (FP8_BF16) and run only for
 // kBf16Dot weights (Fp8GemmPathRuns(kBf16Dot, format)).
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 
 #include "backends/onednn/fp8_gemm.h"
+#include "backends/onednn/fp8_gemm_parallel.h"
 #include "sdk/numerics/fp8_convert.h"
 
 namespace fp8sdk {
@@ -28,11 +28,8 @@ constexpr int64_t kCoupleBytes = 2 * kPairBytes;  // two K pairs: kGroups x 64 b
 // and 1024: 128 to 384 pairs within noise (+-10% on this machine), 64 slower.
 constexpr int64_t kBlockPairs = 192;
 
-// A thread's scratch, from 64 bytes on (zmm loads of the decoded panel must
-// not straddle cache lines); Fp8GemmScratchPerThread leaves room for it.
-inline uint16_t* Aligned64(uint16_t* p) {
-  return reinterpret_cast<uint16_t*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63});
-}
+inline float* AsFloats(uint16_t* p) { return reinterpret_cast<float*>(p); }
+
 // Rows of x per work item (a panel is decoded once per item): their part of
 // x in one K block (144 KiB) and their partial sums (48 KiB) stay in L2.
 // Measured: 1024 rows (all of M) ran at half speed at M = 1024.
@@ -328,75 +325,59 @@ void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, co
   const Decoder dec(w.lut.data());
   const size_t per_thread = Fp8GemmScratchPerThread(w);
   if (rows == 1 && path == Fp8GemmPath::kF32Fma) {
-    if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
-#pragma omp parallel num_threads(threads)
-    {
-      float* xf = reinterpret_cast<float*>(Aligned64(
-                      scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread)) +
-                  kp * kFp8Panel;
-      WidenBf16(x, kp, xf);
-#pragma omp for schedule(static)
-      for (int64_t p = 0; p < panels; ++p) {
-        const int64_t n0 = p * kFp8Panel;
-        GemvPanelF32(xf, packed + p * panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
-                     static_cast<int>(std::min(kFp8Panel, N - n0)));
-      }
-    }
+    ForEachPanel(
+        panels, scratch, per_thread, threads, prologue,
+        [&](uint16_t* mine) { WidenBf16(x, kp, AsFloats(mine) + kp * kFp8Panel); },
+        [&](uint16_t* mine, int64_t p) {
+          const int64_t n0 = p * kFp8Panel;
+          GemvPanelF32(AsFloats(mine) + kp * kFp8Panel, packed + p * panel_bytes, kp / 4, dec,
+                       scale + n0, bias + n0, y + n0,
+                       static_cast<int>(std::min(kFp8Panel, N - n0)));
+        });
     return;
   }
   if (rows == 1) {
-    if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t p = 0; p < panels; ++p) {
-      const int64_t n0 = p * kFp8Panel;
-      GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0, y + n0,
-                static_cast<int>(std::min(kFp8Panel, N - n0)));
-    }
+    ForEachPanel(
+        panels, scratch, per_thread, threads, prologue, [](uint16_t*) {},
+        [&](uint16_t*, int64_t p) {
+          const int64_t n0 = p * kFp8Panel;
+          GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0, y + n0,
+                    static_cast<int>(std::min(kFp8Panel, N - n0)));
+        });
     return;
   }
-  const int64_t block = kBlockRows;
-  const int64_t blocks = (rows + block - 1) / block;
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    uint16_t* b = Aligned64(scratch + static_cast<size_t>(t) * per_thread);
-    if (prologue.fn) {
-      prologue.fn(prologue.ctx, t, omp_get_num_threads());
-#pragma omp barrier
-    }
-#pragma omp for schedule(static)
-    for (int64_t item = 0; item < blocks * panels; ++item) {
-      const int64_t m0 = item / panels * block, p = item % panels, n0 = p * kFp8Panel;
-      const int64_t m1 = std::min(rows, m0 + block);
-      const int cols = static_cast<int>(std::min(kFp8Panel, N - n0));
-      if (path == Fp8GemmPath::kF32Fma) {
-        float* bf = reinterpret_cast<float*>(b);
-        float* xf = bf + kp * kFp8Panel;
-        DecodePanelF32(packed + p * panel_bytes, 0, kp, dec, bf);
-        // The same K blocks as the bf16 product (96 to 384 K measured alike).
-        for (int64_t k0 = 0; k0 < kp; k0 += 2 * kBlockPairs) {
-          const int64_t nk = std::min(2 * kBlockPairs, kp - k0);
-          const bool first = k0 == 0, last = k0 + nk == kp;
+  ForEachRowBlockAndPanel(
+      rows, kBlockRows, panels, scratch, per_thread, threads, prologue,
+      [&](uint16_t* b, int64_t m0, int64_t m1, int64_t p) {
+        const int64_t n0 = p * kFp8Panel;
+        const int cols = static_cast<int>(std::min(kFp8Panel, N - n0));
+        if (path == Fp8GemmPath::kF32Fma) {
+          float* bf = AsFloats(b);
+          float* xf = bf + kp * kFp8Panel;
+          DecodePanelF32(packed + p * panel_bytes, 0, kp, dec, bf);
+          // The same K blocks as the bf16 product (96 to 384 K measured alike).
+          for (int64_t k0 = 0; k0 < kp; k0 += 2 * kBlockPairs) {
+            const int64_t nk = std::min(2 * kBlockPairs, kp - k0);
+            const bool first = k0 == 0, last = k0 + nk == kp;
+            for (int64_t m = m0; m < m1; m += kRows) {
+              const int64_t r = std::min(kRows, m1 - m);
+              kTilesF32[r](x + m * kp + k0, kp, bf + k0 * kFp8Panel, nk, scale + n0, bias + n0,
+                           y + m * N + n0, N, cols, first, last, xf);
+            }
+          }
+          return;
+        }
+        DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
+        for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
+          const int64_t nq = std::min(kBlockPairs, pairs - q0);
+          const bool first = q0 == 0, last = q0 + nq == pairs;
           for (int64_t m = m0; m < m1; m += kRows) {
             const int64_t r = std::min(kRows, m1 - m);
-            kTilesF32[r](x + m * kp + k0, kp, bf + k0 * kFp8Panel, nk, scale + n0, bias + n0,
-                         y + m * N + n0, N, cols, first, last, xf);
+            kTiles[r](x + m * kp + 2 * q0, kp, b + q0 * kPairBytes, nq, scale + n0, bias + n0,
+                      y + m * N + n0, N, cols, first, last);
           }
         }
-        continue;
-      }
-      DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
-      for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
-        const int64_t nq = std::min(kBlockPairs, pairs - q0);
-        const bool first = q0 == 0, last = q0 + nq == pairs;
-        for (int64_t m = m0; m < m1; m += kRows) {
-          const int64_t r = std::min(kRows, m1 - m);
-          kTiles[r](x + m * kp + 2 * q0, kp, b + q0 * kPairBytes, nq, scale + n0, bias + n0,
-                    y + m * N + n0, N, cols, first, last);
-        }
-      }
-    }
-  }
+      });
 }
 
 }  // namespace onednn

@@ -157,6 +157,25 @@ void BM_Fp8GemmKernelAvx2(benchmark::State& state) {
   Fp8GemmKernel(state, onednn::Fp8GemmPath::kAvx2Fma);
 }
 
+// oneDNN's matmul [M, K] x [K, N] in `type` -> f32, weights in the layout it
+// prefers; false (the benchmark skipped with oneDNN's message) where oneDNN
+// lacks it (bf16 on CPUs without AVX-512).
+bool MatmulPd(benchmark::State& state, int64_t M, int64_t K, int64_t N,
+              dnnl::memory::data_type type, const dnnl::engine& eng,
+              dnnl::matmul::primitive_desc* pd) {
+  using dnnl::memory;
+  const memory::desc src_md({M, K}, type, memory::format_tag::ab);
+  const memory::desc w_any({K, N}, type, memory::format_tag::any);
+  const memory::desc dst_md({M, N}, memory::data_type::f32, memory::format_tag::ab);
+  try {
+    *pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src_md, w_any, dst_md), eng);
+  } catch (const dnnl::error& e) {
+    state.SkipWithError(e.what());
+    return false;
+  }
+  return true;
+}
+
 // oneDNN's own matmul at a fixed M, weights in oneDNN's preferred layout.
 void OnednnMatmul(benchmark::State& state, dnnl::memory::data_type type) {
   using dnnl::memory;
@@ -165,15 +184,9 @@ void OnednnMatmul(benchmark::State& state, dnnl::memory::data_type type) {
   dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(eng);
   const memory::desc src_md({M, K}, type, memory::format_tag::ab);
-  const memory::desc w_any({K, N}, type, memory::format_tag::any);
   const memory::desc dst_md({M, N}, memory::data_type::f32, memory::format_tag::ab);
   dnnl::matmul::primitive_desc pd;
-  try {
-    pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src_md, w_any, dst_md), eng);
-  } catch (const dnnl::error& e) {  // bf16 on CPUs without AVX-512: unimplemented
-    state.SkipWithError(e.what());
-    return;
-  }
+  if (!MatmulPd(state, M, K, N, type, eng, &pd)) return;
   const dnnl::matmul mm(pd);
   memory src(src_md, eng), dst(dst_md, eng), w(pd.weights_desc(), eng);
   // Contents do not matter for speed; zero-filled is fine for bf16 and f32.
@@ -257,15 +270,9 @@ void BM_BertBaseGemvSweep(benchmark::State& state) {
     std::vector<memory> w, src, dst;
     for (const KN& s : shapes) {
       const memory::desc src_md({1, s.k}, type, memory::format_tag::ab);
-      const memory::desc w_any({s.k, s.n}, type, memory::format_tag::any);
       const memory::desc dst_md({1, s.n}, memory::data_type::f32, memory::format_tag::ab);
       dnnl::matmul::primitive_desc pd;
-      try {
-        pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src_md, w_any, dst_md), eng);
-      } catch (const dnnl::error& e) {  // bf16 on CPUs without AVX-512: unimplemented
-        state.SkipWithError(e.what());
-        return;
-      }
+      if (!MatmulPd(state, 1, s.k, s.n, type, eng, &pd)) return;
       mm.emplace_back(pd);
       w.emplace_back(pd.weights_desc(), eng);
       src.emplace_back(src_md, eng);
