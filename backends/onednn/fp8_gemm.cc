@@ -1,5 +1,7 @@
 // The FP8 GEMM's choice of product, packing and dispatch (fp8_gemm.h). Built
 // without ISA flags: everything here runs on any x86-64 CPU.
+#include <cpuid.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -18,8 +20,11 @@ struct CpuFeatures {
     avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
     avx512_bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
-    avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+    // F16C through CPUID (leaf 1, ECX bit 29): clang's __builtin_cpu_supports
+    // does not know "f16c".
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    const bool f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+    avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
   }
 };
 
