@@ -2,7 +2,6 @@
 // without ISA flags: everything here runs on any x86-64 CPU.
 #include <cpuid.h>
 
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -13,33 +12,38 @@ namespace fp8sdk {
 namespace onednn {
 namespace {
 
-struct CpuFeatures {
-  bool avx512 = false, avx512_bf16 = false, avx2 = false;
-  CpuFeatures() {
+// What the products need beyond ActiveCpuIsa()'s sets (kAvx512: AVX512F/BW/VL;
+// kAvx2: AVX2 and FMA), which also carry the FP8SDK_CPU_ISA cap.
+struct CpuExtras {
+  bool vbmi = false, bf16 = false, f16c = false;
+  CpuExtras() {
     __builtin_cpu_init();
-    avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
-    avx512_bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
+    vbmi = __builtin_cpu_supports("avx512vbmi");
+    bf16 = __builtin_cpu_supports("avx512bf16");
     // F16C through CPUID (leaf 1, ECX bit 29): clang's __builtin_cpu_supports
     // does not know "f16c".
     unsigned a = 0, b = 0, c = 0, d = 0;
-    const bool f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
-    avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
+    f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
   }
 };
 
-const CpuFeatures& Cpu() {
-  static const CpuFeatures cpu;
+const CpuExtras& Cpu() {
+  static const CpuExtras cpu;
   return cpu;
+}
+
+// bf16 bits of every code of `f` (exact).
+void Bf16Table(const Fp8Format& f, uint16_t (&bits)[256]) {
+  uint8_t codes[256];
+  for (int i = 0; i < 256; ++i) codes[i] = static_cast<uint8_t>(i);
+  ConvertFp8ToBf16(codes, bits, 256, f);
 }
 
 // Code | 0x80 decodes to the same bits | 0x8000 (the AVX-512 decode takes
 // the magnitude from a table and the sign apart).
 bool SignMagnitude(const Fp8Format& f) {
-  uint8_t codes[256];
-  for (int i = 0; i < 256; ++i) codes[i] = static_cast<uint8_t>(i);
   uint16_t bits[256];
-  ConvertFp8ToBf16(codes, bits, 256, f);
+  Bf16Table(f, bits);
   for (int i = 0; i < 128; ++i) {
     if (bits[i + 128] != (bits[i] | 0x8000u)) return false;
   }
@@ -66,11 +70,11 @@ bool Fp8GemmPathRuns(Fp8GemmPath path, const Fp8Format& format) {
   const CpuIsa cap = ActiveCpuIsa();  // FP8SDK_CPU_ISA caps this too
   switch (path) {
     case Fp8GemmPath::kF32Fma:
-      return cap >= CpuIsa::kAvx512 && Cpu().avx512 && SignMagnitude(format);
+      return cap >= CpuIsa::kAvx512 && Cpu().vbmi && SignMagnitude(format);
     case Fp8GemmPath::kBf16Dot:
-      return cap >= CpuIsa::kAvx512 && Cpu().avx512_bf16 && SignMagnitude(format);
+      return cap >= CpuIsa::kAvx512 && Cpu().vbmi && Cpu().bf16 && SignMagnitude(format);
     case Fp8GemmPath::kAvx2Fma:
-      return cap >= CpuIsa::kAvx2 && Cpu().avx2 && (format == kE4M3 || format == kE5M2);
+      return cap >= CpuIsa::kAvx2 && Cpu().f16c && (format == kE4M3 || format == kE5M2);
     case Fp8GemmPath::kAuto:
       break;
   }
@@ -100,15 +104,11 @@ void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& form
   out->kp = (k + 3) / 4 * 4;
   out->np = (n + kFp8Panel - 1) / kFp8Panel * kFp8Panel;
   out->format = format;
-  uint8_t codes[256];
-  for (int i = 0; i < 256; ++i) codes[i] = static_cast<uint8_t>(i);
   uint16_t all[256];
-  ConvertFp8ToBf16(codes, all, 256, format);
+  Bf16Table(format, all);
   out->lut.assign(all, all + 128);
-  bool nan_code[256];
-  for (int i = 0; i < 256; ++i) nan_code[i] = std::isnan(Fp8ToFloat(codes[i], format));
-  out->has_nan = false;
-  for (int64_t i = 0; i < n * k && !out->has_nan; ++i) out->has_nan = nan_code[w[i]];
+  out->has_nan = false;  // a bf16 NaN: exponent all ones, mantissa not zero
+  for (int64_t i = 0; i < n * k && !out->has_nan; ++i) out->has_nan = (all[w[i]] & 0x7FFF) > 0x7F80;
 
   const int64_t kp = out->kp;
   out->panels.assign(static_cast<size_t>(out->np * kp), 0);

@@ -52,6 +52,28 @@ void Gemm(const std::vector<uint16_t>& x, int64_t rows, const std::vector<uint8_
           threads);
 }
 
+// count random codes of f, none NaN or infinite.
+std::vector<uint8_t> RandomFiniteCodes(int64_t count, const Fp8Format& f, std::mt19937& rng) {
+  std::uniform_int_distribution<int> code(0, 255);
+  std::vector<uint8_t> codes(static_cast<size_t>(count));
+  for (auto& c : codes) {
+    do c = static_cast<uint8_t>(code(rng));
+    while (!std::isfinite(Fp8ToFloat(c, f)));
+  }
+  return codes;
+}
+
+// rows x k values of xv in bf16 (truncated), rows kp apart, pad zero.
+std::vector<uint16_t> RandomBf16Rows(int64_t rows, int64_t k, int64_t kp,
+                                     std::uniform_real_distribution<float>& xv,
+                                     std::mt19937& rng) {
+  std::vector<uint16_t> x(static_cast<size_t>(rows * kp), 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t i = 0; i < k; ++i) x[r * kp + i] = Bf16Of(xv(rng));
+  }
+  return x;
+}
+
 float FloatOfBf16(uint16_t b) {
   const uint32_t u = static_cast<uint32_t>(b) << 16;
   float f;
@@ -117,19 +139,11 @@ TEST_P(Fp8GemmTest, EveryFiniteCodeDecodesExactly) {
 
 TEST_P(Fp8GemmTest, RandomProductsMatchFloat64) {
   std::mt19937 rng(7);
-  std::uniform_int_distribution<int> code(0, 255);
   std::uniform_real_distribution<float> xv(-2.0f, 2.0f);
   for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 97}, {13, 64, 768}, {200, 130, 390}}) {
-    std::vector<uint8_t> codes(static_cast<size_t>(n * k));
-    for (auto& c : codes) {
-      do c = static_cast<uint8_t>(code(rng));
-      while (!std::isfinite(Fp8ToFloat(c, kE4M3)));
-    }
+    const std::vector<uint8_t> codes = RandomFiniteCodes(n * k, kE4M3, rng);
     const int64_t kp = (k + 3) / 4 * 4;
-    std::vector<uint16_t> x(static_cast<size_t>(m * kp), 0);
-    for (int64_t r = 0; r < m; ++r) {
-      for (int64_t i = 0; i < k; ++i) x[r * kp + i] = Bf16Of(xv(rng));
-    }
+    const std::vector<uint16_t> x = RandomBf16Rows(m, k, kp, xv, rng);
     GemmRun run;
     Gemm(x, m, codes, n, k, kE4M3, &run, threads(), path());
     for (int64_t r = 0; r < m; ++r) {
@@ -193,21 +207,13 @@ class Fp8GemmF32Test : public ::testing::TestWithParam<std::tuple<int, Fp8GemmPa
 
 TEST_P(Fp8GemmF32Test, EqualsSequentialSumBitForBit) {
   std::mt19937 rng(11);
-  std::uniform_int_distribution<int> code(0, 255);
   std::uniform_real_distribution<float> xv(-3.0f, 3.0f);
   for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 390}, {1, 64, 3072}, {2, 70, 13},
                         {23, 130, 1001}, {131, 64, 3072}}) {
     for (const Fp8Format& f : {kE4M3, kE5M2}) {
-      std::vector<uint8_t> codes(static_cast<size_t>(n * k));
-      for (auto& c : codes) {
-        do c = static_cast<uint8_t>(code(rng));
-        while (!std::isfinite(Fp8ToFloat(c, f)));
-      }
+      const std::vector<uint8_t> codes = RandomFiniteCodes(n * k, f, rng);
       const int64_t kp = (k + 3) / 4 * 4;
-      std::vector<uint16_t> x(static_cast<size_t>(m * kp), 0);
-      for (int64_t r = 0; r < m; ++r) {
-        for (int64_t i = 0; i < k; ++i) x[r * kp + i] = Bf16Of(xv(rng));
-      }
+      const std::vector<uint16_t> x = RandomBf16Rows(m, k, kp, xv, rng);
       std::vector<float> scale(static_cast<size_t>(n)), bias(static_cast<size_t>(n));
       for (auto& v : scale) v = xv(rng) * 0.01f;
       for (auto& v : bias) v = xv(rng);
