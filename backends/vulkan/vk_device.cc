@@ -42,6 +42,9 @@ const uint32_t kPackRowsSpv[] =
 const uint32_t kSoftmaxRowsSpv[] =
 #include "backends/vulkan/shaders/softmax_rows.spv.inc"
     ;
+const uint32_t kGemmLargeSpv[] =
+#include "backends/vulkan/shaders/gemm_large.spv.inc"
+    ;
 
 struct Spv {
   const uint32_t* code;
@@ -53,7 +56,7 @@ const Spv kSpv[kShaderCount] = {
     {kSoftmaxSpv, sizeof(kSoftmaxSpv)}, {kGatherSpv, sizeof(kGatherSpv)},
     {kCopySpv, sizeof(kCopySpv)},       {kQuantizeSpv, sizeof(kQuantizeSpv)},
     {kGemmDirectSpv, sizeof(kGemmDirectSpv)}, {kPackRowsSpv, sizeof(kPackRowsSpv)},
-    {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)},
+    {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)}, {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
 };
 
 std::mutex g_messages_mutex;

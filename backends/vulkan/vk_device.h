@@ -35,6 +35,7 @@ enum Shader : int {
   kGemmDirect,
   kPackRows,
   kSoftmaxRows,
+  kGemmLarge,
   kShaderCount
 };
 

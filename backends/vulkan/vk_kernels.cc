@@ -77,14 +77,16 @@ class PushWriter {
 };
 
 // ---- LINEAR ----
-// Two forms: the tiled GEMM (gemm.comp; weights [N, K] rows of codes or f32)
-// and, on CPU-type devices with E4M3 / E5M2 / INT8 weights, pack_rows.comp +
-// gemm_direct.comp (weights in 16-code groups per column, k-major).
+// On CPU-type devices with E4M3 / E5M2 / INT8 weights: pack_rows.comp +
+// gemm_direct.comp (weights in 16-code groups per column, k-major). Else the
+// weights k-major (codes four to a word, word (kq, n) = column n's k =
+// 4kq..4kq+3; or f32 [K, N]), read by the 64 x 64 GEMM (gemm.comp) and, from
+// traits.large_gemm_min_rows rows on, by pack_rows.comp + gemm_large.comp.
 class LinearKernel : public Kernel {
  public:
   LinearKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
                const DeviceTraits& traits)
-      : Kernel(g, node, pool) {
+      : Kernel(g, node, pool), large_min_rows_(traits.large_gemm_min_rows) {
     const int32_t w = g.Input(node, 1);
     const Shape ws = g.PlanShape(w);
     n_ = ws[0];
@@ -92,8 +94,7 @@ class LinearKernel : public Kernel {
     const DType wt = g.TensorDType(w);
     const backend::QuantView wq = g.Quant(w);
     const void* src = g.ConstData(w);
-    const size_t count = static_cast<size_t>(n_ * k_);
-    const int64_t kp = (k_ + 3) / 4 * 4;
+    const int64_t max_m = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k_);
     direct_ =
         traits.cpu && (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8);
     // E4M3 decodes to value * 2^-8 in gemm_direct (a half's exponent bias).
@@ -111,28 +112,43 @@ class LinearKernel : public Kernel {
       ops_[1].const_word = pool->Add(grouped.data(), grouped.size());
       format_ = wt == DType::kFP8_E4M3 ? 0 : wt == DType::kFP8_E5M2 ? 1 : 2;
       if (wt == DType::kFP8_E4M3) decode_scale = 256.0f;
-      kq_ = static_cast<uint32_t>(k16 / 16);
-      const int64_t max_m = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k_);
+      kp_ = k16;
       scratch_words_ = static_cast<uint64_t>(max_m * k16);
-    } else if (IsQuantized(wt)) {
-      // Rows padded to whole words (pad code 0 decodes to +0).
-      std::vector<uint8_t> packed(static_cast<size_t>(n_ * kp), 0);
-      for (int64_t r = 0; r < n_; ++r) {
-        std::memcpy(packed.data() + r * kp, static_cast<const uint8_t*>(src) + r * k_,
-                    static_cast<size_t>(k_));
-      }
-      ops_[1].const_word = pool->Add(packed.data(), packed.size());
-      b_kind_ = 2;
-      ldb_ = static_cast<uint32_t>(kp / 4);
-      lut_b_ = pool->AddFloats(backend::CodeTable(wt, wq.format));
-    } else if (wt == DType::kF32) {
-      ops_[1].const_word = pool->Add(src, count * 4);
-      b_kind_ = 1;
-      ldb_ = static_cast<uint32_t>(k_);
     } else {
-      ops_[1].const_word = pool->AddFloats(backend::DecodeHalf(src, wt, count));
-      b_kind_ = 1;
-      ldb_ = static_cast<uint32_t>(k_);
+      // K padded to gemm_large's step of 8, N to 4 (its 16-byte loads); the
+      // pads are code 0 or 0.0f, which add +0.
+      kp_ = (k_ + 7) / 8 * 8;
+      np_ = (n_ + 3) / 4 * 4;
+      ldb_ = static_cast<uint32_t>(np_);
+      if (IsQuantized(wt)) {
+        const uint8_t* codes = static_cast<const uint8_t*>(src);
+        std::vector<uint8_t> kmajor(static_cast<size_t>(kp_ * np_), 0);
+        for (int64_t n = 0; n < n_; ++n) {
+          for (int64_t k = 0; k < k_; ++k) {
+            kmajor[static_cast<size_t>(((k / 4) * np_ + n) * 4 + k % 4)] = codes[n * k_ + k];
+          }
+        }
+        ops_[1].const_word = pool->Add(kmajor.data(), kmajor.size());
+        b_kind_ = 2;
+        lut_b_ = pool->AddFloats(backend::CodeTable(wt, wq.format));
+      } else {
+        const size_t count = static_cast<size_t>(n_ * k_);
+        std::vector<float> f(count);
+        if (wt == DType::kF32) {
+          std::memcpy(f.data(), src, count * 4);
+        } else {
+          f = backend::DecodeHalf(src, wt, count);
+        }
+        std::vector<float> kn(static_cast<size_t>(kp_ * np_), 0.0f);
+        for (int64_t n = 0; n < n_; ++n) {
+          for (int64_t k = 0; k < k_; ++k) {
+            kn[static_cast<size_t>(k * np_ + n)] = f[static_cast<size_t>(n * k_ + k)];
+          }
+        }
+        ops_[1].const_word = pool->AddFloats(kn);
+        b_kind_ = 0;
+      }
+      if (!traits.cpu) scratch_words_ = static_cast<uint64_t>(max_m * kp_);
     }
     a_ = AddActQuant(g.ActQuant(node, 0), pool);
     // y = acc * (s_x * s_w[n]) + bias[n] (the reference's products); a power
@@ -150,31 +166,32 @@ class LinearKernel : public Kernel {
     if (ops_[2].present()) bias_off_ = ops_[2].const_word;
   }
 
-  int dispatch_count() const override { return direct_ ? 2 : 1; }
-
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
     const int64_t m = ShapeOf(c, ops_[0]).NumElements() / std::max<int64_t>(1, k_);
-    if (direct_) {
-      if (static_cast<uint64_t>(m) * kq_ * 16 > scratch_words_) {
+    const bool large = !direct_ && scratch_words_ > 0 && m >= large_min_rows_;
+    if (direct_ || large) {
+      if (static_cast<uint64_t>(m * kp_) > scratch_words_) {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
       }
       d[0].shader = kPackRows;
       PushWriter(&d[0])
           .U(m)
           .U(k_)
-          .U(kq_ * 16)
+          .U(kp_)
           .U(WordOf(c, ops_[0]))
           .U(a_.mode)
           .F(a_.mul)
           .U(a_.lut)
           .U(a_.enc);
-      d[0].groups[0] = GroupsFor(static_cast<uint64_t>(m) * kq_ * 16);
+      d[0].groups[0] = GroupsFor(static_cast<uint64_t>(m * kp_));
       d[0].groups[1] = d[0].groups[2] = d[0].groups[0] ? 1 : 0;
+    }
+    if (direct_) {
       d[1].shader = kGemmDirect;
       PushWriter(&d[1])
           .U(m)
           .U(n_)
-          .U(kq_)
+          .U(kp_ / 16)
           .U(ops_[1].const_word / 4)
           .U(OutWord(c))
           .U(format_)
@@ -183,6 +200,25 @@ class LinearKernel : public Kernel {
           .U(bias_off_);
       d[1].groups[0] = static_cast<uint32_t>((n_ + 255) / 256);  // 64 lanes x 4 columns
       d[1].groups[1] = static_cast<uint32_t>((m + 7) / 8);
+      d[1].groups[2] = m > 0 ? 1 : 0;
+      return FP8_STATUS_OK;
+    }
+    if (large) {
+      d[1].shader = kGemmLarge;
+      PushWriter(&d[1])
+          .U(m)
+          .U(n_)
+          .U(kp_)
+          .U(np_)
+          .U(ops_[1].const_word)
+          .U(OutWord(c))
+          .U(b_kind_)
+          .U(lut_b_)
+          .U(scale_off_)
+          .F(scale_)
+          .U(bias_off_);
+      d[1].groups[0] = static_cast<uint32_t>((n_ + 127) / 128);
+      d[1].groups[1] = static_cast<uint32_t>((m + 127) / 128);
       d[1].groups[2] = m > 0 ? 1 : 0;
       return FP8_STATUS_OK;
     }
@@ -225,8 +261,11 @@ class LinearKernel : public Kernel {
 
  private:
   int64_t n_ = 0, k_ = 0;
+  int64_t kp_ = 0;  // K as packed: 16-code groups (direct), multiple of 8 (else)
+  int64_t np_ = 0;  // N padded to 4 (not direct)
+  int64_t large_min_rows_ = 128;
   bool direct_ = false;
-  uint32_t format_ = 0, kq_ = 0;
+  uint32_t format_ = 0;
   uint32_t b_kind_ = 1, ldb_ = 0, lut_b_ = 0;
   QuantOperand a_;
   uint32_t scale_off_ = kNone, bias_off_ = kNone;

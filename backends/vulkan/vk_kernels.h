@@ -52,8 +52,8 @@ struct Dispatch {
   uint32_t groups[3] = {0, 0, 0};  // all 0: nothing to run
 };
 
-// At most this many dispatches per operator (LINEAR on CPU-type devices:
-// pack the input rows, then the GEMM).
+// At most this many dispatches per operator (LINEAR with gemm_direct or
+// gemm_large: pack the input rows, then the GEMM).
 constexpr int kMaxDispatches = 2;
 
 struct RunContext {
@@ -65,10 +65,9 @@ struct RunContext {
 class Kernel {
  public:
   virtual ~Kernel() = default;
-  // This run's dispatches (dispatch_count() of them, into d[0..]), from the
-  // bound shapes.
+  // This run's dispatches (up to kMaxDispatches, into d[0..]; those left
+  // with no groups do not run), from the bound shapes.
   virtual fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const = 0;
-  virtual int dispatch_count() const { return 1; }
   // Words of the partition's scratch buffer this operator needs at binding 3
   // (0: binding 3 is its third operand).
   uint64_t scratch_words() const { return scratch_words_; }
@@ -104,6 +103,9 @@ struct DeviceTraits {
   // Shaders run on CPU cores (lavapipe; Device::cpu_kernels): prefer the
   // kernels without shared memory and barriers.
   bool cpu = false;
+  // GPU-type devices: LINEARs with at least this many rows take the
+  // 128 x 128-tile GEMM (gemm_large.comp), fewer the 64 x 64 one.
+  int64_t large_gemm_min_rows = 128;
 };
 
 // Null if the backend runs `node`, else why not (claim).

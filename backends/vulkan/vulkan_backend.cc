@@ -355,9 +355,11 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   DeviceTraits traits;
   traits.cpu = dev->cpu_kernels();
   // FP8SDK_VULKAN_GEMM=tiled: the GPU kernels on any device (tests use it to
-  // check them on lavapipe).
+  // check them on lavapipe); =large: also gemm_large.comp for every LINEAR,
+  // whatever its rows.
   if (const char* env = std::getenv("FP8SDK_VULKAN_GEMM")) {
-    if (std::strcmp(env, "tiled") == 0) traits.cpu = false;
+    if (std::strcmp(env, "tiled") == 0 || std::strcmp(env, "large") == 0) traits.cpu = false;
+    if (std::strcmp(env, "large") == 0) traits.large_gemm_min_rows = 1;
   }
   uint64_t scratch_words = 0;
   try {
@@ -559,6 +561,7 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
     const fp8_status_code_t st = k.Plan(rc, d);
     if (st != FP8_STATUS_OK) return st;
     for (int j = 0; j < kMaxDispatches; ++j) {
+      signature.push_back(static_cast<uint32_t>(d[j].shader));
       signature.insert(signature.end(), d[j].push.begin(), d[j].push.end());
       signature.insert(signature.end(), d[j].groups, d[j].groups + 3);
     }

@@ -1,8 +1,8 @@
 #version 450
 // LINEAR and BATCH_MATMUL: y[b, m, n] = (sum_k A[b, m, k] * B[b, k, n]) * s + bias[n].
 // A: f32 [M, K] rows (in0). B (in1): f32 [K, N], f32 [N, K], or 8-bit codes
-// [N, ldb * 4] packed four to a word and decoded by a 256-entry table (FP8 or
-// INT8 weights). A quantized operand is replaced by its decoded codes
+// k-major, word (kq, n) at kq * ldb + n holding column n's codes for k =
+// 4kq..4kq+3, decoded by a 256-entry table (FP8 or INT8 weights). A quantized operand is replaced by its decoded codes
 // (x * mul -> code -> table), as the reference defines. 64 x 64 output tiles,
 // K in steps of 16 through shared memory, 4 x 4 outputs per invocation, fp32
 // accumulation; s is per column (scale_off) or one value.
@@ -19,7 +19,7 @@ layout(push_constant) uniform Params {
   uint bdims[3];
   uint a_bstride[3], b_bstride[3];  // word strides per batch dimension (0: broadcast)
   uint ldb;                        // B's row stride in words
-  uint b_kind;                     // 0: f32 [K, N]; 1: f32 [N, K]; 2: codes [N, *]
+  uint b_kind;                     // 0: f32 [K, N]; 1: f32 [N, K]; 2: codes [K / 4, ldb]
   uint quant_a, quant_b;           // 0: none, 1: FP8, 2: INT8
   float mul_a, mul_b;              // 1 / scale of a quantized operand
   uint lut_a, lut_b;               // tables in Consts (256 words each)
@@ -86,10 +86,10 @@ void main() {
         As[kk + i][r] = v;
       }
     }
-    if (p.b_kind == 2u) {  // one word = four codes of column n
+    if (p.b_kind == 2u) {  // one word = four codes of column n (k-major words)
       const uint n = tid >> 2u, kw = tid & 3u, col = n0 + n;
       uint word = 0u;  // code 0 decodes to +0
-      if (col < p.N && k0 + kw * 4u < p.K) word = x1[boff + col * p.ldb + (k0 >> 2u) + kw];
+      if (col < p.N && k0 + kw * 4u < p.K) word = x1[boff + ((k0 >> 2u) + kw) * p.ldb + col];
       for (uint i = 0u; i < 4u; ++i) Bs[kw * 4u + i][n] = lut[256u + ByteOf(word, i)];
     } else if (p.b_kind == 1u) {
       const uint n = tid >> 2u, kk = (tid & 3u) * 4u, col = n0 + n;
