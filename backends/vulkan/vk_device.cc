@@ -45,6 +45,9 @@ const uint32_t kSoftmaxRowsSpv[] =
 const uint32_t kGemmLargeSpv[] =
 #include "backends/vulkan/shaders/gemm_large.spv.inc"
     ;
+const uint32_t kGemmCoopSpv[] =
+#include "backends/vulkan/shaders/gemm_coop.spv.inc"
+    ;
 
 struct Spv {
   const uint32_t* code;
@@ -57,6 +60,7 @@ const Spv kSpv[kShaderCount] = {
     {kCopySpv, sizeof(kCopySpv)},       {kQuantizeSpv, sizeof(kQuantizeSpv)},
     {kGemmDirectSpv, sizeof(kGemmDirectSpv)}, {kPackRowsSpv, sizeof(kPackRowsSpv)},
     {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)}, {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
+    {kGemmCoopSpv, sizeof(kGemmCoopSpv)},
 };
 
 std::mutex g_messages_mutex;
@@ -181,13 +185,78 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
 
 bool CpuOnly(int shader) { return shader == kGemmDirect || shader == kSoftmaxRows; }
 
+bool HasExtension(VkPhysicalDevice physical, const char* name) {
+  uint32_t n = 0;
+  if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkExtensionProperties> ext(n);
+  if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, ext.data()) != VK_SUCCESS) {
+    return false;
+  }
+  for (const VkExtensionProperties& e : ext) {
+    if (std::strcmp(e.extensionName, name) == 0) return true;
+  }
+  return false;
+}
+
+constexpr uint32_t kCoopSharedBytes = 27136;  // gemm_coop.comp's shared arrays
+
+// gemm_coop.comp runs on `physical`: VK_NV_cooperative_matrix with a
+// 16 x 16 x 16 f16 x f16 + f32 subgroup shape, VK_KHR_shader_float16_int8's
+// shaderFloat16, subgroups of 32, enough shared memory. FP8SDK_VULKAN_COOPMAT=0
+// turns it off.
+bool CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
+                      const VkPhysicalDeviceProperties& props) {
+  if (const char* env = std::getenv("FP8SDK_VULKAN_COOPMAT")) {
+    if (std::strcmp(env, "0") == 0) return false;
+  }
+  if (props.apiVersion < VK_API_VERSION_1_1 ||
+      props.limits.maxComputeSharedMemorySize < kCoopSharedBytes ||
+      !HasExtension(physical, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) ||
+      !HasExtension(physical, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME)) {
+    return false;
+  }
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR f16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR};
+  coop.pNext = &f16;
+  VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  f2.pNext = &coop;
+  vkGetPhysicalDeviceFeatures2(physical, &f2);
+  if (!coop.cooperativeMatrix || !f16.shaderFloat16) return false;
+  VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &sub;
+  vkGetPhysicalDeviceProperties2(physical, &p2);
+  if (sub.subgroupSize != 32 || !(sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)) return false;
+  auto shapes = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+  if (!shapes) return false;
+  uint32_t n = 0;
+  if (shapes(physical, &n, nullptr) != VK_SUCCESS || n == 0) return false;
+  std::vector<VkCooperativeMatrixPropertiesNV> v(
+      n, VkCooperativeMatrixPropertiesNV{VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+  if (shapes(physical, &n, v.data()) != VK_SUCCESS) return false;
+  for (const VkCooperativeMatrixPropertiesNV& m : v) {
+    if (m.MSize == 16 && m.NSize == 16 && m.KSize == 16 &&
+        m.AType == VK_COMPONENT_TYPE_FLOAT16_NV && m.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+        m.CType == VK_COMPONENT_TYPE_FLOAT32_NV && m.DType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+        m.scope == VK_SCOPE_SUBGROUP_NV) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
-std::unique_ptr<Device> Device::Create(VkInstance, VkPhysicalDevice physical, std::string* err) {
+std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice physical,
+                                       std::string* err) {
   std::unique_ptr<Device> d(new Device());
   d->physical_ = physical;
   vkGetPhysicalDeviceProperties(physical, &d->props_);
   d->cpu_kernels_ = CpuKernelsUsable(physical, d->props_);
+  d->coop_matrix_ = CoopMatrixUsable(instance, physical, d->props_);
   vkGetPhysicalDeviceMemoryProperties(physical, &d->mem_props_);
   const int family = ComputeFamily(physical);
   if (family < 0) {
@@ -203,6 +272,21 @@ std::unique_ptr<Device> Device::Create(VkInstance, VkPhysicalDevice physical, st
   VkDeviceCreateInfo ci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   ci.queueCreateInfoCount = 1;
   ci.pQueueCreateInfos = &q;
+  // Cooperative matrices and half-precision arithmetic, for gemm_coop.comp.
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR f16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR};
+  const char* coop_ext[2] = {VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME,
+                             VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME};
+  if (d->coop_matrix_) {
+    coop.cooperativeMatrix = VK_TRUE;
+    coop.pNext = &f16;
+    f16.shaderFloat16 = VK_TRUE;
+    ci.pNext = &coop;
+    ci.enabledExtensionCount = 2;
+    ci.ppEnabledExtensionNames = coop_ext;
+  }
   VkResult r = vkCreateDevice(physical, &ci, nullptr, &d->device_);
   if (r != VK_SUCCESS) {
     *err = std::string("vkCreateDevice: ") + VkResultName(r);
@@ -236,6 +320,7 @@ std::unique_ptr<Device> Device::Create(VkInstance, VkPhysicalDevice physical, st
   }
   for (int s = 0; s < kShaderCount; ++s) {
     if (CpuOnly(s) && !d->cpu_kernels_) continue;  // never used there
+    if (s == kGemmCoop && !d->coop_matrix_) continue;  // needs the extension
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     mi.codeSize = kSpv[s].bytes;
     mi.pCode = kSpv[s].code;

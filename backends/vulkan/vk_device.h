@@ -36,6 +36,7 @@ enum Shader : int {
   kPackRows,
   kSoftmaxRows,
   kGemmLarge,
+  kGemmCoop,
   kShaderCount
 };
 
@@ -65,6 +66,10 @@ class Device {
   // A CPU implementation with subgroups of >= 8 lanes that broadcast and
   // reduce: the kernels built for CPU cores run here (and only here).
   bool cpu_kernels() const { return cpu_kernels_; }
+  // VK_NV_cooperative_matrix with 16 x 16 x 16 half-precision products into
+  // fp32, half-precision arithmetic, subgroups of 32 and the shared memory
+  // gemm_coop.comp needs: it runs here (enabled at device creation).
+  bool coop_matrix() const { return coop_matrix_; }
   VkPipeline pipeline(Shader s) const { return pipelines_[s]; }
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
   VkDescriptorSetLayout set_layout() const { return set_layout_; }
@@ -85,6 +90,7 @@ class Device {
   VkPhysicalDeviceProperties props_{};
   VkPhysicalDeviceMemoryProperties mem_props_{};
   bool cpu_kernels_ = false;
+  bool coop_matrix_ = false;
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
   uint32_t family_ = 0;

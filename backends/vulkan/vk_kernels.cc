@@ -81,7 +81,9 @@ class PushWriter {
 // gemm_direct.comp (weights in 16-code groups per column, k-major). Else the
 // weights k-major (codes four to a word, word (kq, n) = column n's k =
 // 4kq..4kq+3; or f32 [K, N]), read by the 64 x 64 GEMM (gemm.comp) and, from
-// traits.large_gemm_min_rows rows on, by pack_rows.comp + gemm_large.comp.
+// traits.large_gemm_min_rows rows on, by pack_rows.comp + gemm_large.comp, or
+// gemm_coop.comp on devices with cooperative matrices when both operands are
+// FP8 or INT8 (exact in half precision).
 class LinearKernel : public Kernel {
  public:
   LinearKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
@@ -115,9 +117,9 @@ class LinearKernel : public Kernel {
       kp_ = k16;
       scratch_words_ = static_cast<uint64_t>(max_m * k16);
     } else {
-      // K padded to gemm_large's step of 8, N to 4 (its 16-byte loads); the
-      // pads are code 0 or 0.0f, which add +0.
-      kp_ = (k_ + 7) / 8 * 8;
+      // K padded to gemm_coop's step of 32 (gemm_large's is 8), N to 4 (their
+      // 16-byte loads); the pads are code 0 or 0.0f, which add +0.
+      kp_ = (k_ + 31) / 32 * 32;
       np_ = (n_ + 3) / 4 * 4;
       ldb_ = static_cast<uint32_t>(np_);
       if (IsQuantized(wt)) {
@@ -151,6 +153,7 @@ class LinearKernel : public Kernel {
       if (!traits.cpu) scratch_words_ = static_cast<uint64_t>(max_m * kp_);
     }
     a_ = AddActQuant(g.ActQuant(node, 0), pool);
+    coop_ = traits.coop_matrix && !direct_ && b_kind_ == 2 && a_.mode != 0;
     // y = acc * (s_x * s_w[n]) + bias[n] (the reference's products); a power
     // of two folded into the scale changes no bits.
     if (wq.quantized && IsQuantized(wt)) {
@@ -204,7 +207,7 @@ class LinearKernel : public Kernel {
       return FP8_STATUS_OK;
     }
     if (large) {
-      d[1].shader = kGemmLarge;
+      d[1].shader = coop_ ? kGemmCoop : kGemmLarge;
       PushWriter(&d[1])
           .U(m)
           .U(n_)
@@ -265,6 +268,7 @@ class LinearKernel : public Kernel {
   int64_t np_ = 0;  // N padded to 4 (not direct)
   int64_t large_min_rows_ = 128;
   bool direct_ = false;
+  bool coop_ = false;  // the large GEMM is gemm_coop.comp
   uint32_t format_ = 0;
   uint32_t b_kind_ = 1, ldb_ = 0, lut_b_ = 0;
   QuantOperand a_;

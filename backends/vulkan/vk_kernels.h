@@ -106,6 +106,9 @@ struct DeviceTraits {
   // GPU-type devices: LINEARs with at least this many rows take the
   // 128 x 128-tile GEMM (gemm_large.comp), fewer the 64 x 64 one.
   int64_t large_gemm_min_rows = 128;
+  // Cooperative matrices (Device::coop_matrix): those LINEARs run
+  // gemm_coop.comp instead when weights and activations are FP8 or INT8.
+  bool coop_matrix = false;
 };
 
 // Null if the backend runs `node`, else why not (claim).

@@ -354,6 +354,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   std::string label;
   DeviceTraits traits;
   traits.cpu = dev->cpu_kernels();
+  traits.coop_matrix = dev->coop_matrix();
   // FP8SDK_VULKAN_GEMM=tiled: the GPU kernels on any device (tests use it to
   // check them on lavapipe); =large: also gemm_large.comp for every LINEAR,
   // whatever its rows.

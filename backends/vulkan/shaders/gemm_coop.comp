@@ -1,0 +1,135 @@
+#version 450
+// LINEAR with FP8 or INT8 weights and quantized activations on devices with
+// cooperative matrices (VK_NV_cooperative_matrix, 16 x 16 x 16 half-precision
+// products with fp32 accumulation: the tensor cores of NVIDIA GPUs). Both
+// operands are FP8 or INT8 values, each exact in half precision, so the
+// products are exact and only the fp32 summation order differs from the
+// reference, as in the other kernels.
+//
+// 128 x 128 output tiles, 256 invocations = 8 subgroups of 32 (the host
+// checks the subgroup size), each subgroup 32 rows x 64 columns = 2 x 4
+// accumulators; K in steps of 32 through shared memory in half precision.
+// A (binding 3): the rows quantized and decoded by pack_rows.comp, Kp floats
+// each (Kp a multiple of 32); B (Consts): codes k-major, word (kq, n) =
+// column n's codes for k = 4kq..4kq+3, Np words per row (a multiple of 4),
+// decoded by the format's table. The accumulators pass through shared memory
+// on the way out, where each column's scale and bias are applied.
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+#extension GL_NV_cooperative_matrix : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_KHR_shader_subgroup_basic : require
+#include "common.glsl"
+
+layout(local_size_x = 256) in;
+
+layout(std430, set = 0, binding = 0) buffer Out { uint y[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Packed { vec4 a4[]; };
+layout(std430, set = 0, binding = 4) readonly buffer Consts { uint c[]; };
+layout(std430, set = 0, binding = 4) readonly buffer Consts4 { uvec4 c4[]; };
+
+// The same parameters as gemm_large.comp.
+layout(push_constant) uniform Params {
+  uint M, N, Kp, Np;
+  uint w_off, y_off;  // words
+  uint b_kind;        // 2 (codes): the only kind here
+  uint lut;           // the codes' table in Consts (256 words)
+  uint scale_off;     // per-column scales in Consts, or kNone
+  float scale;        // the scale when scale_off == kNone
+  uint bias_off;      // bias in Consts, or kNone
+} p;
+
+const uint kTile = 128u;
+const uint kStep = 32u;
+const uint kLdA = kStep + 8u;   // halves per row of As (80 bytes: 16-byte aligned, skewed banks)
+const uint kLdB = kTile + 8u;   // halves per k row of Bs
+
+shared float16_t As[kTile * kLdA];   // [m][k]
+shared float16_t Bs[kStep * kLdB];   // [k][n]
+shared float Cs[8u * 256u];          // one 16 x 16 accumulator per subgroup, on the way out
+
+#define HALF_MAT fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#define ACC_MAT fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+
+float Lut(uint code) { return uintBitsToFloat(c[p.lut + code]); }
+
+// This invocation's share of one K step: 16 consecutive k of one row of A
+// and one uvec4 of codes (4 columns x 4 k).
+struct Loaded {
+  vec4 a[4];
+  uvec4 b;
+};
+
+Loaded Load(uint m0, uint n0, uint k0, uint tid) {
+  Loaded l;
+  const uint row = m0 + (tid >> 1u), kh = (tid & 1u) * 16u;
+  [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+    l.a[i] = row < p.M ? a4[(row * p.Kp + k0 + kh) / 4u + i] : vec4(0.0);
+  }
+  const uint kq = tid >> 5u, n4 = (n0 >> 2u) + (tid & 31u);
+  l.b = n4 < (p.Np >> 2u) ? c4[(p.w_off + ((k0 >> 2u) + kq) * p.Np) / 4u + n4] : uvec4(0u);
+  return l;
+}
+
+void Store(Loaded l, uint tid) {
+  const uint r = tid >> 1u, kh = (tid & 1u) * 16u;
+  [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) As[r * kLdA + kh + 4u * i + j] = float16_t(l.a[i][j]);
+  }
+  const uint kq = tid >> 5u, cg = tid & 31u;
+  [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+    const uint at = (4u * kq + i) * kLdB + 4u * cg;
+    Bs[at] = float16_t(Lut(ByteOf(l.b.x, i)));
+    Bs[at + 1u] = float16_t(Lut(ByteOf(l.b.y, i)));
+    Bs[at + 2u] = float16_t(Lut(ByteOf(l.b.z, i)));
+    Bs[at + 3u] = float16_t(Lut(ByteOf(l.b.w, i)));
+  }
+}
+
+void main() {
+  const uint tid = gl_LocalInvocationIndex;
+  const uint sg = tid >> 5u, lane = tid & 31u;  // subgroups of 32 (host-checked)
+  const uint wm = sg & 3u, wn = sg >> 2u;        // rows 32wm.., columns 64wn..
+  const uint m0 = gl_WorkGroupID.y * kTile, n0 = gl_WorkGroupID.x * kTile;
+  ACC_MAT acc[2][4];
+  [[unroll]] for (uint i = 0u; i < 2u; ++i) {
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] = ACC_MAT(0.0);
+  }
+  Loaded next = Load(m0, n0, 0u, tid);
+  for (uint k0 = 0u; k0 < p.Kp; k0 += kStep) {
+    Store(next, tid);
+    barrier();
+    if (k0 + kStep < p.Kp) next = Load(m0, n0, k0 + kStep, tid);  // in flight during the products
+    [[unroll]] for (uint kk = 0u; kk < kStep; kk += 16u) {
+      HALF_MAT fa[2], fb[4];
+      [[unroll]] for (uint i = 0u; i < 2u; ++i) {
+        coopMatLoadNV(fa[i], As, (32u * wm + 16u * i) * kLdA + kk, kLdA, false);
+      }
+      [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+        coopMatLoadNV(fb[j], Bs, kk * kLdB + 64u * wn + 16u * j, kLdB, false);
+      }
+      [[unroll]] for (uint i = 0u; i < 2u; ++i) {
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+      }
+    }
+    barrier();
+  }
+  // y = acc * s + bias, one accumulator at a time through this subgroup's Cs.
+  [[unroll]] for (uint i = 0u; i < 2u; ++i) {
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+      coopMatStoreNV(acc[i][j], Cs, sg * 256u, 16u, false);
+      barrier();
+      for (uint e = lane; e < 256u; e += 32u) {
+        const uint row = m0 + 32u * wm + 16u * i + (e >> 4u);
+        const uint col = n0 + 64u * wn + 16u * j + (e & 15u);
+        if (row >= p.M || col >= p.N) continue;
+        const float s = p.scale_off == kNone ? p.scale : uintBitsToFloat(c[p.scale_off + col]);
+        float v = Cs[sg * 256u + e] * s;
+        if (p.bias_off != kNone) v += uintBitsToFloat(c[p.bias_off + col]);
+        y[p.y_off + row * p.N + col] = floatBitsToUint(v);
+      }
+      barrier();
+    }
+  }
+}
