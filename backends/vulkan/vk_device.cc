@@ -200,6 +200,31 @@ bool HasExtension(VkPhysicalDevice physical, const char* name) {
 
 constexpr uint32_t kCoopSharedBytes = 27136;  // gemm_coop.comp's shared arrays
 
+// The features gemm_coop.comp's SPIR-V needs (CooperativeMatrixNV, Float16,
+// VulkanMemoryModel: GLSL's cooperative matrices name a Vulkan scope), as one
+// pNext chain; Chain(true) also asks for them (device creation).
+struct CoopFeatures {
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR f16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR};
+  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memory_model{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR};
+  static constexpr const char* kExtensions[3] = {VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME,
+                                                 VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME,
+                                                 VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME};
+  void Chain(bool enable) {
+    coop.pNext = &f16;
+    f16.pNext = &memory_model;
+    memory_model.pNext = nullptr;
+    if (enable) {
+      coop.cooperativeMatrix = VK_TRUE;
+      f16.shaderFloat16 = VK_TRUE;
+      memory_model.vulkanMemoryModel = VK_TRUE;
+    }
+  }
+};
+
 // gemm_coop.comp runs on `physical`: VK_NV_cooperative_matrix with a
 // 16 x 16 x 16 f16 x f16 + f32 subgroup shape, VK_KHR_shader_float16_int8's
 // shaderFloat16, subgroups of 32, enough shared memory. FP8SDK_VULKAN_COOPMAT=0
@@ -212,18 +237,18 @@ bool CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
   if (props.apiVersion < VK_API_VERSION_1_1 ||
       props.limits.maxComputeSharedMemorySize < kCoopSharedBytes ||
       !HasExtension(physical, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) ||
-      !HasExtension(physical, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME)) {
+      !HasExtension(physical, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME) ||
+      !HasExtension(physical, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME)) {
     return false;
   }
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
-  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR f16{
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR};
-  coop.pNext = &f16;
+  CoopFeatures f;
+  f.Chain(false);
   VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  f2.pNext = &coop;
+  f2.pNext = &f.coop;
   vkGetPhysicalDeviceFeatures2(physical, &f2);
-  if (!coop.cooperativeMatrix || !f16.shaderFloat16) return false;
+  if (!f.coop.cooperativeMatrix || !f.f16.shaderFloat16 || !f.memory_model.vulkanMemoryModel) {
+    return false;
+  }
   VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   p2.pNext = &sub;
@@ -272,20 +297,12 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   VkDeviceCreateInfo ci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   ci.queueCreateInfoCount = 1;
   ci.pQueueCreateInfos = &q;
-  // Cooperative matrices and half-precision arithmetic, for gemm_coop.comp.
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
-  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR f16{
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR};
-  const char* coop_ext[2] = {VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME,
-                             VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME};
+  CoopFeatures coop;  // for gemm_coop.comp
   if (d->coop_matrix_) {
-    coop.cooperativeMatrix = VK_TRUE;
-    coop.pNext = &f16;
-    f16.shaderFloat16 = VK_TRUE;
-    ci.pNext = &coop;
-    ci.enabledExtensionCount = 2;
-    ci.ppEnabledExtensionNames = coop_ext;
+    coop.Chain(true);
+    ci.pNext = &coop.coop;
+    ci.enabledExtensionCount = 3;
+    ci.ppEnabledExtensionNames = CoopFeatures::kExtensions;
   }
   VkResult r = vkCreateDevice(physical, &ci, nullptr, &d->device_);
   if (r != VK_SUCCESS) {

@@ -67,8 +67,9 @@ class Device {
   // reduce: the kernels built for CPU cores run here (and only here).
   bool cpu_kernels() const { return cpu_kernels_; }
   // VK_NV_cooperative_matrix with 16 x 16 x 16 half-precision products into
-  // fp32, half-precision arithmetic, subgroups of 32 and the shared memory
-  // gemm_coop.comp needs: it runs here (enabled at device creation).
+  // fp32, half-precision arithmetic, the Vulkan memory model, subgroups of 32
+  // and the shared memory gemm_coop.comp needs: it runs here (all enabled at
+  // device creation). FP8SDK_VULKAN_COOPMAT=0: never.
   bool coop_matrix() const { return coop_matrix_; }
   VkPipeline pipeline(Shader s) const { return pipelines_[s]; }
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
