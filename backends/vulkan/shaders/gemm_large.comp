@@ -39,14 +39,15 @@ const uint kStep = 8u;
 
 // [buffer][k][group of 4 rows or columns]: 16 KiB, the least any Vulkan
 // device offers (the code table is read from Consts, where it stays cached).
+// A's groups are stored swizzled, group g of row k at g ^ k: the 8 k of one
+// group, written by 8 neighbouring invocations, then fall in different banks.
 shared vec4 As[2][kStep][kTile / 4u];
 shared vec4 Bs[2][kStep][kTile / 4u];
 
 float Lut(uint code) { return uintBitsToFloat(c[p.lut + code]); }
 
-// This invocation's share of one K step: A rows 4g..4g+3 at k (all 256
-// invocations); B: 4 columns of one word row (codes, invocations 0..63) or
-// of one k row (f32, all).
+// This invocation's share of one K step: A rows 4g..4g+3 at k; B: one word
+// of codes (column n, 4 k; b.x) or 4 columns of one k row (f32).
 struct Loaded {
   vec4 a;
   uvec4 b;
@@ -60,30 +61,24 @@ Loaded Load(uint m0, uint n0, uint k0, uint tid) {
     l.a[i] = row < p.M ? a[row * p.Kp + k0 + k] : 0.0;
   }
   l.b = uvec4(0u);
-  const uint cg = tid & 31u, n4 = (n0 >> 2u) + cg;
   if (p.b_kind == 2u) {
-    const uint kq = tid >> 5u;  // 0, 1 for tid < 64
-    if (tid < 64u && n4 < (p.Np >> 2u)) l.b = c4[(p.w_off + ((k0 >> 2u) + kq) * p.Np) / 4u + n4];
+    const uint kq = tid >> 7u, n = n0 + (tid & 127u);  // 2 word rows x 128 columns
+    if (n < p.Np) l.b.x = c[p.w_off + ((k0 >> 2u) + kq) * p.Np + n];
   } else {
-    const uint kr = tid >> 5u;  // 0..7
+    const uint kr = tid >> 5u, n4 = (n0 >> 2u) + (tid & 31u);  // 8 k rows x 32 vec4
     if (n4 < (p.Np >> 2u)) l.b = c4[(p.w_off + (k0 + kr) * p.Np) / 4u + n4];
   }
   return l;
 }
 
 void Store(uint buf, Loaded l, uint tid) {
-  As[buf][tid & 7u][tid >> 3u] = l.a;
-  const uint cg = tid & 31u;
+  const uint k = tid & 7u;
+  As[buf][k][(tid >> 3u) ^ k] = l.a;
   if (p.b_kind == 2u) {
-    if (tid < 64u) {
-      const uint kq = tid >> 5u;
-      [[unroll]] for (uint i = 0u; i < 4u; ++i) {
-        Bs[buf][4u * kq + i][cg] = vec4(Lut(ByteOf(l.b.x, i)), Lut(ByteOf(l.b.y, i)),
-                                        Lut(ByteOf(l.b.z, i)), Lut(ByteOf(l.b.w, i)));
-      }
-    }
+    const uint kq = tid >> 7u, n = tid & 127u;
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) Bs[buf][4u * kq + i][n >> 2u][n & 3u] = Lut(ByteOf(l.b.x, i));
   } else {
-    Bs[buf][tid >> 5u][cg] = uintBitsToFloat(l.b);
+    Bs[buf][tid >> 5u][tid & 31u] = uintBitsToFloat(l.b);
   }
 }
 
@@ -105,7 +100,7 @@ void main() {
     Loaded next;
     if (more) next = Load(m0, n0, k0 + kStep, tid);  // in flight during the products
     [[unroll]] for (uint kk = 0u; kk < kStep; ++kk) {
-      const vec4 a0 = As[buf][kk][ty], a1 = As[buf][kk][ty + 16u];
+      const vec4 a0 = As[buf][kk][ty ^ kk], a1 = As[buf][kk][(ty + 16u) ^ kk];
       const vec4 b0 = Bs[buf][kk][tx], b1 = Bs[buf][kk][tx + 16u];
       [[unroll]] for (uint i = 0u; i < 4u; ++i) {
         acc[i][0] += a0[i] * b0;
