@@ -25,6 +25,17 @@ inline std::vector<float> CodeTable(DType dt, const Fp8Format& f) {
   return t;
 }
 
+// True when every value of `table` survives a round trip through IEEE half
+// precision (NaNs aside): FP8 E4M3 and E5M2 and INT8 do; FP8 formats with a
+// wider exponent range, or finite codes past 65504, do not.
+inline bool ExactInHalf(const std::vector<float>& table) {
+  for (float v : table) {
+    if (v != v) continue;  // NaN
+    if (F16ToFloat(FloatToF16(v)) != v) return false;
+  }
+  return true;
+}
+
 // F16 or BF16 values as f32 (exact).
 inline std::vector<float> DecodeHalf(const void* src, DType dt, size_t n) {
   std::vector<float> v(n);

@@ -198,7 +198,7 @@ bool HasExtension(VkPhysicalDevice physical, const char* name) {
   return false;
 }
 
-constexpr uint32_t kCoopSharedBytes = 27136;  // gemm_coop.comp's shared arrays
+constexpr uint32_t kCoopSharedBytes = 27648;  // gemm_coop.comp's shared arrays
 
 // The features gemm_coop.comp's SPIR-V needs (CooperativeMatrixNV, Float16,
 // VulkanMemoryModel: GLSL's cooperative matrices name a Vulkan scope), as one
@@ -250,10 +250,17 @@ bool CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
     return false;
   }
   VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceCooperativeMatrixPropertiesNV cm{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV};
+  sub.pNext = &cm;
   VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   p2.pNext = &sub;
   vkGetPhysicalDeviceProperties2(physical, &p2);
-  if (sub.subgroupSize != 32 || !(sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)) return false;
+  if (sub.subgroupSize != 32 || !(sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ||
+      !(sub.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) ||
+      !(cm.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT)) {
+    return false;
+  }
   auto shapes = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
       vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
   if (!shapes) return false;
@@ -305,6 +312,13 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     ci.ppEnabledExtensionNames = CoopFeatures::kExtensions;
   }
   VkResult r = vkCreateDevice(physical, &ci, nullptr, &d->device_);
+  if (r != VK_SUCCESS && d->coop_matrix_) {  // the device without them, then
+    d->coop_matrix_ = false;
+    ci.pNext = nullptr;
+    ci.enabledExtensionCount = 0;
+    ci.ppEnabledExtensionNames = nullptr;
+    r = vkCreateDevice(physical, &ci, nullptr, &d->device_);
+  }
   if (r != VK_SUCCESS) {
     *err = std::string("vkCreateDevice: ") + VkResultName(r);
     return nullptr;
@@ -343,6 +357,10 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     mi.pCode = kSpv[s].code;
     VkShaderModule module = VK_NULL_HANDLE;
     r = vkCreateShaderModule(d->device_, &mi, nullptr, &module);
+    if (r != VK_SUCCESS && s == kGemmCoop) {  // an optional kernel: run without it
+      d->coop_matrix_ = false;
+      continue;
+    }
     if (r != VK_SUCCESS) {
       *err = std::string("vkCreateShaderModule: ") + VkResultName(r);
       return nullptr;
@@ -355,6 +373,11 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     pi.layout = d->pipeline_layout_;
     r = vkCreateComputePipelines(d->device_, VK_NULL_HANDLE, 1, &pi, nullptr, &d->pipelines_[s]);
     vkDestroyShaderModule(d->device_, module, nullptr);
+    if (r != VK_SUCCESS && s == kGemmCoop) {
+      d->pipelines_[s] = VK_NULL_HANDLE;
+      d->coop_matrix_ = false;
+      continue;
+    }
     if (r != VK_SUCCESS) {
       *err = std::string("vkCreateComputePipelines: ") + VkResultName(r);
       return nullptr;

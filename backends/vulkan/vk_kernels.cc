@@ -150,10 +150,21 @@ class LinearKernel : public Kernel {
         ops_[1].const_word = pool->AddFloats(kn);
         b_kind_ = 0;
       }
-      if (!traits.cpu) scratch_words_ = static_cast<uint64_t>(max_m * kp_);
+      // The large GEMMs' packed input rows (pack_rows.comp).
+      if (!traits.cpu && max_m >= traits.large_gemm_min_rows) {
+        scratch_words_ = static_cast<uint64_t>(max_m * kp_);
+      }
     }
     a_ = AddActQuant(g.ActQuant(node, 0), pool);
-    coop_ = traits.coop_matrix && !direct_ && b_kind_ == 2 && a_.mode != 0;
+    // Cooperative matrices multiply in half precision: only where both
+    // operands' values are all exact there (E4M3, E5M2, INT8; not every
+    // custom FP8 format).
+    coop_ = traits.coop_matrix && !direct_ && b_kind_ == 2 && a_.mode != 0 &&
+            backend::ExactInHalf(backend::CodeTable(wt, wq.format));
+    if (coop_ && a_.mode == 1) {
+      const backend::ActQuantView aq = g.ActQuant(node, 0);
+      coop_ = backend::ExactInHalf(backend::CodeTable(aq.dtype, aq.format));
+    }
     // y = acc * (s_x * s_w[n]) + bias[n] (the reference's products); a power
     // of two folded into the scale changes no bits.
     if (wq.quantized && IsQuantized(wt)) {
@@ -264,7 +275,7 @@ class LinearKernel : public Kernel {
 
  private:
   int64_t n_ = 0, k_ = 0;
-  int64_t kp_ = 0;  // K as packed: 16-code groups (direct), multiple of 8 (else)
+  int64_t kp_ = 0;  // K as packed: 16-code groups (direct), multiple of 32 (else)
   int64_t np_ = 0;  // N padded to 4 (not direct)
   int64_t large_min_rows_ = 128;
   bool direct_ = false;

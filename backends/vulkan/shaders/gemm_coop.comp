@@ -1,10 +1,11 @@
 #version 450
 // LINEAR with FP8 or INT8 weights and quantized activations on devices with
 // cooperative matrices (VK_NV_cooperative_matrix, 16 x 16 x 16 half-precision
-// products with fp32 accumulation: the tensor cores of NVIDIA GPUs). Both
-// operands are FP8 or INT8 values, each exact in half precision, so the
-// products are exact and only the fp32 summation order differs from the
-// reference, as in the other kernels.
+// products with fp32 accumulation: the tensor cores of NVIDIA GPUs). The host
+// takes this kernel only where every value of both operands' code tables is
+// exact in half precision (E4M3, E5M2, INT8), so the products are exact; the
+// sums are fp32 in the tensor cores' order and internal rounding, which
+// differ from the reference's k-order sums as the other kernels' orders do.
 //
 // 128 x 128 output tiles, 256 invocations = 8 subgroups of 32 (the host
 // checks the subgroup size), each subgroup 32 rows x 64 columns = 2 x 4
@@ -48,14 +49,13 @@ const uint kLdB = kTile + 8u;   // halves per k row of Bs
 shared float16_t As[kTile * kLdA];   // [m][k]
 shared float16_t Bs[kStep * kLdB];   // [k][n]
 shared float Cs[8u * 256u];          // one 16 x 16 accumulator per subgroup, on the way out
+shared float16_t lut[256];           // B's code table (exact in half precision)
 
 #define HALF_MAT fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
 #define ACC_MAT fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 
-float Lut(uint code) { return uintBitsToFloat(c[p.lut + code]); }
-
-// This invocation's share of one K step: 16 consecutive k of one row of A
-// and one uvec4 of codes (4 columns x 4 k).
+// This invocation's share of one K step: 16 consecutive k of one row of A,
+// and of B column n's 8 code words (32 k) the words kq0, kq0 + 2, +4, +6.
 struct Loaded {
   vec4 a[4];
   uvec4 b;
@@ -67,8 +67,13 @@ Loaded Load(uint m0, uint n0, uint k0, uint tid) {
   [[unroll]] for (uint i = 0u; i < 4u; ++i) {
     l.a[i] = row < p.M ? a4[(row * p.Kp + k0 + kh) / 4u + i] : vec4(0.0);
   }
-  const uint kq = tid >> 5u, n4 = (n0 >> 2u) + (tid & 31u);
-  l.b = n4 < (p.Np >> 2u) ? c4[(p.w_off + ((k0 >> 2u) + kq) * p.Np) / 4u + n4] : uvec4(0u);
+  const uint kq0 = tid >> 7u, n = n0 + (tid & 127u);
+  l.b = uvec4(0u);
+  if (n < p.Np) {
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+      l.b[i] = c[p.w_off + ((k0 >> 2u) + kq0 + 2u * i) * p.Np + n];
+    }
+  }
   return l;
 }
 
@@ -77,26 +82,27 @@ void Store(Loaded l, uint tid) {
   [[unroll]] for (uint i = 0u; i < 4u; ++i) {
     [[unroll]] for (uint j = 0u; j < 4u; ++j) As[r * kLdA + kh + 4u * i + j] = float16_t(l.a[i][j]);
   }
-  const uint kq = tid >> 5u, cg = tid & 31u;
+  const uint kq0 = tid >> 7u, n = tid & 127u;
   [[unroll]] for (uint i = 0u; i < 4u; ++i) {
-    const uint at = (4u * kq + i) * kLdB + 4u * cg;
-    Bs[at] = float16_t(Lut(ByteOf(l.b.x, i)));
-    Bs[at + 1u] = float16_t(Lut(ByteOf(l.b.y, i)));
-    Bs[at + 2u] = float16_t(Lut(ByteOf(l.b.z, i)));
-    Bs[at + 3u] = float16_t(Lut(ByteOf(l.b.w, i)));
+    const uint kq = kq0 + 2u * i;
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) Bs[(4u * kq + j) * kLdB + n] = lut[ByteOf(l.b[i], j)];
   }
 }
 
 void main() {
   const uint tid = gl_LocalInvocationIndex;
-  const uint sg = tid >> 5u, lane = tid & 31u;  // subgroups of 32 (host-checked)
-  const uint wm = sg & 3u, wn = sg >> 2u;        // rows 32wm.., columns 64wn..
+  // 8 subgroups of 32 (the host checks the size); the matrices' operands are
+  // uniform in each.
+  const uint sg = gl_SubgroupID, lane = gl_SubgroupInvocationID;
+  const uint wm = sg & 3u, wn = sg >> 2u;  // rows 32wm.., columns 64wn..
   const uint m0 = gl_WorkGroupID.y * kTile, n0 = gl_WorkGroupID.x * kTile;
+  lut[tid] = float16_t(uintBitsToFloat(c[p.lut + tid]));
   ACC_MAT acc[2][4];
   [[unroll]] for (uint i = 0u; i < 2u; ++i) {
     [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] = ACC_MAT(0.0);
   }
   Loaded next = Load(m0, n0, 0u, tid);
+  barrier();  // the table
   for (uint k0 = 0u; k0 < p.Kp; k0 += kStep) {
     Store(next, tid);
     barrier();
