@@ -76,6 +76,22 @@ class PushWriter {
   size_t i_ = 0;
 };
 
+// A [n, k] weight of 8-bit codes regrouped k-major for the shaders: group
+// (kg, col) holds column col's codes for k = kg * group .. + group - 1, at
+// ((kg * n_padded) + col) * group; k padded to k_padded and columns to
+// n_padded with code 0 (+0).
+std::vector<uint8_t> KMajorGroups(const uint8_t* codes, int64_t n, int64_t k, int64_t group,
+                                  int64_t k_padded, int64_t n_padded) {
+  std::vector<uint8_t> out(static_cast<size_t>(k_padded * n_padded), 0);
+  for (int64_t col = 0; col < n; ++col) {
+    for (int64_t i = 0; i < k; ++i) {
+      out[static_cast<size_t>(((i / group) * n_padded + col) * group + i % group)] =
+          codes[col * k + i];
+    }
+  }
+  return out;
+}
+
 // ---- LINEAR ----
 // On CPU-type devices with E4M3 / E5M2 / INT8 weights: pack_rows.comp +
 // gemm_direct.comp (weights in 16-code groups per column, k-major). Else the
@@ -104,13 +120,8 @@ class LinearKernel : public Kernel {
     if (direct_) {
       // 16-code groups: uvec4 (kq, n) = column n's codes at k = 16kq + 0..15.
       const int64_t k16 = (k_ + 15) / 16 * 16;
-      const uint8_t* codes = static_cast<const uint8_t*>(src);
-      std::vector<uint8_t> grouped(static_cast<size_t>(k16 * n_), 0);
-      for (int64_t n = 0; n < n_; ++n) {
-        for (int64_t k = 0; k < k_; ++k) {
-          grouped[static_cast<size_t>(((k / 16) * n_ + n) * 16 + k % 16)] = codes[n * k_ + k];
-        }
-      }
+      const std::vector<uint8_t> grouped =
+          KMajorGroups(static_cast<const uint8_t*>(src), n_, k_, 16, k16, n_);
       ops_[1].const_word = pool->Add(grouped.data(), grouped.size());
       format_ = wt == DType::kFP8_E4M3 ? 0 : wt == DType::kFP8_E5M2 ? 1 : 2;
       if (wt == DType::kFP8_E4M3) decode_scale = 256.0f;
@@ -123,13 +134,8 @@ class LinearKernel : public Kernel {
       np_ = (n_ + 3) / 4 * 4;
       ldb_ = static_cast<uint32_t>(np_);
       if (IsQuantized(wt)) {
-        const uint8_t* codes = static_cast<const uint8_t*>(src);
-        std::vector<uint8_t> kmajor(static_cast<size_t>(kp_ * np_), 0);
-        for (int64_t n = 0; n < n_; ++n) {
-          for (int64_t k = 0; k < k_; ++k) {
-            kmajor[static_cast<size_t>(((k / 4) * np_ + n) * 4 + k % 4)] = codes[n * k_ + k];
-          }
-        }
+        const std::vector<uint8_t> kmajor =
+            KMajorGroups(static_cast<const uint8_t*>(src), n_, k_, 4, kp_, np_);
         ops_[1].const_word = pool->Add(kmajor.data(), kmajor.size());
         b_kind_ = 2;
         lut_b_ = pool->AddFloats(backend::CodeTable(wt, wq.format));
