@@ -8,6 +8,9 @@
 #
 #   bash tools/device_run.sh [checks] [e2e]     (default: checks)
 #
+# e2e takes E2E_BATCH (32), E2E_ITERATIONS (20) and E2E_BACKENDS ("cuda vulkan");
+# a model already at /tmp/fp8sdk-bert-base/model.onnx is used as it is.
+#
 # Each step has its own time limit; a step that fails does not stop the rest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -71,15 +74,18 @@ fi
 
 if [[ " $steps " == *" e2e "* ]]; then
   work=/tmp/fp8sdk-bert-base
+  batch="${E2E_BATCH:-32}"
+  iterations="${E2E_ITERATIONS:-20}"
   export FP8SDK_BACKEND_PATH="$root/backends/vulkan:$root/backends/cuda"
-  step make_bert_base 300 python3 "$repo/models/make_bert_base.py" "$work"
+  [ -f "$work/model.onnx" ] || step make_bert_base 300 python3 "$repo/models/make_bert_base.py" "$work"
   step fp8conv 300 converter/fp8conv convert "$work/model.onnx" -o "$work/e4m3.fp8" -q \
     --calib "$b/data/sst2/train.tsv" --vocab "$b/data/vocab/bert-base-uncased-vocab.txt" \
     --samples 32 --eval-samples 8
-  step torch_bf16 300 python3 "$repo/tools/torch_bert_bench.py" --batch 32 --seq 128
-  for be in cuda vulkan; do
-    step "fp8bench_$be" 300 tools/fp8bench/fp8bench "$work/e4m3.fp8" --backend "$be" --batch 32 \
-      --seq 128 --iterations 20
+  python3 -c "import torch" 2>/dev/null &&
+    step torch_bf16 300 python3 "$repo/tools/torch_bert_bench.py" --batch "$batch" --seq 128
+  for be in ${E2E_BACKENDS:-cuda vulkan}; do
+    step "fp8bench_$be" 300 tools/fp8bench/fp8bench "$work/e4m3.fp8" --backend "$be" \
+      --batch "$batch" --seq 128 --iterations "$iterations"
   done
 fi
 say "device_run done: full log $log"
