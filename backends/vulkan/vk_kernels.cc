@@ -97,14 +97,17 @@ std::vector<uint8_t> KMajorGroups(const uint8_t* codes, int64_t n, int64_t k, in
 // gemm_direct.comp (weights in 16-code groups per column, k-major). Else the
 // weights k-major (codes four to a word, word (kq, n) = column n's k =
 // 4kq..4kq+3; or f32 [K, N]), read by the 64 x 64 GEMM (gemm.comp) and, from
-// traits.large_gemm_min_rows rows on, by pack_rows.comp + gemm_large.comp, or
-// gemm_coop.comp on devices with cooperative matrices when both operands are
-// FP8 or INT8 (exact in half precision).
+// traits.large_gemm_min_rows rows on, by pack_rows.comp + gemm_coop.comp on
+// devices with cooperative matrices when both operands are FP8 or INT8 (exact
+// in half precision), else + gemm_large.comp where the output has
+// traits.large_gemm_min_tiles 128 x 128 tiles.
 class LinearKernel : public Kernel {
  public:
   LinearKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
                const DeviceTraits& traits)
-      : Kernel(g, node, pool), large_min_rows_(traits.large_gemm_min_rows) {
+      : Kernel(g, node, pool),
+        large_min_rows_(traits.large_gemm_min_rows),
+        large_min_tiles_(traits.large_gemm_min_tiles) {
     const int32_t w = g.Input(node, 1);
     const Shape ws = g.PlanShape(w);
     n_ = ws[0];
@@ -188,7 +191,9 @@ class LinearKernel : public Kernel {
 
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
     const int64_t m = ShapeOf(c, ops_[0]).NumElements() / std::max<int64_t>(1, k_);
-    const bool large = !direct_ && scratch_words_ > 0 && m >= large_min_rows_;
+    const int64_t tiles = (m + 127) / 128 * ((n_ + 127) / 128);
+    const bool large = !direct_ && scratch_words_ > 0 && m >= large_min_rows_ &&
+                       (coop_ || tiles >= large_min_tiles_);
     if (direct_ || large) {
       if (static_cast<uint64_t>(m * kp_) > scratch_words_) {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
@@ -283,7 +288,7 @@ class LinearKernel : public Kernel {
   int64_t n_ = 0, k_ = 0;
   int64_t kp_ = 0;  // K as packed: 16-code groups (direct), multiple of 32 (else)
   int64_t np_ = 0;  // N padded to 4 (not direct)
-  int64_t large_min_rows_ = 128;
+  int64_t large_min_rows_ = 128, large_min_tiles_ = 48;
   bool direct_ = false;
   bool coop_ = false;  // the large GEMM is gemm_coop.comp
   uint32_t format_ = 0;

@@ -104,8 +104,12 @@ struct DeviceTraits {
   // kernels without shared memory and barriers.
   bool cpu = false;
   // GPU-type devices: LINEARs with at least this many rows take the
-  // 128 x 128-tile GEMM (gemm_large.comp), fewer the 64 x 64 one.
+  // 128 x 128-tile GEMMs (gemm_coop.comp; gemm_large.comp when their output
+  // has at least large_gemm_min_tiles such tiles, since a GPU needs many
+  // workgroups to be busy: a few big tiles run slower than more small
+  // ones), others the 64 x 64 one.
   int64_t large_gemm_min_rows = 128;
+  int64_t large_gemm_min_tiles = 48;
   // Cooperative matrices (Device::coop_matrix): those LINEARs run
   // gemm_coop.comp instead when weights and activations are FP8 or INT8.
   bool coop_matrix = false;

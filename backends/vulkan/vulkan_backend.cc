@@ -360,7 +360,10 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   // whatever its rows.
   if (const char* env = std::getenv("FP8SDK_VULKAN_GEMM")) {
     if (std::strcmp(env, "tiled") == 0 || std::strcmp(env, "large") == 0) traits.cpu = false;
-    if (std::strcmp(env, "large") == 0) traits.large_gemm_min_rows = 1;
+    if (std::strcmp(env, "large") == 0) {
+      traits.large_gemm_min_rows = 1;
+      traits.large_gemm_min_tiles = 1;
+    }
   }
   uint64_t scratch_words = 0;
   try {
