@@ -22,6 +22,7 @@ targets=(
   //backends/cuda:cuda_gemm_benchmark
   //tests/conformance:conformance_test
   //backends/vulkan:vk_gemm_benchmark
+  //backends/vulkan:vulkan_validation_test
   //converter:fp8conv
   //tools/fp8bench:fp8bench
 )
@@ -58,6 +59,14 @@ if ldd "$out"/root/*/*/* 2>/dev/null | grep -q 'not found'; then
 fi
 find "$out" -type f \( -name '*.so*' -o -perm -u+x \) -exec strip --strip-unneeded {} + \
   2>/dev/null || true
+# The Khronos validation layer (vulkan_validation_test there: the GPU kernels,
+# cooperative matrices included, under validation).
+layer_json=/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json
+if [ -f "$layer_json" ]; then
+  mkdir -p "$out/layers"
+  cp "$layer_json" "$out/layers/"
+  cp -L /usr/lib/x86_64-linux-gnu/libVkLayer_khronos_validation.so "$out/lib/"
+fi
 data="${FP8SDK_DATA:-../shared/data}"
 if [ -f "$data/sst2/dev.tsv" ]; then
   cp "$data/sst2/dev.tsv" "$out/data/sst2/"

@@ -2,9 +2,10 @@
 # Runs the GPU checks from device_bundle/bundle.tar.gz (tools/device_bundle.sh)
 # on the machine it is on, in the repository root: the CUDA backend's tests,
 # the conformance suite on the cuda and vulkan backends (SST-2 included), the
-# FP8 GEMM benchmarks of both, and with `e2e` BERT-base end to end (PyTorch
-# bf16 eager against fp8bench on cuda, vulkan and cpu). Everything goes to
-# ${OUT:-/tmp/fp8sdk-device}/device.log; the console gets each step's summary.
+# Vulkan kernels under the validation layer, the FP8 GEMM benchmarks of both,
+# and with `e2e` BERT-base end to end (PyTorch bf16 eager against fp8bench on
+# cuda and vulkan). Everything goes to ${OUT:-/tmp/fp8sdk-device}/device.log;
+# the console gets each step's summary.
 #
 #   bash tools/device_run.sh [checks] [e2e]     (default: checks)
 #
@@ -42,6 +43,7 @@ for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulka
   if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd" VK_ICD_FILENAMES="$icd"; break; fi
 done
 export FP8SDK_DATA="$b/data"
+[ -d "$b/layers" ] && export VK_LAYER_PATH="$b/layers"
 unset RUNFILES_DIR
 
 say() { echo "$@" | tee -a "$log"; }
@@ -68,6 +70,7 @@ say "device_run $(date -u +%FT%TZ): $steps"
 if [[ " $steps " == *" checks "* ]]; then
   step cuda_backend_test 180 backends/cuda/cuda_backend_test
   step conformance_cuda_vulkan 420 tests/conformance/conformance_test --gtest_filter='*cuda*:*vulkan*'
+  step vulkan_validation_test 240 backends/vulkan/vulkan_validation_test
   step cuda_gemm_benchmark 240 backends/cuda/cuda_gemm_benchmark
   step vk_gemm_benchmark 240 backends/vulkan/vk_gemm_benchmark
 fi
