@@ -6,6 +6,9 @@
 // exact in half precision (E4M3, E5M2, INT8), so the products are exact; the
 // sums are fp32 in the tensor cores' order and internal rounding, which
 // differ from the reference's k-order sums as the other kernels' orders do.
+// (E5M2's subnormal codes, below 2^-14, are half-precision subnormals: a
+// device that flushes those in conversions drops terms 2^-30 of the format's
+// largest value or less.)
 //
 // 128 x 128 output tiles, 256 invocations = 8 subgroups of 32 (the host
 // checks the subgroup size), each subgroup 32 rows x 64 columns = 2 x 4
