@@ -4,8 +4,9 @@
 // k-major, word (kq, n) at kq * ldb + n holding column n's codes for k =
 // 4kq..4kq+3, decoded by a 256-entry table (FP8 or INT8 weights). A quantized operand is replaced by its decoded codes
 // (x * mul -> code -> table), as the reference defines. 64 x 64 output tiles,
-// K in steps of 16 through shared memory, 4 x 4 outputs per invocation, fp32
-// accumulation; s is per column (scale_off) or one value.
+// K in steps of 16 through shared memory, 4 x 4 outputs per invocation (one
+// vec4 of A and one of B from shared memory per k), fp32 accumulation; s is
+// per column (scale_off) or one value.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "layout.glsl"
@@ -29,8 +30,10 @@ layout(push_constant) uniform Params {
   uint bias_off;                   // bias in Consts, or kNone
 } p;
 
-shared float As[16][65];
-shared float Bs[16][65];
+// [k][group of 4 rows / columns]: an invocation reads one vec4 of each per
+// k for its 4 x 4 outputs.
+shared vec4 As[16][16];
+shared vec4 Bs[16][16];
 shared float lut[512];  // [0, 256): A's format, [256, 512): B's
 
 EncodeParams LoadEncode(uint off) {
@@ -72,9 +75,8 @@ void main() {
   }
   if (p.b_kind == 2u || p.quant_b == 1u) lut[256u + tid] = F(c[p.lut_b + tid]);
   if (p.quant_b == 1u) eb = LoadEncode(p.enc_b);
-  float acc[4][4];
-  for (uint i = 0u; i < 4u; ++i)
-    for (uint j = 0u; j < 4u; ++j) acc[i][j] = 0.0;
+  vec4 acc[4];  // rows 4ty..4ty+3, columns 4tx..4tx+3
+  for (uint i = 0u; i < 4u; ++i) acc[i] = vec4(0.0);
   barrier();
   for (uint k0 = 0u; k0 < p.K; k0 += 16u) {
     {  // A: row tid / 4, four consecutive k
@@ -83,46 +85,43 @@ void main() {
         const uint k = k0 + kk + i;
         float v = 0.0;
         if (row < p.M && k < p.K) v = Quant(F(x0[aoff + row * p.K + k]), p.quant_a, p.mul_a, ea, 0u);
-        As[kk + i][r] = v;
+        As[kk + i][r >> 2u][r & 3u] = v;
       }
     }
     if (p.b_kind == 2u) {  // one word = four codes of column n (k-major words)
       const uint n = tid >> 2u, kw = tid & 3u, col = n0 + n;
       uint word = 0u;  // code 0 decodes to +0
       if (col < p.N && k0 + kw * 4u < p.K) word = x1[boff + ((k0 >> 2u) + kw) * p.ldb + col];
-      for (uint i = 0u; i < 4u; ++i) Bs[kw * 4u + i][n] = lut[256u + ByteOf(word, i)];
+      for (uint i = 0u; i < 4u; ++i) Bs[kw * 4u + i][n >> 2u][n & 3u] = lut[256u + ByteOf(word, i)];
     } else if (p.b_kind == 1u) {
       const uint n = tid >> 2u, kk = (tid & 3u) * 4u, col = n0 + n;
       for (uint i = 0u; i < 4u; ++i) {
         const uint k = k0 + kk + i;
         float v = 0.0;
         if (col < p.N && k < p.K) v = Quant(F(x1[boff + col * p.ldb + k]), p.quant_b, p.mul_b, eb, 256u);
-        Bs[kk + i][n] = v;
+        Bs[kk + i][n >> 2u][n & 3u] = v;
       }
     } else {
       const uint kr = tid >> 4u, nn = (tid & 15u) * 4u, k = k0 + kr;
+      vec4 v = vec4(0.0);
       for (uint i = 0u; i < 4u; ++i) {
         const uint col = n0 + nn + i;
-        float v = 0.0;
-        if (col < p.N && k < p.K) v = Quant(F(x1[boff + k * p.ldb + col]), p.quant_b, p.mul_b, eb, 256u);
-        Bs[kr][nn + i] = v;
+        if (col < p.N && k < p.K) v[i] = Quant(F(x1[boff + k * p.ldb + col]), p.quant_b, p.mul_b, eb, 256u);
       }
+      Bs[kr][tid & 15u] = v;
     }
     barrier();
     for (uint kk = 0u; kk < 16u; ++kk) {
-      float av[4], bv[4];
-      for (uint i = 0u; i < 4u; ++i) av[i] = As[kk][ty + 16u * i];
-      for (uint j = 0u; j < 4u; ++j) bv[j] = Bs[kk][tx + 16u * j];
-      for (uint i = 0u; i < 4u; ++i)
-        for (uint j = 0u; j < 4u; ++j) acc[i][j] += av[i] * bv[j];
+      const vec4 a = As[kk][ty], b = Bs[kk][tx];
+      for (uint i = 0u; i < 4u; ++i) acc[i] += a[i] * b;
     }
     barrier();
   }
   for (uint i = 0u; i < 4u; ++i) {
-    const uint row = m0 + ty + 16u * i;
+    const uint row = m0 + 4u * ty + i;
     if (row >= p.M) continue;
     for (uint j = 0u; j < 4u; ++j) {
-      const uint col = n0 + tx + 16u * j;
+      const uint col = n0 + 4u * tx + j;
       if (col >= p.N) continue;
       const float s = p.scale_off == kNone ? p.scale : F(c[p.scale_off + col]);
       float v = acc[i][j] * s;
