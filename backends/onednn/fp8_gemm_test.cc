@@ -208,8 +208,10 @@ class Fp8GemmF32Test : public ::testing::TestWithParam<std::tuple<int, Fp8GemmPa
 TEST_P(Fp8GemmF32Test, EqualsSequentialSumBitForBit) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> xv(-3.0f, 3.0f);
-  for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 390}, {1, 64, 3072}, {2, 70, 13},
-                        {23, 130, 1001}, {131, 64, 3072}}) {
+  // M = 1 with 1, 2, 5 and 9 panels: the GEMV's runs of 4, 2 and 1 panels
+  // on 1 and 2 threads.
+  for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 390}, {1, 64, 3072}, {1, 300, 390},
+                        {1, 520, 77}, {2, 70, 13}, {23, 130, 1001}, {131, 64, 3072}}) {
     for (const Fp8Format& f : {kE4M3, kE5M2}) {
       const std::vector<uint8_t> codes = RandomFiniteCodes(n * k, f, rng);
       const int64_t kp = (k + 3) / 4 * 4;
