@@ -196,6 +196,44 @@ FP8_BF16 void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples
   }
 }
 
+// Two panels against one row at once: two streams of weights in flight (as
+// GemvPanelsF32), each panel's two K streams (pairs 2c and 2c + 1) with their
+// own accumulators.
+FP8_BF16 void GemvTwoPanels(const uint16_t* x, const uint8_t* panels, int64_t panel_bytes,
+                            int64_t couples, const Decoder& dec, const float* scale,
+                            const float* bias, float* y, int64_t cols) {
+  __m512 acc[2][2][kGroups];
+  for (auto& a : acc) {
+    for (auto& b : a) {
+      for (__m512& v : b) v = _mm512_setzero_ps();
+    }
+  }
+  for (int64_t c = 0; c < couples; ++c) {
+    const __m512bh a0 = BroadcastPair(x + 4 * c);
+    const __m512bh a1 = BroadcastPair(x + 4 * c + 2);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* pc = panels + h * panel_bytes + c * kCoupleBytes;
+#pragma GCC unroll 4
+      for (int g = 0; g < kGroups; ++g) {
+        __m512i e, o;
+        dec(pc + 64 * g, &e, &o);
+        acc[h][0][g] = _mm512_dpbf16_ps(acc[h][0][g], a0, AsBh(e));
+        acc[h][1][g] = _mm512_dpbf16_ps(acc[h][1][g], a1, AsBh(o));
+      }
+    }
+  }
+  for (int h = 0; h < 2; ++h) {
+    for (int g = 0; g < kGroups; ++g) {
+      const int64_t j = h * kFp8Panel + 16 * g;
+      const __mmask16 m =
+          ColumnMask(static_cast<int>(std::min<int64_t>(cols - h * kFp8Panel, kFp8Panel)), g);
+      if (!m) break;
+      StoreScaled(_mm512_add_ps(acc[h][0][g], acc[h][1][g]), scale + j, bias + j, y + j, m);
+    }
+  }
+}
+
 // Decodes pairs [q0, q0 + pairs) (q0, pairs even) of a packed panel into
 // dst in the tile's order: pair q, column j at dst[(q - q0) * kPairBytes + 2 * j].
 void DecodePanel(const uint8_t* panel, int64_t q0, int64_t pairs, const Decoder& dec,
@@ -361,12 +399,21 @@ void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, co
     return;
   }
   if (rows == 1) {
-    ForEachPanel(
+    ForEachPanelRun(
         panels, scratch, per_thread, threads, prologue, [](uint16_t*) {},
-        [&](uint16_t*, int64_t p) {
-          const int64_t n0 = p * kFp8Panel;
-          GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0, y + n0,
-                    static_cast<int>(std::min(kFp8Panel, N - n0)));
+        [&](uint16_t*, int64_t p0, int64_t p1) {
+          for (int64_t p = p0; p < p1;) {
+            const int64_t n0 = p * kFp8Panel;
+            if (p1 - p >= 2) {
+              GemvTwoPanels(x, packed + p * panel_bytes, panel_bytes, pairs / 2, dec, scale + n0,
+                            bias + n0, y + n0, N - n0);
+              p += 2;
+            } else {
+              GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0,
+                        y + n0, static_cast<int>(std::min(kFp8Panel, N - n0)));
+              p += 1;
+            }
+          }
         });
     return;
   }

@@ -140,7 +140,9 @@ TEST_P(Fp8GemmTest, EveryFiniteCodeDecodesExactly) {
 TEST_P(Fp8GemmTest, RandomProductsMatchFloat64) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> xv(-2.0f, 2.0f);
-  for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 97}, {13, 64, 768}, {200, 130, 390}}) {
+  // M = 1 with 2 and 5 panels: the GEMVs' runs of several panels and one.
+  for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 97}, {1, 300, 97}, {13, 64, 768},
+                        {200, 130, 390}}) {
     const std::vector<uint8_t> codes = RandomFiniteCodes(n * k, kE4M3, rng);
     const int64_t kp = (k + 3) / 4 * 4;
     const std::vector<uint16_t> x = RandomBf16Rows(m, k, kp, xv, rng);
