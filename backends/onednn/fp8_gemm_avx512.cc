@@ -60,8 +60,8 @@ inline void StoreScaled(__m512 acc, const float* scale, const float* bias, float
 // left in y; and their store: y = acc * scale + bias after the last block,
 // else the partial sums.
 template <int R>
-inline void LoadTile(__m512 (&acc)[R][kGroups], const float* y, int64_t ldy,
-                     const __mmask16* mask, bool first) {
+inline void LoadTile(__m512 (&acc)[R][kGroups], const float* y, int64_t ldy, const __mmask16* mask,
+                     bool first) {
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
@@ -145,7 +145,8 @@ struct Decoder {
     const __m512i v = _mm512_loadu_si512(p);
     const __m512i l = _mm512_permutex2var_epi8(lo0, v, lo1);
     // h | (v & 0x80): the magnitude's high byte with the code's sign.
-    const __m512i h = _mm512_ternarylogic_epi32(_mm512_permutex2var_epi8(hi0, v, hi1), v, sign, 0xF8);
+    const __m512i h =
+        _mm512_ternarylogic_epi32(_mm512_permutex2var_epi8(hi0, v, hi1), v, sign, 0xF8);
     *even = _mm512_unpacklo_epi8(l, h);
     *odd = _mm512_unpackhi_epi8(l, h);
   }
@@ -154,8 +155,9 @@ struct Decoder {
 // One row against one packed panel, decoding in registers. Two K streams
 // (pairs 2c and 2c + 1) with their own accumulators, unrolled twice, keep
 // enough vdpbf16ps chains in flight to hide their latency.
-FP8_BF16 void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples, const Decoder& dec,
-               const float* scale, const float* bias, float* y, int cols) {
+FP8_BF16 void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples,
+                        const Decoder& dec, const float* scale, const float* bias, float* y,
+                        int cols) {
   __m512 acc[4][kGroups];
   for (auto& a : acc) {
     for (__m512& v : a) v = _mm512_setzero_ps();
@@ -288,8 +290,7 @@ void DecodePanelF32(const uint8_t* panel, int64_t k0, int64_t nk, const Decoder&
 // first / last as in Tile.
 template <int R>
 void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const float* scale,
-             const float* bias, float* y, int64_t ldy, int cols, bool first, bool last,
-             float* xf) {
+             const float* bias, float* y, int64_t ldy, int cols, bool first, bool last, float* xf) {
   for (int r = 0; r < R; ++r) WidenBf16(x + r * ldx, nk, xf + r * nk);
   __mmask16 mask[kGroups];
   for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
@@ -314,11 +315,12 @@ void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const f
 // once, decoding in registers; each group of 16 columns sums its products in
 // k order (the reference's sum), the 4P groups' chains interleaved. Several
 // panels at once read several streams of weights at once: in BERT-base's
-// memory-bound sweep (BM_BertBaseGemvSweep) 4 panels ran in 0.65-0.75x the
+// memory-bound sweep (BM_BertBaseGemvSweep) 4 panels ran in 0.6-0.75x the
 // time of 1.
 template <int P>
 void GemvPanelsF32(const float* xf, const uint8_t* panels, int64_t panel_bytes, int64_t couples,
-                   const Decoder& dec, const float* scale, const float* bias, float* y, int64_t cols) {
+                   const Decoder& dec, const float* scale, const float* bias, float* y,
+                   int64_t cols) {
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
   __m512 acc[P][kGroups];
   for (auto& a : acc) {
@@ -345,7 +347,8 @@ void GemvPanelsF32(const float* xf, const uint8_t* panels, int64_t panel_bytes, 
   for (int h = 0; h < P; ++h) {
     for (int g = 0; g < kGroups; ++g) {
       const int64_t j = h * kFp8Panel + 16 * g;
-      const __mmask16 m = ColumnMask(static_cast<int>(std::min<int64_t>(cols - h * kFp8Panel, kFp8Panel)), g);
+      const __mmask16 m =
+          ColumnMask(static_cast<int>(std::min<int64_t>(cols - h * kFp8Panel, kFp8Panel)), g);
       if (!m) break;
       StoreScaled(acc[h][g], scale + j, bias + j, y + j, m);
     }
@@ -354,7 +357,7 @@ void GemvPanelsF32(const float* xf, const uint8_t* panels, int64_t panel_bytes, 
 
 using TileF32Fn = void (*)(const uint16_t*, int64_t, const float*, int64_t, const float*,
                            const float*, float*, int64_t, int, bool, bool, float*);
-constexpr TileF32Fn kTilesF32[9] = {nullptr,     TileF32<1>, TileF32<2>, TileF32<3>, TileF32<4>,
+constexpr TileF32Fn kTilesF32[9] = {nullptr,    TileF32<1>, TileF32<2>, TileF32<3>, TileF32<4>,
                                     TileF32<5>, TileF32<6>, TileF32<7>, TileF32<8>};
 
 }  // namespace
@@ -385,13 +388,16 @@ void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, co
             const int64_t n0 = p * kFp8Panel, left = p1 - p;
             const uint8_t* w = packed + p * panel_bytes;
             if (left >= 4) {
-              GemvPanelsF32<4>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0, N - n0);
+              GemvPanelsF32<4>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
+                               N - n0);
               p += 4;
             } else if (left >= 2) {
-              GemvPanelsF32<2>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0, N - n0);
+              GemvPanelsF32<2>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
+                               N - n0);
               p += 2;
             } else {
-              GemvPanelsF32<1>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0, N - n0);
+              GemvPanelsF32<1>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
+                               N - n0);
               p += 1;
             }
           }
@@ -409,8 +415,8 @@ void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, co
                             bias + n0, y + n0, N - n0);
               p += 2;
             } else {
-              GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0,
-                        y + n0, static_cast<int>(std::min(kFp8Panel, N - n0)));
+              GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0, y + n0,
+                        static_cast<int>(std::min(kFp8Panel, N - n0)));
               p += 1;
             }
           }

@@ -54,21 +54,28 @@ struct Spv {
   size_t bytes;
 };
 const Spv kSpv[kShaderCount] = {
-    {kGemmSpv, sizeof(kGemmSpv)},       {kBinarySpv, sizeof(kBinarySpv)},
-    {kUnarySpv, sizeof(kUnarySpv)},     {kLayerNormSpv, sizeof(kLayerNormSpv)},
-    {kSoftmaxSpv, sizeof(kSoftmaxSpv)}, {kGatherSpv, sizeof(kGatherSpv)},
-    {kCopySpv, sizeof(kCopySpv)},       {kQuantizeSpv, sizeof(kQuantizeSpv)},
-    {kGemmDirectSpv, sizeof(kGemmDirectSpv)}, {kPackRowsSpv, sizeof(kPackRowsSpv)},
-    {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)}, {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
+    {kGemmSpv, sizeof(kGemmSpv)},
+    {kBinarySpv, sizeof(kBinarySpv)},
+    {kUnarySpv, sizeof(kUnarySpv)},
+    {kLayerNormSpv, sizeof(kLayerNormSpv)},
+    {kSoftmaxSpv, sizeof(kSoftmaxSpv)},
+    {kGatherSpv, sizeof(kGatherSpv)},
+    {kCopySpv, sizeof(kCopySpv)},
+    {kQuantizeSpv, sizeof(kQuantizeSpv)},
+    {kGemmDirectSpv, sizeof(kGemmDirectSpv)},
+    {kPackRowsSpv, sizeof(kPackRowsSpv)},
+    {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)},
+    {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
     {kGemmCoopSpv, sizeof(kGemmCoopSpv)},
 };
 
 std::mutex g_messages_mutex;
 std::vector<std::string>* g_messages = new std::vector<std::string>();
 
-VKAPI_ATTR VkBool32 VKAPI_CALL OnValidationMessage(
-    VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT,
-    const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+VKAPI_ATTR VkBool32 VKAPI_CALL OnValidationMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                   VkDebugUtilsMessageTypeFlagsEXT,
+                                                   const VkDebugUtilsMessengerCallbackDataEXT* data,
+                                                   void*) {
   if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
     std::lock_guard<std::mutex> lock(g_messages_mutex);
     g_messages->push_back(data && data->pMessage ? data->pMessage : "(no message)");
@@ -187,7 +194,8 @@ bool CpuOnly(int shader) { return shader == kGemmDirect || shader == kSoftmaxRow
 
 bool HasExtension(VkPhysicalDevice physical, const char* name) {
   uint32_t n = 0;
-  if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS) return false;
+  if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS)
+    return false;
   std::vector<VkExtensionProperties> ext(n);
   if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, ext.data()) != VK_SUCCESS) {
     return false;
@@ -350,7 +358,7 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     return nullptr;
   }
   for (int s = 0; s < kShaderCount; ++s) {
-    if (CpuOnly(s) && !d->cpu_kernels_) continue;  // never used there
+    if (CpuOnly(s) && !d->cpu_kernels_) continue;      // never used there
     if (s == kGemmCoop && !d->coop_matrix_) continue;  // needs the extension
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     mi.codeSize = kSpv[s].bytes;

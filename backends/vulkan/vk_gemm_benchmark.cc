@@ -93,7 +93,8 @@ void BM_VulkanFp8Gemm(benchmark::State& state) {
   o.device = FP8_DEVICE_VULKAN;
   o.strict_device = true;
   o.max_batch = n;
-  const Graph g1 = Chain(n, 1, codes, qp), gn = Chain(n, kChain, codes, qp);  // outlive the sessions
+  const Graph g1 = Chain(n, 1, codes, qp),
+              gn = Chain(n, kChain, codes, qp);  // outlive the sessions
   auto one = Session::Create(g1, o);
   auto many = Session::Create(gn, o);
   if (!one.ok() || !many.ok()) {
@@ -130,8 +131,8 @@ void BM_VulkanFp8Gemm(benchmark::State& state) {
     state.SetIterationTime(tn > t1 ? tn - t1 : 1e-9);
   }
   const double flops = 2.0 * static_cast<double>(n) * n * n * (kChain - 1);
-  state.counters["TFLOPs"] = benchmark::Counter(flops * static_cast<double>(state.iterations()) / 1e12,
-                                                benchmark::Counter::kIsRate);
+  state.counters["TFLOPs"] = benchmark::Counter(
+      flops * static_cast<double>(state.iterations()) / 1e12, benchmark::Counter::kIsRate);
   state.SetLabel(DeviceLine(*one.value()));
 }
 
