@@ -229,7 +229,7 @@ FP8_BF16 void GemvTwoPanels(const uint16_t* x, const uint8_t* panels, int64_t pa
     for (int g = 0; g < kGroups; ++g) {
       const int64_t j = h * kFp8Panel + 16 * g;
       const __mmask16 m =
-          ColumnMask(static_cast<int>(std::min<int64_t>(cols - h * kFp8Panel, kFp8Panel)), g);
+          ColumnMask(static_cast<int>(cols - h * kFp8Panel), g);
       if (!m) break;
       StoreScaled(_mm512_add_ps(acc[h][0][g], acc[h][1][g]), scale + j, bias + j, y + j, m);
     }
@@ -348,7 +348,7 @@ void GemvPanelsF32(const float* xf, const uint8_t* panels, int64_t panel_bytes, 
     for (int g = 0; g < kGroups; ++g) {
       const int64_t j = h * kFp8Panel + 16 * g;
       const __mmask16 m =
-          ColumnMask(static_cast<int>(std::min<int64_t>(cols - h * kFp8Panel, kFp8Panel)), g);
+          ColumnMask(static_cast<int>(cols - h * kFp8Panel), g);
       if (!m) break;
       StoreScaled(acc[h][g], scale + j, bias + j, y + j, m);
     }

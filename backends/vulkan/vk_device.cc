@@ -192,7 +192,8 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
 
 bool CpuOnly(int shader) { return shader == kGemmDirect || shader == kSoftmaxRows; }
 
-bool HasExtension(VkPhysicalDevice physical, const char* name) {
+// True when `physical` has every extension in `names`.
+bool HasExtensions(VkPhysicalDevice physical, const char* const* names, size_t count) {
   uint32_t n = 0;
   if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS)
     return false;
@@ -200,10 +201,12 @@ bool HasExtension(VkPhysicalDevice physical, const char* name) {
   if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, ext.data()) != VK_SUCCESS) {
     return false;
   }
-  for (const VkExtensionProperties& e : ext) {
-    if (std::strcmp(e.extensionName, name) == 0) return true;
+  for (size_t i = 0; i < count; ++i) {
+    bool found = false;
+    for (const VkExtensionProperties& e : ext) found |= std::strcmp(e.extensionName, names[i]) == 0;
+    if (!found) return false;
   }
-  return false;
+  return true;
 }
 
 constexpr uint32_t kCoopSharedBytes = 27648;  // gemm_coop.comp's shared arrays
@@ -244,9 +247,7 @@ bool CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
   }
   if (props.apiVersion < VK_API_VERSION_1_1 ||
       props.limits.maxComputeSharedMemorySize < kCoopSharedBytes ||
-      !HasExtension(physical, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) ||
-      !HasExtension(physical, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME) ||
-      !HasExtension(physical, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME)) {
+      !HasExtensions(physical, CoopFeatures::kExtensions, 3)) {
     return false;
   }
   CoopFeatures f;

@@ -76,17 +76,18 @@ class PushWriter {
   size_t i_ = 0;
 };
 
-// A [n, k] weight of 8-bit codes regrouped k-major for the shaders: group
-// (kg, col) holds column col's codes for k = kg * group .. + group - 1, at
-// ((kg * n_padded) + col) * group; k padded to k_padded and columns to
-// n_padded with code 0 (+0).
-std::vector<uint8_t> KMajorGroups(const uint8_t* codes, int64_t n, int64_t k, int64_t group,
-                                  int64_t k_padded, int64_t n_padded) {
-  std::vector<uint8_t> out(static_cast<size_t>(k_padded * n_padded), 0);
+// A [n, k] weight (8-bit codes or f32) regrouped k-major for the shaders:
+// group (kg, col) holds column col's values for k = kg * group .. + group - 1,
+// at ((kg * n_padded) + col) * group (group 1: the transpose [k, n]); k
+// padded to k_padded and columns to n_padded with zeros (code 0 is +0).
+template <class T>
+std::vector<T> KMajorGroups(const T* w, int64_t n, int64_t k, int64_t group, int64_t k_padded,
+                            int64_t n_padded) {
+  std::vector<T> out(static_cast<size_t>(k_padded * n_padded), T{0});
   for (int64_t col = 0; col < n; ++col) {
     for (int64_t i = 0; i < k; ++i) {
       out[static_cast<size_t>(((i / group) * n_padded + col) * group + i % group)] =
-          codes[col * k + i];
+          w[col * k + i];
     }
   }
   return out;
@@ -143,20 +144,10 @@ class LinearKernel : public Kernel {
         b_kind_ = 2;
         lut_b_ = pool->AddFloats(backend::CodeTable(wt, wq.format));
       } else {
-        const size_t count = static_cast<size_t>(n_ * k_);
-        std::vector<float> f(count);
-        if (wt == DType::kF32) {
-          std::memcpy(f.data(), src, count * 4);
-        } else {
-          f = backend::DecodeHalf(src, wt, count);
-        }
-        std::vector<float> kn(static_cast<size_t>(kp_ * np_), 0.0f);
-        for (int64_t n = 0; n < n_; ++n) {
-          for (int64_t k = 0; k < k_; ++k) {
-            kn[static_cast<size_t>(k * np_ + n)] = f[static_cast<size_t>(n * k_ + k)];
-          }
-        }
-        ops_[1].const_word = pool->AddFloats(kn);
+        std::vector<float> decoded;  // f16 / bf16 weights in f32
+        if (wt != DType::kF32) decoded = backend::DecodeHalf(src, wt, static_cast<size_t>(n_ * k_));
+        const float* f = wt == DType::kF32 ? static_cast<const float*>(src) : decoded.data();
+        ops_[1].const_word = pool->AddFloats(KMajorGroups(f, n_, k_, 1, kp_, np_));
         b_kind_ = 0;
       }
       // The large GEMMs' packed input rows (pack_rows.comp).
