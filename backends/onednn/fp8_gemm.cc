@@ -1,11 +1,12 @@
 // The FP8 GEMM's choice of product, packing and dispatch (fp8_gemm.h). Built
 // without ISA flags: everything here runs on any x86-64 CPU.
+#include "backends/onednn/fp8_gemm.h"
+
 #include <cpuid.h>
 
 #include <cstdlib>
 #include <cstring>
 
-#include "backends/onednn/fp8_gemm.h"
 #include "sdk/numerics/fp8_convert.h"
 
 namespace fp8sdk {
@@ -151,7 +152,7 @@ size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
   return 0;
 }
 
-void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+void Fp8Gemm(const void* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
              const float* bias, float* y, uint16_t* scratch, int threads,
              const Fp8GemmPrologue& prologue) {
   switch (w.path) {
@@ -160,7 +161,8 @@ void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const fl
       Fp8GemmAvx512(x, rows, w, scale, bias, y, scratch, threads, prologue);
       return;
     case Fp8GemmPath::kAvx2Fma:
-      Fp8GemmAvx2(x, rows, w, scale, bias, y, scratch, threads, prologue);
+      Fp8GemmAvx2(static_cast<const uint16_t*>(x), rows, w, scale, bias, y, scratch, threads,
+                  prologue);
       return;
     case Fp8GemmPath::kAuto:
       break;

@@ -90,8 +90,8 @@ struct Fp8PackedWeight {
 void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& format,
                    Fp8GemmPath path, Fp8PackedWeight* out);
 
-// uint16_t elements of one thread's scratch (a decoded panel, a block of
-// activation rows in f32).
+// uint16_t elements of one thread's scratch (a decoded panel or a K block of
+// it).
 size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w);
 
 // Work run inside Fp8Gemm's parallel region before the product, on every
@@ -102,12 +102,17 @@ struct Fp8GemmPrologue {
   void* ctx = nullptr;
 };
 
+// The activations each product reads: f32 values for kF32Fma (broadcast
+// straight into its FMAs; widening bf16 there cost a pass over x per panel),
+// bf16 bits for kBf16Dot and kAvx2Fma.
+inline bool Fp8GemmReadsF32(Fp8GemmPath path) { return path == Fp8GemmPath::kF32Fma; }
+
 // y[m, n] = (sum_k x[m, k] * w[n, k]) * scale[n] + bias[n] for m < rows,
-// with w's product (w.path must not be kAuto). x: bf16 rows of w.kp elements
-// (pad zero); scale, bias: w.np floats (pad any finite value); y: rows x w.n
-// floats; scratch: threads * Fp8GemmScratchPerThread(w) elements. Runs on
-// `threads` OpenMP threads.
-void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+// with w's product (w.path must not be kAuto). x: rows of w.kp elements (pad
+// zero), f32 or bf16 as Fp8GemmReadsF32(w.path) says; scale, bias: w.np
+// floats (pad any finite value); y: rows x w.n floats; scratch: threads *
+// Fp8GemmScratchPerThread(w) elements. Runs on `threads` OpenMP threads.
+void Fp8Gemm(const void* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
              const float* bias, float* y, uint16_t* scratch, int threads,
              const Fp8GemmPrologue& prologue = {});
 
@@ -115,7 +120,7 @@ void Fp8Gemm(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const fl
 // on w.path).
 size_t Fp8GemmAvx512ScratchPerThread(const Fp8PackedWeight& w);
 size_t Fp8GemmAvx2ScratchPerThread(const Fp8PackedWeight& w);
-void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+void Fp8GemmAvx512(const void* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
                    const float* bias, float* y, uint16_t* scratch, int threads,
                    const Fp8GemmPrologue& prologue);
 void Fp8GemmAvx2(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,

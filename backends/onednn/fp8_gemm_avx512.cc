@@ -27,6 +27,9 @@ constexpr int64_t kCoupleBytes = 2 * kPairBytes;  // two K pairs: kGroups x 64 b
 // K pairs per block (48 KiB of decoded panel, L1-sized). Measured at M = 128
 // and 1024: 128 to 384 pairs within noise (+-10% on this machine), 64 slower.
 constexpr int64_t kBlockPairs = 192;
+// The f32 product's K block: the same K (96 to 384 measured alike), twice the
+// bytes decoded.
+constexpr int64_t kBlockK = 2 * kBlockPairs;
 
 inline float* AsFloats(uint16_t* p) { return reinterpret_cast<float*>(p); }
 
@@ -228,8 +231,7 @@ FP8_BF16 void GemvTwoPanels(const uint16_t* x, const uint8_t* panels, int64_t pa
   for (int h = 0; h < 2; ++h) {
     for (int g = 0; g < kGroups; ++g) {
       const int64_t j = h * kFp8Panel + 16 * g;
-      const __mmask16 m =
-          ColumnMask(static_cast<int>(cols - h * kFp8Panel), g);
+      const __mmask16 m = ColumnMask(static_cast<int>(cols - h * kFp8Panel), g);
       if (!m) break;
       StoreScaled(_mm512_add_ps(acc[h][0][g], acc[h][1][g]), scale + j, bias + j, y + j, m);
     }
@@ -249,17 +251,6 @@ void DecodePanel(const uint8_t* panel, int64_t q0, int64_t pairs, const Decoder&
       _mm512_storeu_si512(d + 32 * g, e);
       _mm512_storeu_si512(d + kPairBytes + 32 * g, o);
     }
-  }
-}
-
-// bf16 -> f32 (exact: the bits << 16) of n values.
-void WidenBf16(const uint16_t* x, int64_t n, float* out) {
-  for (int64_t k = 0; k < n; k += 16) {
-    const int64_t c = std::min<int64_t>(16, n - k);
-    const __mmask16 m = static_cast<__mmask16>((1u << c) - 1u);
-    const __m256i h = _mm256_maskz_loadu_epi16(m, x + k);
-    _mm512_mask_storeu_ps(out + k, m,
-                          _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
   }
 }
 
@@ -285,13 +276,11 @@ void DecodePanelF32(const uint8_t* panel, int64_t k0, int64_t nk, const Decoder&
 }
 
 // R rows x kFp8Panel columns over nk K of an f32 panel b (k-major), with
-// FMAs in k order. The rows' bf16 x of this K range are widened to f32 into
-// xf (R x nk) first, so that each product broadcasts one float from memory.
-// first / last as in Tile.
+// FMAs in k order; x: the rows' f32 values, ldx apart, each broadcast from
+// memory into its FMAs. first / last as in Tile.
 template <int R>
-void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const float* scale,
-             const float* bias, float* y, int64_t ldy, int cols, bool first, bool last, float* xf) {
-  for (int r = 0; r < R; ++r) WidenBf16(x + r * ldx, nk, xf + r * nk);
+void TileF32(const float* x, int64_t ldx, const float* b, int64_t nk, const float* scale,
+             const float* bias, float* y, int64_t ldy, int cols, bool first, bool last) {
   __mmask16 mask[kGroups];
   for (int g = 0; g < kGroups; ++g) mask[g] = ColumnMask(cols, g);
   __m512 acc[R][kGroups];
@@ -303,7 +292,7 @@ void TileF32(const uint16_t* x, int64_t ldx, const float* b, int64_t nk, const f
     for (int g = 0; g < kGroups; ++g) bv[g] = _mm512_loadu_ps(bk + 16 * g);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m512 a = _mm512_set1_ps(xf[r * nk + k]);
+      const __m512 a = _mm512_set1_ps(x[r * ldx + k]);
 #pragma GCC unroll 4
       for (int g = 0; g < kGroups; ++g) acc[r][g] = _mm512_fmadd_ps(a, bv[g], acc[r][g]);
     }
@@ -347,29 +336,26 @@ void GemvPanelsF32(const float* xf, const uint8_t* panels, int64_t panel_bytes, 
   for (int h = 0; h < P; ++h) {
     for (int g = 0; g < kGroups; ++g) {
       const int64_t j = h * kFp8Panel + 16 * g;
-      const __mmask16 m =
-          ColumnMask(static_cast<int>(cols - h * kFp8Panel), g);
+      const __mmask16 m = ColumnMask(static_cast<int>(cols - h * kFp8Panel), g);
       if (!m) break;
       StoreScaled(acc[h][g], scale + j, bias + j, y + j, m);
     }
   }
 }
 
-using TileF32Fn = void (*)(const uint16_t*, int64_t, const float*, int64_t, const float*,
-                           const float*, float*, int64_t, int, bool, bool, float*);
+using TileF32Fn = void (*)(const float*, int64_t, const float*, int64_t, const float*, const float*,
+                           float*, int64_t, int, bool, bool);
 constexpr TileF32Fn kTilesF32[9] = {nullptr,    TileF32<1>, TileF32<2>, TileF32<3>, TileF32<4>,
                                     TileF32<5>, TileF32<6>, TileF32<7>, TileF32<8>};
 
 }  // namespace
 
 size_t Fp8GemmAvx512ScratchPerThread(const Fp8PackedWeight& w) {
-  // A panel in f32 (twice its bf16 size), and in f32 kRows rows of one K
-  // block or the GEMV's one row.
-  return static_cast<size_t>(2 * w.kp * kFp8Panel +
-                             2 * std::max<int64_t>(kRows * 2 * kBlockPairs, w.kp) + 32);
+  // A panel in bf16 (kBf16Dot) or one K block of it in f32 (kF32Fma).
+  return static_cast<size_t>(std::max(w.kp * kFp8Panel, 2 * kBlockK * kFp8Panel) + 32);
 }
 
-void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+void Fp8GemmAvx512(const void* x_in, int64_t rows, const Fp8PackedWeight& w, const float* scale,
                    const float* bias, float* y, uint16_t* scratch, int threads,
                    const Fp8GemmPrologue& prologue) {
   const Fp8GemmPath path = w.path;
@@ -378,12 +364,12 @@ void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, co
   const uint8_t* packed = w.panels.data();
   const Decoder dec(w.lut.data());
   const size_t per_thread = Fp8GemmScratchPerThread(w);
+  const float* xf = static_cast<const float*>(x_in);       // kF32Fma
+  const uint16_t* x = static_cast<const uint16_t*>(x_in);  // kBf16Dot
   if (rows == 1 && path == Fp8GemmPath::kF32Fma) {
     ForEachPanelRun(
-        panels, scratch, per_thread, threads, prologue,
-        [&](uint16_t* mine) { WidenBf16(x, kp, AsFloats(mine) + kp * kFp8Panel); },
-        [&](uint16_t* mine, int64_t p0, int64_t p1) {
-          const float* xf = AsFloats(mine) + kp * kFp8Panel;
+        panels, scratch, per_thread, threads, prologue, [](uint16_t*) {},
+        [&](uint16_t*, int64_t p0, int64_t p1) {
           for (int64_t p = p0; p < p1;) {
             const int64_t n0 = p * kFp8Panel, left = p1 - p;
             const uint8_t* w = packed + p * panel_bytes;
@@ -423,38 +409,39 @@ void Fp8GemmAvx512(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, co
         });
     return;
   }
-  ForEachRowBlockAndPanel(
-      rows, kBlockRows, panels, scratch, per_thread, threads, prologue,
-      [&](uint16_t* b, int64_t m0, int64_t m1, int64_t p) {
-        const int64_t n0 = p * kFp8Panel;
-        const int cols = static_cast<int>(std::min(kFp8Panel, N - n0));
-        if (path == Fp8GemmPath::kF32Fma) {
-          float* bf = AsFloats(b);
-          float* xf = bf + kp * kFp8Panel;
-          DecodePanelF32(packed + p * panel_bytes, 0, kp, dec, bf);
-          // The same K blocks as the bf16 product (96 to 384 K measured alike).
-          for (int64_t k0 = 0; k0 < kp; k0 += 2 * kBlockPairs) {
-            const int64_t nk = std::min(2 * kBlockPairs, kp - k0);
-            const bool first = k0 == 0, last = k0 + nk == kp;
-            for (int64_t m = m0; m < m1; m += kRows) {
-              const int64_t r = std::min(kRows, m1 - m);
-              kTilesF32[r](x + m * kp + k0, kp, bf + k0 * kFp8Panel, nk, scale + n0, bias + n0,
-                           y + m * N + n0, N, cols, first, last, xf);
-            }
-          }
-          return;
-        }
-        DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
-        for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
-          const int64_t nq = std::min(kBlockPairs, pairs - q0);
-          const bool first = q0 == 0, last = q0 + nq == pairs;
-          for (int64_t m = m0; m < m1; m += kRows) {
-            const int64_t r = std::min(kRows, m1 - m);
-            kTiles[r](x + m * kp + 2 * q0, kp, b + q0 * kPairBytes, nq, scale + n0, bias + n0,
-                      y + m * N + n0, N, cols, first, last);
-          }
-        }
-      });
+  ForEachRowBlockAndPanel(rows, kBlockRows, panels, scratch, per_thread, threads, prologue,
+                          [&](uint16_t* b, int64_t m0, int64_t m1, int64_t p) {
+                            const int64_t n0 = p * kFp8Panel;
+                            const int cols = static_cast<int>(std::min(kFp8Panel, N - n0));
+                            if (path == Fp8GemmPath::kF32Fma) {
+                              float* bf = AsFloats(b);
+                              // Each K block decoded just before its tiles use it: its f32 (96 KiB)
+                              // stays in L2 next to x, where a whole decoded panel (768 KiB at K =
+                              // 3072) would push x out.
+                              for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
+                                const int64_t nk = std::min(kBlockK, kp - k0);
+                                const bool first = k0 == 0, last = k0 + nk == kp;
+                                DecodePanelF32(packed + p * panel_bytes, k0, nk, dec, bf);
+                                for (int64_t m = m0; m < m1; m += kRows) {
+                                  const int64_t r = std::min(kRows, m1 - m);
+                                  kTilesF32[r](xf + m * kp + k0, kp, bf, nk, scale + n0, bias + n0,
+                                               y + m * N + n0, N, cols, first, last);
+                                }
+                              }
+                              return;
+                            }
+                            DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
+                            for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
+                              const int64_t nq = std::min(kBlockPairs, pairs - q0);
+                              const bool first = q0 == 0, last = q0 + nq == pairs;
+                              for (int64_t m = m0; m < m1; m += kRows) {
+                                const int64_t r = std::min(kRows, m1 - m);
+                                kTiles[r](x + m * kp + 2 * q0, kp, b + q0 * kPairBytes, nq,
+                                          scale + n0, bias + n0, y + m * N + n0, N, cols, first,
+                                          last);
+                              }
+                            }
+                          });
 }
 
 }  // namespace onednn

@@ -2,6 +2,8 @@
 // (subnormals and negative zero included) placed in the weight, picked out by
 // one-hot activation rows, must come back as its exact value; and random
 // products must equal a float64 sum within the k-order rounding bound.
+#include "backends/onednn/fp8_gemm.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -13,7 +15,6 @@
 #include <tuple>
 #include <vector>
 
-#include "backends/onednn/fp8_gemm.h"
 #include "sdk/numerics/fp8_convert.h"
 #include "sdk/numerics/fp8_format.h"
 
@@ -29,6 +30,13 @@ uint16_t Bf16Of(float f) {
   uint32_t u;
   std::memcpy(&u, &f, 4);
   return static_cast<uint16_t>(u >> 16);  // exact for the values used here
+}
+
+float FloatOfBf16(uint16_t b) {
+  const uint32_t u = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
 }
 
 struct GemmRun {
@@ -48,8 +56,12 @@ void Gemm(const std::vector<uint16_t>& x, int64_t rows, const std::vector<uint8_
   if (bias) std::copy(bias->begin(), bias->end(), r->bias.begin());
   r->y.assign(static_cast<size_t>(rows * n), -1.0f);
   r->scratch.assign(Fp8GemmScratchPerThread(r->w) * static_cast<size_t>(threads), 0);
-  Fp8Gemm(x.data(), rows, r->w, r->scale.data(), r->bias.data(), r->y.data(), r->scratch.data(),
-          threads);
+  std::vector<float> xf;  // the same values in f32, for the products that read f32
+  if (Fp8GemmReadsF32(path)) {
+    for (uint16_t b : x) xf.push_back(FloatOfBf16(b));
+  }
+  Fp8Gemm(xf.empty() ? static_cast<const void*>(x.data()) : xf.data(), rows, r->w, r->scale.data(),
+          r->bias.data(), r->y.data(), r->scratch.data(), threads);
 }
 
 // count random codes of f, none NaN or infinite.
@@ -65,20 +77,12 @@ std::vector<uint8_t> RandomFiniteCodes(int64_t count, const Fp8Format& f, std::m
 
 // rows x k values of xv in bf16 (truncated), rows kp apart, pad zero.
 std::vector<uint16_t> RandomBf16Rows(int64_t rows, int64_t k, int64_t kp,
-                                     std::uniform_real_distribution<float>& xv,
-                                     std::mt19937& rng) {
+                                     std::uniform_real_distribution<float>& xv, std::mt19937& rng) {
   std::vector<uint16_t> x(static_cast<size_t>(rows * kp), 0);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t i = 0; i < k; ++i) x[r * kp + i] = Bf16Of(xv(rng));
   }
   return x;
-}
-
-float FloatOfBf16(uint16_t b) {
-  const uint32_t u = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
 }
 
 // Skips a product this CPU does not run (or FP8SDK_CPU_ISA caps).
@@ -127,9 +131,8 @@ TEST_P(Fp8GemmTest, EveryFiniteCodeDecodesExactly) {
             const float want = Fp8ToFloat(codes[c * k + r0 + r], f);
             // Equal as values: the sum of -0 and the other columns' +0 is +0.
             ASSERT_EQ(run.y[r * n + c], want)
-                << f.Name() << " column " << c
-                << " k " << r0 + r << " code " << int{codes[c * k + r0 + r]} << " got "
-                << run.y[r * n + c] << " want " << want;
+                << f.Name() << " column " << c << " k " << r0 + r << " code "
+                << int{codes[c * k + r0 + r]} << " got " << run.y[r * n + c] << " want " << want;
           }
         }
       }
@@ -141,8 +144,8 @@ TEST_P(Fp8GemmTest, RandomProductsMatchFloat64) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> xv(-2.0f, 2.0f);
   // M = 1 with 2 and 5 panels: the GEMVs' runs of several panels and one.
-  for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 97}, {1, 300, 97}, {13, 64, 768},
-                        {200, 130, 390}}) {
+  for (auto [m, n, k] :
+       {std::array<int64_t, 3>{1, 100, 97}, {1, 300, 97}, {13, 64, 768}, {200, 130, 390}}) {
     const std::vector<uint8_t> codes = RandomFiniteCodes(n * k, kE4M3, rng);
     const int64_t kp = (k + 3) / 4 * 4;
     const std::vector<uint16_t> x = RandomBf16Rows(m, k, kp, xv, rng);
@@ -172,9 +175,9 @@ TEST_P(Fp8GemmTest, NanAndInfinityCodesPropagate) {
   for (const Fp8Format& f : {kE4M3, kE5M2}) {
     const int64_t n = 70, k = 40;
     std::vector<uint8_t> codes(static_cast<size_t>(n * k), 0x30);  // a finite value
-    codes[0 * k + 3] = 0x7F;                                          // NaN in both formats
-    codes[1 * k + 5] = 0xFF;                                          // -NaN in both
-    if (f == kE5M2) codes[69 * k + 39] = 0x7C;                        // +infinity
+    codes[0 * k + 3] = 0x7F;                                       // NaN in both formats
+    codes[1 * k + 5] = 0xFF;                                       // -NaN in both
+    if (f == kE5M2) codes[69 * k + 39] = 0x7C;                     // +infinity
     for (int64_t rows : {int64_t{1}, int64_t{9}}) {
       const int64_t kp = (k + 3) / 4 * 4;
       std::vector<uint16_t> x(static_cast<size_t>(rows * kp), 0);
@@ -212,8 +215,13 @@ TEST_P(Fp8GemmF32Test, EqualsSequentialSumBitForBit) {
   std::uniform_real_distribution<float> xv(-3.0f, 3.0f);
   // M = 1 with 1, 2, 5 and 9 panels: the GEMV's runs of 4, 2 and 1 panels
   // on 1 and 2 threads.
-  for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 390}, {1, 64, 3072}, {1, 300, 390},
-                        {1, 520, 77}, {2, 70, 13}, {23, 130, 1001}, {131, 64, 3072}}) {
+  for (auto [m, n, k] : {std::array<int64_t, 3>{1, 100, 390},
+                         {1, 64, 3072},
+                         {1, 300, 390},
+                         {1, 520, 77},
+                         {2, 70, 13},
+                         {23, 130, 1001},
+                         {131, 64, 3072}}) {
     for (const Fp8Format& f : {kE4M3, kE5M2}) {
       const std::vector<uint8_t> codes = RandomFiniteCodes(n * k, f, rng);
       const int64_t kp = (k + 3) / 4 * 4;
@@ -231,8 +239,8 @@ TEST_P(Fp8GemmF32Test, EqualsSequentialSumBitForBit) {
             sum = sum + p;
           }
           const float want = sum * scale[c] + bias[c];
-          ASSERT_EQ(run.y[r * n + c], want) << f.Name() << " m " << m << " n " << n << " k " << k
-                                           << " at " << r << "," << c;
+          ASSERT_EQ(run.y[r * n + c], want)
+              << f.Name() << " m " << m << " n " << n << " k " << k << " at " << r << "," << c;
         }
       }
     }

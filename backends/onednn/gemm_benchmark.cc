@@ -14,7 +14,6 @@
 //   bazel run -c opt //backends/onednn:gemm_benchmark -- --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 #include <omp.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -115,9 +114,7 @@ void BM_OursFp8Linear(benchmark::State& state) { OursFp8Linear(state, FP8_DEVICE
 void BM_OursFp8LinearViaOnednn(benchmark::State& state) {
   OursFp8Linear(state, FP8_DEVICE_CPU, false);
 }
-void BM_VulkanFp8Linear(benchmark::State& state) {
-  OursFp8Linear(state, FP8_DEVICE_VULKAN, true);
-}
+void BM_VulkanFp8Linear(benchmark::State& state) { OursFp8Linear(state, FP8_DEVICE_VULKAN, true); }
 
 // The FP8 GEMM alone (fp8_gemm.h): bf16 activation rows already quantized,
 // no session, no activation quantization. Its distance from BM_OursFp8Linear
@@ -136,12 +133,16 @@ void Fp8GemmKernel(benchmark::State& state, onednn::Fp8GemmPath path) {
   const std::vector<float> xf = Rand(static_cast<size_t>(M * w.kp), 4);
   std::vector<uint16_t> x(xf.size());  // E4M3 values in bf16, as the LINEAR makes them
   QuantizeFp8ToBf16(xf.data(), x.data(), x.size(), Fp8ScaleForAmax(1.0f, kE4M3), kE4M3);
+  std::vector<float> xq;  // or in f32, for the product that reads f32
+  if (onednn::Fp8GemmReadsF32(path)) {
+    for (uint16_t b : x) xq.push_back(Bf16ToFloat(b));
+  }
+  const void* xp = xq.empty() ? static_cast<const void*>(x.data()) : xq.data();
   std::vector<float> scale(static_cast<size_t>(w.np), 1.0f), bias(static_cast<size_t>(w.np));
   std::vector<float> y(static_cast<size_t>(M * N));
   std::vector<uint16_t> scratch(kThreads * onednn::Fp8GemmScratchPerThread(w));
   for (auto _ : state) {
-    onednn::Fp8Gemm(x.data(), M, w, scale.data(), bias.data(), y.data(), scratch.data(),
-                    kThreads);
+    onednn::Fp8Gemm(xp, M, w, scale.data(), bias.data(), y.data(), scratch.data(), kThreads);
   }
   SetFlops(state, M, K, N);
 }
@@ -252,12 +253,14 @@ void BM_BertBaseGemvSweep(benchmark::State& state) {
       scratch_size = std::max(scratch_size, onednn::Fp8GemmScratchPerThread(w[i]));
     }
     std::vector<uint16_t> x(3072, 0x3F80);  // 1.0 in bf16
+    std::vector<float> x32(3072, 1.0f);     // or in f32 (Fp8GemmReadsF32)
+    const void* xp =
+        onednn::Fp8GemmReadsF32(w[0].path) ? static_cast<const void*>(x32.data()) : x.data();
     std::vector<float> scale(3072, 1.0f), bias(3072, 0.0f), y(3072);
     std::vector<uint16_t> scratch(kThreads * scratch_size);
     for (auto _ : state) {
       for (const onednn::Fp8PackedWeight& wi : w) {
-        onednn::Fp8Gemm(x.data(), 1, wi, scale.data(), bias.data(), y.data(), scratch.data(),
-                        kThreads);
+        onednn::Fp8Gemm(xp, 1, wi, scale.data(), bias.data(), y.data(), scratch.data(), kThreads);
       }
     }
     state.SetLabel(std::string("fp8 ") + onednn::Fp8GemmPathName(w[0].path));
