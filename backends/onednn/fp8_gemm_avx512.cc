@@ -409,39 +409,39 @@ void Fp8GemmAvx512(const void* x_in, int64_t rows, const Fp8PackedWeight& w, con
         });
     return;
   }
-  ForEachRowBlockAndPanel(rows, kBlockRows, panels, scratch, per_thread, threads, prologue,
-                          [&](uint16_t* b, int64_t m0, int64_t m1, int64_t p) {
-                            const int64_t n0 = p * kFp8Panel;
-                            const int cols = static_cast<int>(std::min(kFp8Panel, N - n0));
-                            if (path == Fp8GemmPath::kF32Fma) {
-                              float* bf = AsFloats(b);
-                              // Each K block decoded just before its tiles use it: its f32 (96 KiB)
-                              // stays in L2 next to x, where a whole decoded panel (768 KiB at K =
-                              // 3072) would push x out.
-                              for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
-                                const int64_t nk = std::min(kBlockK, kp - k0);
-                                const bool first = k0 == 0, last = k0 + nk == kp;
-                                DecodePanelF32(packed + p * panel_bytes, k0, nk, dec, bf);
-                                for (int64_t m = m0; m < m1; m += kRows) {
-                                  const int64_t r = std::min(kRows, m1 - m);
-                                  kTilesF32[r](xf + m * kp + k0, kp, bf, nk, scale + n0, bias + n0,
-                                               y + m * N + n0, N, cols, first, last);
-                                }
-                              }
-                              return;
-                            }
-                            DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
-                            for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
-                              const int64_t nq = std::min(kBlockPairs, pairs - q0);
-                              const bool first = q0 == 0, last = q0 + nq == pairs;
-                              for (int64_t m = m0; m < m1; m += kRows) {
-                                const int64_t r = std::min(kRows, m1 - m);
-                                kTiles[r](x + m * kp + 2 * q0, kp, b + q0 * kPairBytes, nq,
-                                          scale + n0, bias + n0, y + m * N + n0, N, cols, first,
-                                          last);
-                              }
-                            }
-                          });
+  // One work item: rows [m0, m1) against panel p, with the thread's scratch b.
+  auto item = [&](uint16_t* b, int64_t m0, int64_t m1, int64_t p) {
+    const int64_t n0 = p * kFp8Panel;
+    const int cols = static_cast<int>(std::min(kFp8Panel, N - n0));
+    if (path == Fp8GemmPath::kF32Fma) {
+      float* bf = AsFloats(b);
+      // Each K block decoded just before its tiles use it: its f32 (96 KiB)
+      // stays in L2 next to x, where a whole decoded panel (768 KiB at K =
+      // 3072) would push x out.
+      for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
+        const int64_t nk = std::min(kBlockK, kp - k0);
+        const bool first = k0 == 0, last = k0 + nk == kp;
+        DecodePanelF32(packed + p * panel_bytes, k0, nk, dec, bf);
+        for (int64_t m = m0; m < m1; m += kRows) {
+          const int64_t r = std::min(kRows, m1 - m);
+          kTilesF32[r](xf + m * kp + k0, kp, bf, nk, scale + n0, bias + n0, y + m * N + n0, N, cols,
+                       first, last);
+        }
+      }
+      return;
+    }
+    DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
+    for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
+      const int64_t nq = std::min(kBlockPairs, pairs - q0);
+      const bool first = q0 == 0, last = q0 + nq == pairs;
+      for (int64_t m = m0; m < m1; m += kRows) {
+        const int64_t r = std::min(kRows, m1 - m);
+        kTiles[r](x + m * kp + 2 * q0, kp, b + q0 * kPairBytes, nq, scale + n0, bias + n0,
+                  y + m * N + n0, N, cols, first, last);
+      }
+    }
+  };
+  ForEachRowBlockAndPanel(rows, kBlockRows, panels, scratch, per_thread, threads, prologue, item);
 }
 
 }  // namespace onednn
