@@ -161,7 +161,7 @@ void Fp8Gemm(const void* x, int64_t rows, const Fp8PackedWeight& w, const float*
       Fp8GemmAvx512(x, rows, w, scale, bias, y, scratch, threads, prologue);
       return;
     case Fp8GemmPath::kAvx2Fma:
-      Fp8GemmAvx2(static_cast<const uint16_t*>(x), rows, w, scale, bias, y, scratch, threads,
+      Fp8GemmAvx2(static_cast<const float*>(x), rows, w, scale, bias, y, scratch, threads,
                   prologue);
       return;
     case Fp8GemmPath::kAuto:

@@ -102,10 +102,12 @@ struct Fp8GemmPrologue {
   void* ctx = nullptr;
 };
 
-// The activations each product reads: f32 values for kF32Fma (broadcast
-// straight into its FMAs; widening bf16 there cost a pass over x per panel),
-// bf16 bits for kBf16Dot and kAvx2Fma.
-inline bool Fp8GemmReadsF32(Fp8GemmPath path) { return path == Fp8GemmPath::kF32Fma; }
+// The activations each product reads: f32 values for kF32Fma and kAvx2Fma
+// (broadcast straight into their FMAs; widening bf16 there cost a pass over x
+// per panel), bf16 bits for kBf16Dot (vdpbf16ps' pairs).
+inline bool Fp8GemmReadsF32(Fp8GemmPath path) {
+  return path == Fp8GemmPath::kF32Fma || path == Fp8GemmPath::kAvx2Fma;
+}
 
 // y[m, n] = (sum_k x[m, k] * w[n, k]) * scale[n] + bias[n] for m < rows,
 // with w's product (w.path must not be kAuto). x: rows of w.kp elements (pad
@@ -123,7 +125,7 @@ size_t Fp8GemmAvx2ScratchPerThread(const Fp8PackedWeight& w);
 void Fp8GemmAvx512(const void* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
                    const float* bias, float* y, uint16_t* scratch, int threads,
                    const Fp8GemmPrologue& prologue);
-void Fp8GemmAvx2(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+void Fp8GemmAvx2(const float* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
                  const float* bias, float* y, uint16_t* scratch, int threads,
                  const Fp8GemmPrologue& prologue);
 

@@ -4,10 +4,11 @@
 // Decode: 16 codes, sign-extended to 16 bits, become 16 f16 values that
 // vcvtph2ps widens to f32 exactly (subnormals included). E5M2 is f16's high
 // byte. An E4M3 magnitude shifted to bits 7..13 is an f16 with exponent bias
-// 15 instead of 7, i.e. the value / 256; the activations are widened times
-// 256 instead (exact: a power of two, far from f32's limits), so each
-// product (x * 256) * (w / 256) is exactly x * w and the FMAs give the
-// reference's sums bit for bit. E4M3's NaN codes (S.1111.111) would decode
+// 15 instead of 7, i.e. the value / 256: each product x * (w / 256) is
+// exactly x * w / 256 and every partial sum exactly the reference's / 256
+// (a power of two; FP8 products and their sums stay far from f32's
+// subnormals and overflow), so the sums times 256 at the store are the
+// reference's bit for bit. E4M3's NaN codes (S.1111.111) would decode
 // as 480 / 256; weights that contain one take a variant that maps them to
 // an f16 NaN.
 #include <immintrin.h>
@@ -23,7 +24,7 @@ namespace fp8sdk {
 namespace onednn {
 namespace {
 
-constexpr int64_t kSub = 16;                // columns per sub-panel (2 ymm)
+constexpr int64_t kSub = 16;                 // columns per sub-panel (2 ymm)
 constexpr int64_t kSubs = kFp8Panel / kSub;  // sub-panels per panel
 // 6 x 16 register tile: 12 accumulators, 2 weights, 1 broadcast of 16 ymm.
 constexpr int64_t kRows = 6;
@@ -41,7 +42,8 @@ inline __m256i Halves(const uint8_t* p) {
   if (C == Codes::kE5M2) return _mm256_slli_epi16(c, 8);
   // Sign-extended: << 7 puts the sign in bits 14 and 15 and the magnitude in
   // 7..13; clearing bit 14 leaves sign, exponent, mantissa.
-  __m256i h = _mm256_and_si256(_mm256_slli_epi16(c, 7), _mm256_set1_epi16(static_cast<short>(0xBF80)));
+  __m256i h =
+      _mm256_and_si256(_mm256_slli_epi16(c, 7), _mm256_set1_epi16(static_cast<short>(0xBF80)));
   if (C == Codes::kE4M3Nan) {
     const __m256i m7f = _mm256_set1_epi16(0x7F);
     const __m256i nan = _mm256_cmpeq_epi16(_mm256_and_si256(c, m7f), m7f);
@@ -57,23 +59,6 @@ inline void Decode16(const uint8_t* p, __m256* lo, __m256* hi) {
   *hi = _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1));
 }
 
-// bf16 -> f32 times `mul` (a power of two: exact).
-void Widen(const uint16_t* x, int64_t n, float mul, float* out) {
-  const __m256 vm = _mm256_set1_ps(mul);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256i w =
-        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)));
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_castsi256_ps(_mm256_slli_epi32(w, 16)), vm));
-  }
-  for (; i < n; ++i) {
-    const uint32_t u = static_cast<uint32_t>(x[i]) << 16;
-    float f;
-    std::memcpy(&f, &u, sizeof(f));
-    out[i] = f * mul;
-  }
-}
-
 // Lanes [0, cols) of a 16-column sub-panel: masks of its two halves.
 inline void ColumnMasks(int64_t cols, __m256i* m0, __m256i* m1) {
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -82,18 +67,21 @@ inline void ColumnMasks(int64_t cols, __m256i* m0, __m256i* m1) {
   *m1 = _mm256_cmpgt_epi32(c, _mm256_add_epi32(lane, _mm256_set1_epi32(8)));
 }
 
-// y = acc * scale + bias (multiply, then add: the reference's roundings).
-inline __m256 Scaled(__m256 acc, const float* scale, const float* bias) {
-  return _mm256_add_ps(_mm256_mul_ps(acc, _mm256_loadu_ps(scale)), _mm256_loadu_ps(bias));
+// y = (acc * unscale) * scale + bias: the sum undone from the decode's
+// factor (exact), then the reference's two roundings.
+inline __m256 Scaled(__m256 acc, float unscale, const float* scale, const float* bias) {
+  const __m256 sum = _mm256_mul_ps(acc, _mm256_set1_ps(unscale));
+  return _mm256_add_ps(_mm256_mul_ps(sum, _mm256_loadu_ps(scale)), _mm256_loadu_ps(bias));
 }
 
 // R rows x 16 columns over nk K of a decoded sub-panel block b (k-major,
 // 16 floats per k), FMAs in k order. xf: the rows' f32 x, ldx apart. The
 // first K block starts from zero, later ones from the partial sums left in
-// y; the last applies scale and bias.
+// y; the last applies unscale, scale and bias.
 template <int R>
-void Tile(const float* xf, int64_t ldx, const float* b, int64_t nk, const float* scale,
-          const float* bias, float* y, int64_t ldy, int64_t cols, bool first, bool last) {
+void Tile(const float* xf, int64_t ldx, const float* b, int64_t nk, float unscale,
+          const float* scale, const float* bias, float* y, int64_t ldy, int64_t cols, bool first,
+          bool last) {
   __m256i m0, m1;
   ColumnMasks(cols, &m0, &m1);
   __m256 acc[R][2];
@@ -119,8 +107,8 @@ void Tile(const float* xf, int64_t ldx, const float* b, int64_t nk, const float*
   for (int r = 0; r < R; ++r) {
     float* yr = y + r * ldy;
     if (last) {
-      _mm256_maskstore_ps(yr, m0, Scaled(acc[r][0], scale, bias));
-      _mm256_maskstore_ps(yr + 8, m1, Scaled(acc[r][1], scale + 8, bias + 8));
+      _mm256_maskstore_ps(yr, m0, Scaled(acc[r][0], unscale, scale, bias));
+      _mm256_maskstore_ps(yr + 8, m1, Scaled(acc[r][1], unscale, scale + 8, bias + 8));
     } else {
       _mm256_maskstore_ps(yr, m0, acc[r][0]);
       _mm256_maskstore_ps(yr + 8, m1, acc[r][1]);
@@ -128,16 +116,16 @@ void Tile(const float* xf, int64_t ldx, const float* b, int64_t nk, const float*
   }
 }
 
-using TileFn = void (*)(const float*, int64_t, const float*, int64_t, const float*, const float*,
-                        float*, int64_t, int64_t, bool, bool);
-constexpr TileFn kTiles[kRows + 1] = {nullptr,  Tile<1>, Tile<2>, Tile<3>,
+using TileFn = void (*)(const float*, int64_t, const float*, int64_t, float, const float*,
+                        const float*, float*, int64_t, int64_t, bool, bool);
+constexpr TileFn kTiles[kRows + 1] = {nullptr, Tile<1>, Tile<2>, Tile<3>,
                                       Tile<4>, Tile<5>, Tile<6>};
 
-// One row (xf, f32 times the decode's factor) against one packed panel,
-// decoding in registers: the four sub-panels' eight column chains, each
-// summing in k order, interleaved to hide the FMA latency.
+// One row (xf) against one packed panel, decoding in registers: the four
+// sub-panels' eight column chains, each summing in k order, interleaved to
+// hide the FMA latency.
 template <Codes C>
-void GemvPanel(const float* xf, const uint8_t* panel, int64_t kp, const float* scale,
+void GemvPanel(const float* xf, const uint8_t* panel, int64_t kp, float unscale, const float* scale,
                const float* bias, float* y, int64_t cols) {
   __m256 acc[kSubs][2];
   for (auto& a : acc) a[0] = a[1] = _mm256_setzero_ps();
@@ -155,8 +143,8 @@ void GemvPanel(const float* xf, const uint8_t* panel, int64_t kp, const float* s
     __m256i m0, m1;
     ColumnMasks(cols - s * kSub, &m0, &m1);
     const int64_t j = s * kSub;
-    _mm256_maskstore_ps(y + j, m0, Scaled(acc[s][0], scale + j, bias + j));
-    _mm256_maskstore_ps(y + j + 8, m1, Scaled(acc[s][1], scale + j + 8, bias + j + 8));
+    _mm256_maskstore_ps(y + j, m0, Scaled(acc[s][0], unscale, scale + j, bias + j));
+    _mm256_maskstore_ps(y + j + 8, m1, Scaled(acc[s][1], unscale, scale + j + 8, bias + j + 8));
   }
 }
 
@@ -180,60 +168,56 @@ void DecodeBlock(const uint8_t* panel, int64_t kp, int64_t k0, int64_t nk, int64
 inline float* AsFloats(uint16_t* p) { return reinterpret_cast<float*>(p); }
 
 template <Codes C>
-void Run(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+void Run(const float* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
          const float* bias, float* y, uint16_t* scratch, int threads,
          const Fp8GemmPrologue& prologue) {
-  const float xmul = C == Codes::kE5M2 ? 1.0f : 256.0f;
+  const float unscale = C == Codes::kE5M2 ? 1.0f : 256.0f;  // the decode's factor undone
   const int64_t panels = w.np / kFp8Panel, N = w.n, kp = w.kp;
   const int64_t panel_bytes = kp * kFp8Panel;
   const uint8_t* packed = w.panels.data();
   const size_t per_thread = Fp8GemmScratchPerThread(w);
   if (rows == 1) {
     ForEachPanel(
-        panels, scratch, per_thread, threads, prologue,
-        [&](uint16_t* mine) { Widen(x, kp, xmul, AsFloats(mine)); },
-        [&](uint16_t* mine, int64_t p) {
+        panels, scratch, per_thread, threads, prologue, [](uint16_t*) {},
+        [&](uint16_t*, int64_t p) {
           const int64_t n0 = p * kFp8Panel;
-          GemvPanel<C>(AsFloats(mine), packed + p * panel_bytes, kp, scale + n0, bias + n0,
-                       y + n0, std::min(kFp8Panel, N - n0));
+          GemvPanel<C>(x, packed + p * panel_bytes, kp, unscale, scale + n0, bias + n0, y + n0,
+                       std::min(kFp8Panel, N - n0));
         });
     return;
   }
-  ForEachRowBlockAndPanel(
-      rows, kBlockRows, panels, scratch, per_thread, threads, prologue,
-      [&](uint16_t* mine, int64_t m0, int64_t m1, int64_t p) {
-        float* bf = AsFloats(mine);
-        float* xf = bf + kSubs * kBlockK * kSub;
-        const int64_t n0 = p * kFp8Panel;
-        const int64_t cols = std::min(kFp8Panel, N - n0);
-        const int64_t subs = (cols + kSub - 1) / kSub;
-        for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
-          const int64_t nk = std::min(kBlockK, kp - k0);
-          const bool first = k0 == 0, last = k0 + nk == kp;
-          DecodeBlock<C>(packed + p * panel_bytes, kp, k0, nk, subs, bf);
-          for (int64_t m = m0; m < m1; ++m) Widen(x + m * kp + k0, nk, xmul, xf + (m - m0) * nk);
-          for (int64_t s = 0; s < subs; ++s) {
-            const int64_t j = n0 + s * kSub;
-            for (int64_t m = m0; m < m1; m += kRows) {
-              const int64_t r = std::min(kRows, m1 - m);
-              kTiles[r](xf + (m - m0) * nk, nk, bf + s * nk * kSub, nk, scale + j, bias + j,
-                        y + m * N + j, N, std::min(kSub, cols - s * kSub), first, last);
-            }
-          }
+  // One work item: rows [m0, m1) against panel p, with the thread's scratch.
+  auto item = [&](uint16_t* mine, int64_t m0, int64_t m1, int64_t p) {
+    float* bf = AsFloats(mine);
+    const int64_t n0 = p * kFp8Panel;
+    const int64_t cols = std::min(kFp8Panel, N - n0);
+    const int64_t subs = (cols + kSub - 1) / kSub;
+    for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
+      const int64_t nk = std::min(kBlockK, kp - k0);
+      const bool first = k0 == 0, last = k0 + nk == kp;
+      DecodeBlock<C>(packed + p * panel_bytes, kp, k0, nk, subs, bf);
+      for (int64_t s = 0; s < subs; ++s) {
+        const int64_t j = n0 + s * kSub;
+        for (int64_t m = m0; m < m1; m += kRows) {
+          const int64_t r = std::min(kRows, m1 - m);
+          kTiles[r](x + m * kp + k0, kp, bf + s * nk * kSub, nk, unscale, scale + j, bias + j,
+                    y + m * N + j, N, std::min(kSub, cols - s * kSub), first, last);
         }
-      });
+      }
+    }
+  };
+  ForEachRowBlockAndPanel(rows, kBlockRows, panels, scratch, per_thread, threads, prologue, item);
 }
 
 }  // namespace
 
-size_t Fp8GemmAvx2ScratchPerThread(const Fp8PackedWeight& w) {
-  // A K block of a panel's sub-panels in f32, and a block of rows of x in
-  // f32 (or the GEMV's one row), from 64 bytes on; in uint16_t elements.
-  return static_cast<size_t>(2 * (kSubs * kBlockK * kSub + std::max(kBlockRows * kBlockK, w.kp)) +
-                             32);
+size_t Fp8GemmAvx2ScratchPerThread(const Fp8PackedWeight&) {
+  // A K block of a panel's sub-panels in f32, from 64 bytes on; in uint16_t
+  // elements.
+  return static_cast<size_t>(2 * kSubs * kBlockK * kSub + 32);
 }
 
-void Fp8GemmAvx2(const uint16_t* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+void Fp8GemmAvx2(const float* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
                  const float* bias, float* y, uint16_t* scratch, int threads,
                  const Fp8GemmPrologue& prologue) {
   if (w.format == kE5M2) {
