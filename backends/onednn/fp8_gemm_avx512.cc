@@ -351,8 +351,8 @@ constexpr TileF32Fn kTilesF32[9] = {nullptr,    TileF32<1>, TileF32<2>, TileF32<
 }  // namespace
 
 size_t Fp8GemmAvx512ScratchPerThread(const Fp8PackedWeight& w) {
-  // A panel in bf16 (kBf16Dot) or one K block of it in f32 (kF32Fma).
-  return static_cast<size_t>(std::max(w.kp * kFp8Panel, 2 * kBlockK * kFp8Panel) + 32);
+  // One K block of a panel, in bf16 (kBf16Dot) or f32 (kF32Fma).
+  return static_cast<size_t>(std::max(2 * kBlockPairs * kFp8Panel, 2 * kBlockK * kFp8Panel) + 32);
 }
 
 void Fp8GemmAvx512(const void* x_in, int64_t rows, const Fp8PackedWeight& w, const float* scale,
@@ -430,14 +430,14 @@ void Fp8GemmAvx512(const void* x_in, int64_t rows, const Fp8PackedWeight& w, con
       }
       return;
     }
-    DecodePanel(packed + p * panel_bytes, 0, pairs, dec, b);
     for (int64_t q0 = 0; q0 < pairs; q0 += kBlockPairs) {
       const int64_t nq = std::min(kBlockPairs, pairs - q0);
       const bool first = q0 == 0, last = q0 + nq == pairs;
+      DecodePanel(packed + p * panel_bytes, q0, nq, dec, b);  // this block, as for f32
       for (int64_t m = m0; m < m1; m += kRows) {
         const int64_t r = std::min(kRows, m1 - m);
-        kTiles[r](x + m * kp + 2 * q0, kp, b + q0 * kPairBytes, nq, scale + n0, bias + n0,
-                  y + m * N + n0, N, cols, first, last);
+        kTiles[r](x + m * kp + 2 * q0, kp, b, nq, scale + n0, bias + n0, y + m * N + n0, N, cols,
+                  first, last);
       }
     }
   };
