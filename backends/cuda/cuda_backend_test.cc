@@ -4,7 +4,6 @@
 // the BERT-shaped model matches the reference backend (the conformance suite
 // covers every operator).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,17 +12,14 @@
 #include "sdk/runtime/backend_registry.h"
 #include "sdk/runtime/session.h"
 #include "tests/test_models.h"
+#include "tools/common/bundled_plugins.h"
 
 namespace fp8sdk {
 namespace {
 
 class CudaBackendTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    char cwd[4096];
-    ASSERT_NE(getcwd(cwd, sizeof(cwd)), nullptr);
-    setenv("FP8SDK_BACKEND_PATH", (std::string(cwd) + "/backends/cuda").c_str(), 1);
-  }
+  static void SetUpTestSuite() { tools::UseBundledPlugins(); }
 };
 
 bool HasGpu() {
@@ -54,7 +50,8 @@ TEST_F(CudaBackendTest, WithoutAGpuTheSessionSaysWhyAndFallsBack) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const std::string d = s.value()->Describe();
   EXPECT_NE(d.find("backend 'cuda' unavailable: "), std::string::npos) << d;
-  EXPECT_TRUE(d.find("cudaError") != std::string::npos || d.find("no CUDA device") != std::string::npos)
+  EXPECT_TRUE(d.find("cudaError") != std::string::npos ||
+              d.find("no CUDA device") != std::string::npos)
       << d;
   for (const std::string& b : s.value()->NodeBackends()) EXPECT_NE(b, "cuda");
   const auto in = testing::MakeTinyBertInputs(c, 2, 8, 1);

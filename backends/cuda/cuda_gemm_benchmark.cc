@@ -8,7 +8,6 @@
 //   bazel run //backends/cuda:cuda_gemm_benchmark -- --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 #include <cuda_runtime_api.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -18,17 +17,13 @@
 #include "formats/model_writer.h"
 #include "sdk/numerics/quantize.h"
 #include "sdk/runtime/session.h"
+#include "tools/common/bundled_plugins.h"
 
 namespace fp8sdk {
 namespace {
 
-const bool kPluginPathSet = [] {
-  char cwd[4096];
-  if (getcwd(cwd, sizeof(cwd))) {
-    setenv("FP8SDK_BACKEND_PATH", (std::string(cwd) + "/backends/cuda").c_str(), 0);
-  }
-  return true;
-}();
+// The plugin is a data dependency: discovery looks in the runfiles.
+const bool kPluginPathSet = (tools::UseBundledPlugins(), true);
 
 bool HaveGpu(benchmark::State& state) {
   int n = 0;

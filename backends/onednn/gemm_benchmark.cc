@@ -14,7 +14,6 @@
 //   bazel run -c opt //backends/onednn:gemm_benchmark -- --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 #include <omp.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -29,6 +28,7 @@
 #include "sdk/numerics/quantize.h"
 #include "sdk/runtime/session.h"
 #include "tests/test_models.h"
+#include "tools/common/bundled_plugins.h"
 
 namespace fp8sdk {
 namespace {
@@ -49,17 +49,8 @@ void SetFlops(benchmark::State& state, int64_t M, int64_t K, int64_t N) {
   state.counters["GFLOPs"].value /= 1e9;
 }
 
-// The Vulkan plugin is a data dependency: discovery looks next to it.
-const bool kPluginPathSet = [] {
-  char cwd[4096];
-  if (getcwd(cwd, sizeof(cwd))) {
-    const std::string here = std::string(cwd) + "/backends/vulkan";
-    const char* runfiles = std::getenv("RUNFILES_DIR");
-    const std::string dir = runfiles ? std::string(runfiles) + "/fp8sdk/backends/vulkan" : here;
-    setenv("FP8SDK_BACKEND_PATH", dir.c_str(), 0);
-  }
-  return true;
-}();
+// The Vulkan plugin is a data dependency: discovery looks in the runfiles.
+const bool kPluginPathSet = (tools::UseBundledPlugins(), true);
 
 void OursFp8Linear(benchmark::State& state, fp8_device_kind_t device, bool own_gemm) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);

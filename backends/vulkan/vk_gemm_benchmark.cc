@@ -10,7 +10,6 @@
 // Sizes whose single GEMM takes over 2 s (a CPU implementation such as
 // lavapipe at 4096) are skipped with the time measured.
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,25 +22,15 @@
 #include "sdk/numerics/quantize.h"
 #include "sdk/runtime/session.h"
 #include "tests/test_models.h"
+#include "tools/common/bundled_plugins.h"
 
 namespace fp8sdk {
 namespace {
 
 constexpr int kChain = 5;
 
-// The plugin is a data dependency: discovery looks next to it.
-const bool kPluginPathSet = [] {
-  const char* runfiles = std::getenv("RUNFILES_DIR");
-  char cwd[4096];
-  std::string dir;
-  if (runfiles) {
-    dir = std::string(runfiles) + "/fp8sdk/backends/vulkan";
-  } else if (getcwd(cwd, sizeof(cwd))) {
-    dir = std::string(cwd) + "/backends/vulkan";
-  }
-  if (!dir.empty()) setenv("FP8SDK_BACKEND_PATH", dir.c_str(), 0);
-  return true;
-}();
+// The plugin is a data dependency: discovery looks in the runfiles.
+const bool kPluginPathSet = (tools::UseBundledPlugins(), true);
 
 // `chain` n x n E4M3 LINEARs in a row on x [n, n].
 Graph Chain(int64_t n, int chain, const std::vector<uint8_t>& codes, const QuantParams& qp) {

@@ -1,8 +1,8 @@
 // One conformance suite, instantiated once per backend ("reference",
 // "onednn", and the plugins next to this test, "vulkan" and "cuda" (on a
-// machine without such a device their cases skip with the reason)): every operator x relevant dtypes x shapes (odd sizes included),
-// built as tiny graphs, run on a session restricted to the backend under test
-// (reference: FP8_DEVICE_REFERENCE; others: their device kind with
+// machine without such a device their cases skip with the reason)): every operator x relevant
+// dtypes x shapes (odd sizes included), built as tiny graphs, run on a session restricted to the
+// backend under test (reference: FP8_DEVICE_REFERENCE; others: their device kind with
 // strict_device, so nothing silently falls back) and compared with the
 // reference backend.
 //
@@ -24,7 +24,6 @@
 // every dev sentence.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -44,20 +43,14 @@
 #include "sdk/text/text_dataset.h"
 #include "sdk/text/wordpiece.h"
 #include "tests/test_models.h"
+#include "tools/common/bundled_plugins.h"
 
 namespace fp8sdk {
 namespace {
 
-// The Vulkan plugin is a data dependency of this test: discovery looks next
-// to it (before the registry's first use).
-const bool kPluginPathSet = [] {
-  char cwd[4096];
-  if (getcwd(cwd, sizeof(cwd))) {
-    const std::string here(cwd);
-    setenv("FP8SDK_BACKEND_PATH", (here + "/backends/vulkan:" + here + "/backends/cuda").c_str(), 0);
-  }
-  return true;
-}();
+// The Vulkan and CUDA plugins are data dependencies of this test: discovery
+// looks in the runfiles (before the registry's first use).
+const bool kPluginPathSet = (tools::UseBundledPlugins(), true);
 
 // ---- What each backend does not run, and why (checked below). ----
 struct Unsupported {
