@@ -10,6 +10,8 @@
 // (weights decoded to bf16, oneDNN bf16 matmul). BM_VulkanFp8Linear runs
 // the same LINEAR on the Vulkan backend (the plugin built next to this
 // benchmark; on this machine Mesa's lavapipe, i.e. the same CPU cores).
+// BM_OursInt8Linear: the INT8 baseline's LINEAR (INT8 weights and
+// activations) on the same shapes.
 //
 //   bazel run -c opt //backends/onednn:gemm_benchmark -- --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
@@ -52,23 +54,32 @@ void SetFlops(benchmark::State& state, int64_t M, int64_t K, int64_t N) {
 // The Vulkan plugin is a data dependency: discovery looks in the runfiles.
 const bool kPluginPathSet = (tools::UseBundledPlugins(), true);
 
-void OursFp8Linear(benchmark::State& state, fp8_device_kind_t device, bool own_gemm) {
+// A LINEAR with E4M3 (or INT8: the baseline) weights and activations through
+// a session on `device`.
+void OursLinear(benchmark::State& state, fp8_device_kind_t device, bool own_gemm,
+                DType type = DType::kFP8_E4M3) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
   GraphBuilder b;
   const int x = b.AddInput("x", DType::kF32, {SymbolDim("batch"), FixedDim(K)});
   const std::vector<float> wf = Rand(static_cast<size_t>(N * K), 2);
   std::vector<uint8_t> codes(wf.size());
+  const bool int8 = type == DType::kINT8;
+  const float unit_scale = int8 ? Int8ScaleForAmax(1.0f) : Fp8ScaleForAmax(1.0f, kE4M3);
   QuantParams qp;
   qp.axis = 0;
-  qp.scales.assign(static_cast<size_t>(N), Fp8ScaleForAmax(1.0f, kE4M3));
-  QuantizeFp8PerChannel(wf.data(), codes.data(),
-                        ChannelLayout{1, static_cast<size_t>(N), static_cast<size_t>(K)},
-                        qp.scales.data(), kE4M3);
-  const int w = b.AddConstant("w", DType::kFP8_E4M3, {N, K}, codes.data(), codes.size(), qp);
+  qp.scales.assign(static_cast<size_t>(N), unit_scale);
+  const ChannelLayout rows{1, static_cast<size_t>(N), static_cast<size_t>(K)};
+  if (int8) {
+    QuantizeInt8PerChannel(wf.data(), reinterpret_cast<int8_t*>(codes.data()), rows,
+                           qp.scales.data());
+  } else {
+    QuantizeFp8PerChannel(wf.data(), codes.data(), rows, qp.scales.data(), kE4M3);
+  }
+  const int w = b.AddConstant("w", type, {N, K}, codes.data(), codes.size(), qp);
   const int bias = b.AddConstantF32("b", {N}, Rand(static_cast<size_t>(N), 3));
   const int y = b.AddTensor("y", DType::kF32);
   NodeAttrs a;
-  a.input_quant = ActQuant{true, DType::kFP8_E4M3, Fp8ScaleForAmax(1.0f, kE4M3), kE4M3};
+  a.input_quant = ActQuant{true, type, unit_scale, kE4M3};
   b.AddNode(OpType::kLINEAR, "linear", {x, w, bias}, {y}, a);
   b.AddOutput(y);
   const Graph g = b.Finish();
@@ -101,11 +112,15 @@ void OursFp8Linear(benchmark::State& state, fp8_device_kind_t device, bool own_g
   SetFlops(state, M, K, N);
 }
 
-void BM_OursFp8Linear(benchmark::State& state) { OursFp8Linear(state, FP8_DEVICE_CPU, true); }
+void BM_OursFp8Linear(benchmark::State& state) { OursLinear(state, FP8_DEVICE_CPU, true); }
 void BM_OursFp8LinearViaOnednn(benchmark::State& state) {
-  OursFp8Linear(state, FP8_DEVICE_CPU, false);
+  OursLinear(state, FP8_DEVICE_CPU, false);
 }
-void BM_VulkanFp8Linear(benchmark::State& state) { OursFp8Linear(state, FP8_DEVICE_VULKAN, true); }
+void BM_VulkanFp8Linear(benchmark::State& state) { OursLinear(state, FP8_DEVICE_VULKAN, true); }
+// The INT8 baseline's LINEAR (oneDNN's s8 matmul where the CPU has VNNI).
+void BM_OursInt8Linear(benchmark::State& state) {
+  OursLinear(state, FP8_DEVICE_CPU, true, DType::kINT8);
+}
 
 // The FP8 GEMM alone (fp8_gemm.h): bf16 activation rows already quantized,
 // no session, no activation quantization. Its distance from BM_OursFp8Linear
@@ -337,6 +352,7 @@ BENCHMARK(BM_Fp8GemmKernel)->Apply(Shapes);
 BENCHMARK(BM_Fp8GemmKernelF32)->Apply(Shapes);
 BENCHMARK(BM_Fp8GemmKernelAvx2)->Apply(Shapes);
 BENCHMARK(BM_OursFp8LinearViaOnednn)->Apply(Shapes);
+BENCHMARK(BM_OursInt8Linear)->Apply(Shapes);
 BENCHMARK(BM_BertBaseGemvSweep)
     ->ArgName("impl")
     ->DenseRange(0, 2)

@@ -4,16 +4,21 @@
 // Numerics follow backends/reference/kernels_matmul.cc:
 //   x_q = decode(encode(x * (1 / s_x)));  acc = sum_k x_q[k] * w_q[k] (fp32)
 //   y = acc * (s_x * s_w[n]) + bias[n]
-// LINEAR runs bf16 x bf16 -> f32 when both operands are exactly bf16:
-// quantized activations (FP8 codes have <= 3 mantissa bits, INT8 codes
-// |v| <= 127) and FP8/INT8/BF16 weights; their products are exact in f32, so
-// only the summation order differs from the reference. Everything else (f32
-// activations, f16/f32 weights) runs as an f32 matmul on the decoded values.
+// LINEAR with INT8 weights and INT8 activations runs oneDNN's s8 x s8 matmul
+// (VNNI where the CPU has it; one byte a weight): integer products summed in
+// int32, exactly, then converted to f32 once (the reference's f32 sums are
+// exact too while they stay below 2^24). Otherwise it runs bf16 x bf16 ->
+// f32 when both operands are exactly bf16: quantized activations (FP8 codes
+// have <= 3 mantissa bits, INT8 codes |v| <= 127) and FP8/INT8/BF16 weights;
+// their products are exact in f32, so only the summation order differs from
+// the reference. Everything else (f32 activations, f16/f32 weights) runs as
+// an f32 matmul on the decoded values.
 // The scale and bias are applied in a separate pass after the matmul: the
 // same two roundings as the reference, in the same order.
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "backends/onednn/dnnl_error.h"
@@ -39,7 +44,8 @@ uint16_t FloatToBf16Exact(float v) {  // only for values exact in bf16
 }
 
 // x_q = decode(encode(x / s)) as float (out_f32) or bf16 (out_bf16), in
-// parallel chunks; `codes` holds the intermediate codes.
+// parallel chunks; `codes` holds the intermediate codes (the only output when
+// both are null: INT8 codes for the s8 matmul).
 void FakeQuantize(const float* x, int64_t n, const backend::ActQuantView& q, uint8_t* codes,
                   float* out_f32, uint16_t* out_bf16, int threads) {
   const int64_t chunks = (n + kChunk - 1) / kChunk;
@@ -53,7 +59,7 @@ void FakeQuantize(const float* x, int64_t n, const backend::ActQuantView& q, uin
       if (out_bf16) {
         for (int64_t i = 0; i < len; ++i)
           out_bf16[b + i] = FloatToBf16Exact(static_cast<float>(ci[i]));
-      } else {
+      } else if (out_f32) {
         for (int64_t i = 0; i < len; ++i) out_f32[b + i] = static_cast<float>(ci[i]);
       }
     } else {
@@ -70,23 +76,43 @@ void FakeQuantize(const float* x, int64_t n, const backend::ActQuantView& q, uin
 // oneDNN 2.6 implements the bf16 matmul on AVX-512 CPUs only; elsewhere
 // (AVX2) LINEAR runs the f32 matmul on the same exact values (the products
 // stay exact; the weight takes four bytes an element instead of two).
+// True when oneDNN has a matmul of `type` x `type` -> f32 with a run-time M
+// on this CPU.
+bool MatmulRuns(const dnnl::engine& eng, dt type) {
+  const memory::desc a({DNNL_RUNTIME_DIM_VAL, 64}, type, tag::ab);
+  const memory::desc b({64, 64}, type, tag::any);
+  const memory::desc c({DNNL_RUNTIME_DIM_VAL, 64}, dt::f32, tag::ab);
+  dnnl_primitive_desc_t pd = nullptr;
+  dnnl_matmul_desc_t desc;
+  if (dnnl_matmul_desc_init(&desc, &a.data, &b.data, nullptr, &c.data) != dnnl_success) {
+    return false;
+  }
+  // The C API: the C++ one reports "unimplemented" by throwing.
+  const bool ok =
+      dnnl_primitive_desc_create(&pd, &desc, nullptr, eng.get(), nullptr) == dnnl_success;
+  if (pd) dnnl_primitive_desc_destroy(pd);
+  return ok;
+}
+
 bool Bf16MatmulRuns(const dnnl::engine& eng) {
-  static const bool runs = [&eng] {
-    const memory::desc a({DNNL_RUNTIME_DIM_VAL, 64}, dt::bf16, tag::ab);
-    const memory::desc b({64, 64}, dt::bf16, tag::any);
-    const memory::desc c({DNNL_RUNTIME_DIM_VAL, 64}, dt::f32, tag::ab);
-    dnnl_primitive_desc_t pd = nullptr;
-    dnnl_matmul_desc_t desc;
-    if (dnnl_matmul_desc_init(&desc, &a.data, &b.data, nullptr, &c.data) != dnnl_success) {
-      return false;
-    }
-    // The C API: the C++ one reports "unimplemented" by throwing.
-    const bool ok = dnnl_primitive_desc_create(&pd, &desc, nullptr, eng.get(), nullptr) ==
-                    dnnl_success;
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    return ok;
-  }();
+  static const bool runs = MatmulRuns(eng, dt::bf16);
   return runs;
+}
+
+// Only where oneDNN may use VNNI (vpdpbusd sums into int32 exactly): without
+// it, its int8 kernels add pairs of u8 x s8 products in int16 with
+// saturation (vpmaddubsw), which s8 activations (shifted to u8 by 128) can
+// reach. FP8SDK_ONEDNN_INT8_MATMUL=0 keeps INT8 LINEARs on the bf16 (or f32)
+// matmul, to compare the two.
+bool S8MatmulRuns(const dnnl::engine& eng) {
+  static const bool runs = [&eng] {
+    const unsigned isa = static_cast<unsigned>(dnnl_get_effective_cpu_isa());
+    const bool vnni = (isa & (dnnl_cpu_isa_avx512_core_vnni & ~dnnl_cpu_isa_avx512_core)) != 0 ||
+                      (isa & (dnnl_cpu_isa_avx2_vnni & ~dnnl_cpu_isa_avx2)) != 0;
+    return vnni && MatmulRuns(eng, dt::s8);
+  }();
+  const char* env = std::getenv("FP8SDK_ONEDNN_INT8_MATMUL");
+  return runs && !(env && std::strcmp(env, "0") == 0);
 }
 
 class LinearKernel : public Kernel {
@@ -99,7 +125,8 @@ class LinearKernel : public Kernel {
     const DType wt = g.TensorDType(w);
     const backend::QuantView wq = g.Quant(w);
     act_ = g.ActQuant(node, 0);
-    bf16_ = act_.enabled && (IsFp8(wt) || wt == DType::kINT8 || wt == DType::kBF16) &&
+    s8_ = act_.enabled && act_.dtype == DType::kINT8 && wt == DType::kINT8 && S8MatmulRuns(eng);
+    bf16_ = !s8_ && act_.enabled && (IsFp8(wt) || wt == DType::kINT8 || wt == DType::kBF16) &&
             Bf16MatmulRuns(eng);
 
     const float sx = act_.enabled ? act_.scale : 1.0f;
@@ -121,7 +148,11 @@ class LinearKernel : public Kernel {
     const void* src = g.ConstData(w);
     std::vector<uint16_t> w_bf16;
     std::vector<float> w_f32;
-    if (bf16_) {
+    std::vector<int8_t> w_s8;
+    if (s8_) {
+      const int8_t* codes = static_cast<const int8_t*>(src);
+      w_s8.assign(codes, codes + count);
+    } else if (bf16_) {
       w_bf16.resize(count);
       if (IsFp8(wt)) {
         ConvertFp8ToBf16(static_cast<const uint8_t*>(src), w_bf16.data(), count, wq.format);
@@ -150,15 +181,17 @@ class LinearKernel : public Kernel {
 
     // The primitive: M is a run-time dimension, the weights' layout is the
     // one oneDNN prefers (format any), reordered into once here.
-    const dt src_type = bf16_ ? dt::bf16 : dt::f32;
+    const dt src_type = s8_ ? dt::s8 : bf16_ ? dt::bf16 : dt::f32;
     const memory::desc src_md({DNNL_RUNTIME_DIM_VAL, k_}, src_type, tag::ab);
     const memory::desc w_any({k_, n_}, src_type, tag::any);
     const memory::desc dst_md({DNNL_RUNTIME_DIM_VAL, n_}, dt::f32, tag::ab);
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, w_any, dst_md), eng);
     matmul_ = dnnl::matmul(pd);
     // [N, K] row-major is the {K, N} tensor in layout "ba".
-    memory user_w({{k_, n_}, src_type, tag::ba}, eng,
-                  bf16_ ? static_cast<void*>(w_bf16.data()) : static_cast<void*>(w_f32.data()));
+    void* user_data = s8_     ? static_cast<void*>(w_s8.data())
+                      : bf16_ ? static_cast<void*>(w_bf16.data())
+                              : static_cast<void*>(w_f32.data());
+    memory user_w({{k_, n_}, src_type, tag::ba}, eng, user_data);
     weights_ = memory(pd.weights_desc(), eng);
     dnnl::stream s(eng);
     dnnl::reorder(user_w, weights_).execute(s, user_w, weights_);
@@ -170,7 +203,7 @@ class LinearKernel : public Kernel {
     for (const int64_t m : {int64_t{1}, std::min<int64_t>(max_m_, 256)}) {
       if (m < 1) continue;
       std::vector<float> warm_out(static_cast<size_t>(m * n_));
-      std::vector<float> warm_in(static_cast<size_t>(m * k_));  // zero bits: 0 in f32 and bf16
+      std::vector<float> warm_in(static_cast<size_t>(m * k_));  // zero bits: 0 in every type
       memory warm_src({{m, k_}, src_type, tag::ab}, eng, warm_in.data());
       memory warm_dst({{m, n_}, dt::f32, tag::ab}, eng, warm_out.data());
       matmul_.execute(
@@ -181,7 +214,7 @@ class LinearKernel : public Kernel {
     if (act_.enabled) {
       const size_t elems = static_cast<size_t>(max_m_ * k_);
       codes_ = Reserve<uint8_t>(elems);
-      xq_ = bf16_ ? Reserve<uint16_t>(elems) : Reserve<float>(elems);
+      if (!s8_) xq_ = bf16_ ? Reserve<uint16_t>(elems) : Reserve<float>(elems);  // s8: the codes
     }
   }
 
@@ -195,9 +228,12 @@ class LinearKernel : public Kernel {
     void* src = const_cast<float*>(x);
     if (act_.enabled) {
       uint16_t* xq_bf16 = bf16_ ? At<uint16_t>(c, xq_) : nullptr;
-      float* xq_f32 = bf16_ ? nullptr : At<float>(c, xq_);
-      FakeQuantize(x, M * k_, act_, At<uint8_t>(c, codes_), xq_f32, xq_bf16, c.threads);
-      src = bf16_ ? static_cast<void*>(xq_bf16) : static_cast<void*>(xq_f32);
+      float* xq_f32 = bf16_ || s8_ ? nullptr : At<float>(c, xq_);
+      uint8_t* codes = At<uint8_t>(c, codes_);
+      FakeQuantize(x, M * k_, act_, codes, xq_f32, xq_bf16, c.threads);
+      src = s8_     ? static_cast<void*>(codes)
+            : bf16_ ? static_cast<void*>(xq_bf16)
+                    : static_cast<void*>(xq_f32);
     }
     // Through the C API: the C++ wrappers would add a shared_ptr per memory
     // handle and an argument map per execute. What remains: the two handles
@@ -206,8 +242,11 @@ class LinearKernel : public Kernel {
     dnnl_memory_desc_t src_md, dst_md;
     const dnnl_dims_t src_dims = {M, k_}, dst_dims = {M, n_};
     dnnl_memory_t src_mem = nullptr, dst_mem = nullptr;
-    dnnl_status_t st =
-        dnnl_memory_desc_init_by_tag(&src_md, 2, src_dims, bf16_ ? dnnl_bf16 : dnnl_f32, dnnl_ab);
+    dnnl_status_t st = dnnl_memory_desc_init_by_tag(&src_md, 2, src_dims,
+                                                    s8_     ? dnnl_s8
+                                                    : bf16_ ? dnnl_bf16
+                                                            : dnnl_f32,
+                                                    dnnl_ab);
     if (st == dnnl_success)
       st = dnnl_memory_desc_init_by_tag(&dst_md, 2, dst_dims, dnnl_f32, dnnl_ab);
     if (st == dnnl_success) st = dnnl_memory_create(&src_mem, &src_md, c.engine->get(), src);
@@ -235,7 +274,7 @@ class LinearKernel : public Kernel {
 
  private:
   int64_t n_ = 0, k_ = 0, max_m_ = 0;
-  bool bf16_ = false;
+  bool s8_ = false, bf16_ = false;
   backend::ActQuantView act_;
   std::vector<float> scale_, bias_;
   dnnl::matmul matmul_;
