@@ -22,6 +22,7 @@ targets=(
   //backends/cuda:cuda_gemm_benchmark
   //tests/conformance:conformance_test
   //backends/vulkan:vk_gemm_benchmark
+  //backends/vulkan:vk_alu_peak
   //backends/vulkan:vulkan_validation_test
   //converter:fp8conv
   //tools/fp8bench:fp8bench

@@ -2,7 +2,8 @@
 # Runs the GPU checks from device_bundle/bundle.tar.gz (tools/device_bundle.sh)
 # on the machine it is on, in the repository root: the CUDA backend's tests,
 # the conformance suite on the cuda and vulkan backends (SST-2 included), the
-# Vulkan kernels under the validation layer, the FP8 GEMM benchmarks of both,
+# Vulkan kernels under the validation layer, the FP8 GEMM benchmarks of both
+# and the Vulkan ALUs' multiply-add peak (vk_alu_peak),
 # and with `e2e` BERT-base end to end (PyTorch bf16 eager against fp8bench on
 # cuda and vulkan). Everything goes to ${OUT:-/tmp/fp8sdk-device}/device.log;
 # the console gets each step's summary.
@@ -21,9 +22,12 @@ out="${OUT:-/tmp/fp8sdk-device}"
 mkdir -p "$out"
 log="$out/device.log"
 b=/tmp/fp8sdk-bundle
-if [ ! -d "$b/root" ]; then
-  [ -f device_bundle/bundle.tar.gz ] || { echo "device_run: no device_bundle/bundle.tar.gz (run tools/device_bundle.sh)"; exit 1; }
-  mkdir -p "$b" && tar -C "$b" -xzf device_bundle/bundle.tar.gz
+[ -f device_bundle/bundle.tar.gz ] || { echo "device_run: no device_bundle/bundle.tar.gz (run tools/device_bundle.sh)"; exit 1; }
+# Unpacked once per bundle: a machine kept warm between calls may hold an
+# older one, which must not run in place of the bundle carried now.
+sum=$(md5sum device_bundle/bundle.tar.gz | cut -d' ' -f1)
+if [ ! -d "$b/root" ] || [ "$(cat "$b/.bundle" 2>/dev/null)" != "$sum" ]; then
+  rm -rf "$b" && mkdir -p "$b" && tar -C "$b" -xzf device_bundle/bundle.tar.gz && echo "$sum" >"$b/.bundle"
 fi
 root=$b/root
 # CUDA's libraries from the machine: the toolkit's, else the Python wheels'.
@@ -57,7 +61,7 @@ step() {
   (cd "$root" && timeout "$limit" "$@") >"$out/step.log" 2>&1
   local rc=$?
   cat "$out/step.log" >>"$log"
-  grep -E '^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure|^BM_|TFLOP|error|Error|median|accuracy' "$out/step.log" |
+  grep -E '^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure|^BM_|FLOP/s|^device:|error|Error|median|accuracy' "$out/step.log" |
     grep -vE '^\[ (RUN|      OK)' | head -n 40
   say "   rc=$rc in $((SECONDS - start)) s"
   rm -f "$out/step.log"
@@ -73,6 +77,7 @@ if [[ " $steps " == *" checks "* ]]; then
   step vulkan_validation_test 240 backends/vulkan/vulkan_validation_test
   step cuda_gemm_benchmark 240 backends/cuda/cuda_gemm_benchmark
   step vk_gemm_benchmark 240 backends/vulkan/vk_gemm_benchmark
+  step vk_alu_peak 60 backends/vulkan/vk_alu_peak NVIDIA
 fi
 
 if [[ " $steps " == *" e2e "* ]]; then

@@ -1,6 +1,7 @@
-// For the command-line tools: backend plugins built with the tool (its Bazel
-// runfiles) are found without $FP8SDK_BACKEND_PATH; an explicit
-// FP8SDK_BACKEND_PATH wins. Call before the first use of the runtime.
+// For the command-line tools, tests and benchmarks: backend plugins built with
+// the binary (its Bazel runfiles, or a runfiles tree it runs in) are found
+// without $FP8SDK_BACKEND_PATH; an explicit FP8SDK_BACKEND_PATH wins. Call
+// before the first use of the runtime.
 #ifndef FP8SDK_TOOLS_COMMON_BUNDLED_PLUGINS_H_
 #define FP8SDK_TOOLS_COMMON_BUNDLED_PLUGINS_H_
 
