@@ -3,7 +3,7 @@
 # on the machine it is on, in the repository root: the CUDA backend's tests,
 # the conformance suite on the cuda and vulkan backends (SST-2 included), the
 # Vulkan kernels under the validation layer, the FP8 GEMM benchmarks of both
-# and the Vulkan ALUs' multiply-add peak (vk_alu_peak),
+# and the Vulkan ALUs' multiply-add peak (vk_alu_peak, on the first GPU),
 # and with `e2e` BERT-base end to end (PyTorch bf16 eager against fp8bench on
 # cuda and vulkan). Everything goes to ${OUT:-/tmp/fp8sdk-device}/device.log;
 # the console gets each step's summary.
@@ -27,7 +27,9 @@ b=/tmp/fp8sdk-bundle
 # older one, which must not run in place of the bundle carried now.
 sum=$(md5sum device_bundle/bundle.tar.gz | cut -d' ' -f1)
 if [ ! -d "$b/root" ] || [ "$(cat "$b/.bundle" 2>/dev/null)" != "$sum" ]; then
-  rm -rf "$b" && mkdir -p "$b" && tar -C "$b" -xzf device_bundle/bundle.tar.gz && echo "$sum" >"$b/.bundle"
+  rm -rf "$b" && mkdir -p "$b" && tar -C "$b" -xzf device_bundle/bundle.tar.gz ||
+    { echo "device_run: cannot unpack device_bundle/bundle.tar.gz"; exit 1; }
+  echo "$sum" >"$b/.bundle"
 fi
 root=$b/root
 # CUDA's libraries from the machine: the toolkit's, else the Python wheels'.
@@ -77,7 +79,7 @@ if [[ " $steps " == *" checks "* ]]; then
   step vulkan_validation_test 240 backends/vulkan/vulkan_validation_test
   step cuda_gemm_benchmark 240 backends/cuda/cuda_gemm_benchmark
   step vk_gemm_benchmark 240 backends/vulkan/vk_gemm_benchmark
-  step vk_alu_peak 60 backends/vulkan/vk_alu_peak NVIDIA
+  step vk_alu_peak 60 backends/vulkan/vk_alu_peak
 fi
 
 if [[ " $steps " == *" e2e "* ]]; then

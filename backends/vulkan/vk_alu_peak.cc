@@ -7,7 +7,7 @@
 //   bazel run //backends/vulkan:vk_alu_peak [-- DEVICE-NAME-PART]
 //
 // The first device whose name contains DEVICE-NAME-PART (default: the first
-// device) runs dispatches of 64-invocation workgroups, each long enough to
+// GPU, else the first device) runs dispatches of 64-invocation workgroups, each long enough to
 // take >= 0.1 s; the best of five is printed in GFLOP/s (2 per multiply-add).
 #include <vulkan/vulkan.h>
 
@@ -104,11 +104,17 @@ int Run(const char* want) {
   vkEnumeratePhysicalDevices(instance, &count, devices.data());
   VkPhysicalDevice physical = VK_NULL_HANDLE;
   VkPhysicalDeviceProperties props{};
-  for (VkPhysicalDevice d : devices) {
-    vkGetPhysicalDeviceProperties(d, &props);
-    if (!want || std::strstr(props.deviceName, want)) {
-      physical = d;
-      break;
+  // Named: the first match. Otherwise GPUs (discrete, integrated, virtual)
+  // before CPU implementations.
+  for (int pass = 0; pass < 2 && physical == VK_NULL_HANDLE; ++pass) {
+    for (VkPhysicalDevice d : devices) {
+      vkGetPhysicalDeviceProperties(d, &props);
+      const bool gpu = props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU &&
+                       props.deviceType != VK_PHYSICAL_DEVICE_TYPE_OTHER;
+      if (want ? std::strstr(props.deviceName, want) != nullptr : (gpu || pass == 1)) {
+        physical = d;
+        break;
+      }
     }
   }
   if (physical == VK_NULL_HANDLE) {
