@@ -176,7 +176,7 @@ namespace {
 
 // The kernels for devices that run shaders on CPU cores (gemm_direct,
 // softmax_rows) share values across a subgroup of at least 8 lanes
-// (broadcast, max, add): a CPU device that has those takes them.
+// (shuffle, max, add): a CPU device that has those takes them.
 bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDeviceProperties& props) {
   if (props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU || props.apiVersion < VK_API_VERSION_1_1)
     return false;
@@ -185,7 +185,7 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
   p2.pNext = &sub;
   vkGetPhysicalDeviceProperties2(physical, &p2);
   const VkSubgroupFeatureFlags need =
-      VK_SUBGROUP_FEATURE_BALLOT_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
+      VK_SUBGROUP_FEATURE_SHUFFLE_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
   return (sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
          (sub.supportedOperations & need) == need && sub.subgroupSize >= 8;
 }

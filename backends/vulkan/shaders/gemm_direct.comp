@@ -5,11 +5,14 @@
 // every lane, and loads of A were what cost: one column per lane ran at a
 // sixth of the speed of the same kernel without A loads). Each lane computes
 // 4 output columns (64 apart) for 8 rows; lane l of a subgroup loads row
-// m0 + l % 8 of A and subgroupBroadcast hands it to the others (the host
-// uses this kernel only where subgroups have >= 8 lanes and can broadcast),
+// m0 + l % 8 of A and subgroupShuffle hands it to the others (the host
+// uses this kernel only where subgroups have >= 8 lanes and can shuffle),
 // so one load of A feeds 128 multiply-adds per lane. Measured on lavapipe
 // (M = 128, BERT shapes): 1 column per lane 5-6 GFLOP/s, 4 columns 16-19,
-// with the broadcast 18-21. The weight is stored in 16-code
+// with the broadcast 18-21. subgroupShuffle, not subgroupBroadcast: with
+// the same constant lane, llvmpipe runs the shuffle at the speed of no
+// exchange at all and the broadcast at a fifth of it (a shader of this
+// kernel's arithmetic alone: 64-70 against 14-16 GFLOP/s). The weight is stored in 16-code
 // groups: uvec4 (kq, n) holds column n's codes for k = 16kq..16kq+15. A
 // (binding 3) is already quantized and decoded, rows padded with zeros to a
 // multiple of 16 (pack_rows.comp).
@@ -18,7 +21,7 @@
 // << 7 is a half of value x 2^-8, the 2^8 being folded into the scales.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#extension GL_KHR_shader_subgroup_ballot : require
+#extension GL_KHR_shader_subgroup_shuffle : require
 #include "common.glsl"
 
 layout(local_size_x = 64) in;
@@ -76,7 +79,7 @@ void main() {
       const vec4 mine = a4[(min(m0 + lr, p.M - 1u) * p.Kq + kq) * 4u + q];
 #define ROW(r)                                                          \
   {                                                                     \
-    const vec4 a = subgroupBroadcast(mine, r);                          \
+    const vec4 a = subgroupShuffle(mine, r);                            \
     [[unroll]] for (uint j = 0u; j < kCols; ++j) acc[r][j] += dot(a, b[j]); \
   }
       ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
