@@ -1,14 +1,16 @@
 // vk_alu_peak: what a Vulkan device's shader ALUs reach on f32 multiply-adds
-// alone (shaders/alu_peak.comp: eight independent vec4 chains per
-// invocation, no memory traffic), as y * a + b and as fma(y, a, b). The
-// ceiling for any GEMM shader on that device: vk_gemm_benchmark's and
-// gemm_benchmark's Vulkan rates are read against it.
+// alone (shaders/alu_peak.comp, no memory traffic): as a GEMM register tile
+// (8 x 4 dot products of vec4 operands per invocation, gemm_direct.comp's
+// inner loop without its loads and decode) and as eight independent vec4
+// chains y = y * a + b. What the Vulkan GEMM rates of vk_gemm_benchmark and
+// gemm_benchmark are read against.
 //
 //   bazel run //backends/vulkan:vk_alu_peak [-- DEVICE-NAME-PART]
 //
 // The first device whose name contains DEVICE-NAME-PART (default: the first
-// GPU, else the first device) runs dispatches of 64-invocation workgroups, each long enough to
-// take >= 0.1 s; the best of five is printed in GFLOP/s (2 per multiply-add).
+// GPU, else the first device) runs dispatches of 64-invocation workgroups,
+// each long enough to take >= 0.1 s; the best of five is printed in GFLOP/s
+// (2 per multiply-add).
 #include <vulkan/vulkan.h>
 
 #include <algorithm>
@@ -21,15 +23,14 @@
 
 namespace {
 
-const uint32_t kMulAdd[] =
+const uint32_t kTile[] =
 #include "backends/vulkan/shaders/alu_peak.spv.inc"
     ;
-const uint32_t kFma[] =
-#include "backends/vulkan/shaders/alu_peak_fma.spv.inc"
+const uint32_t kChains[] =
+#include "backends/vulkan/shaders/alu_peak_chains.spv.inc"
     ;
 
-constexpr uint32_t kLocal = 64;       // invocations per workgroup
-constexpr double kFlopsPerStep = 64;  // 8 vec4 multiply-adds
+constexpr uint32_t kLocal = 64;  // invocations per workgroup
 
 struct Push {
   uint32_t iterations;
@@ -72,8 +73,9 @@ bool Time(Gpu& g, VkPipeline pipe, uint32_t groups, uint32_t iterations, double*
   return true;
 }
 
-// Best GFLOP/s of five dispatches, each grown to >= 0.1 s.
-bool Measure(Gpu& g, VkPipeline pipe, uint32_t groups, double* gflops) {
+// Best GFLOP/s of five dispatches, each grown to >= 0.1 s; `flops` per
+// invocation and step.
+bool Measure(Gpu& g, VkPipeline pipe, uint32_t groups, double flops, double* gflops) {
   uint32_t iterations = 64;
   double s = 0;
   while (true) {
@@ -86,7 +88,7 @@ bool Measure(Gpu& g, VkPipeline pipe, uint32_t groups, double* gflops) {
     if (!Time(g, pipe, groups, iterations, &s)) return false;
     best = std::min(best, s);
   }
-  *gflops = kFlopsPerStep * iterations * groups * kLocal / best / 1e9;
+  *gflops = flops * iterations * groups * kLocal / best / 1e9;
   return true;
 }
 
@@ -227,7 +229,9 @@ int Run(const char* want) {
     const char* name;
     const uint32_t* code;
     size_t bytes;
-  } variants[] = {{"y * a + b", kMulAdd, sizeof(kMulAdd)}, {"fma(y, a, b)", kFma, sizeof(kFma)}};
+    double flops;  // per invocation and step
+  } variants[] = {{"GEMM tile", kTile, sizeof(kTile), 8 * 4 * 4 * 2},
+                  {"chains", kChains, sizeof(kChains), 8 * 4 * 2}};
   int rc = 0;
   for (const auto& v : variants) {
     VkShaderModuleCreateInfo smci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
@@ -252,7 +256,7 @@ int Run(const char* want) {
               "vkCreateComputePipelines");
     vkDestroyShaderModule(g.dev, module, nullptr);
     double gflops = 0;
-    if (!made || !Measure(g, pipe, groups, &gflops)) {
+    if (!made || !Measure(g, pipe, groups, v.flops, &gflops)) {
       rc = 1;
     } else {
       std::printf("  %-13s %10.1f GFLOP/s\n", v.name, gflops);

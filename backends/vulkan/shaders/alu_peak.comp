@@ -1,8 +1,11 @@
 #version 450
-// The shader ALUs' rate on arithmetic alone (vk_alu_peak.cc): eight
-// independent vec4 chains per invocation, no memory traffic but one store.
-// Built twice: y = y * a + b as written (the driver may fuse it) and, with
-// USE_FMA, as fma(y, a, b).
+// The shader ALUs' rate on arithmetic alone (vk_alu_peak.cc), no memory
+// traffic but one store per invocation. Built twice:
+// - by default, a GEMM register tile's arithmetic: 8 rows x 4 columns of
+//   acc += dot(a_r, b_j) on vec4 operands held in registers (the shape of
+//   gemm_direct.comp's inner loop), a new a_r each step;
+// - with CHAINS, eight independent vec4 chains y = y * a + b.
+#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 64) in;
 
 layout(std430, set = 0, binding = 0) buffer Out { float y[]; };
@@ -11,20 +14,36 @@ layout(push_constant) uniform Params {
   float a, b;
 } p;
 
-#ifdef USE_FMA
-#define STEP(c) c = fma(c, a, b)
-#else
-#define STEP(c) c = c * a + b
-#endif
-
 void main() {
+  const float seed = float(gl_GlobalInvocationID.x);
+#ifdef CHAINS
   const vec4 a = vec4(p.a), b = vec4(p.b);
-  vec4 c0 = vec4(float(gl_GlobalInvocationID.x)), c1 = c0 + 1.0, c2 = c0 + 2.0, c3 = c0 + 3.0;
-  vec4 c4 = c0 + 4.0, c5 = c0 + 5.0, c6 = c0 + 6.0, c7 = c0 + 7.0;
-  for (uint i = 0u; i < p.iterations; ++i) {
-    STEP(c0); STEP(c1); STEP(c2); STEP(c3);
-    STEP(c4); STEP(c5); STEP(c6); STEP(c7);
+  vec4 c[8];
+  [[unroll]] for (uint i = 0u; i < 8u; ++i) c[i] = vec4(seed + float(i));
+  for (uint it = 0u; it < p.iterations; ++it) {
+    [[unroll]] for (uint i = 0u; i < 8u; ++i) c[i] = c[i] * a + b;
   }
-  const vec4 s = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7));
+  vec4 s = ((c[0] + c[1]) + (c[2] + c[3])) + ((c[4] + c[5]) + (c[6] + c[7]));
   y[gl_GlobalInvocationID.x] = s.x + s.y + s.z + s.w;  // keeps the chains live
+#else
+  float acc[8][4];
+  vec4 bv[4];
+  [[unroll]] for (uint j = 0u; j < 4u; ++j) bv[j] = vec4(p.a + float(j));
+  [[unroll]] for (uint r = 0u; r < 8u; ++r) {
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[r][j] = 0.0;
+  }
+  vec4 row = vec4(seed * p.b);
+  for (uint it = 0u; it < p.iterations; ++it) {
+    [[unroll]] for (uint r = 0u; r < 8u; ++r) {
+      const vec4 ar = row + float(r);
+      [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[r][j] += dot(ar, bv[j]);
+    }
+    row = row * p.a;
+  }
+  float s = 0.0;
+  [[unroll]] for (uint r = 0u; r < 8u; ++r) {
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) s += acc[r][j];
+  }
+  y[gl_GlobalInvocationID.x] = s;
+#endif
 }
