@@ -177,13 +177,13 @@ void Run(const float* x, int64_t rows, const Fp8PackedWeight& w, const float* sc
   const uint8_t* packed = w.panels.data();
   const size_t per_thread = Fp8GemmScratchPerThread(w);
   if (rows == 1) {
-    ForEachPanel(
-        panels, scratch, per_thread, threads, prologue, [](uint16_t*) {},
-        [&](uint16_t*, int64_t p) {
-          const int64_t n0 = p * kFp8Panel;
-          GemvPanel<C>(x, packed + p * panel_bytes, kp, unscale, scale + n0, bias + n0, y + n0,
-                       std::min(kFp8Panel, N - n0));
-        });
+    ForEachPanelRun(panels, threads, prologue, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t n0 = p * kFp8Panel;
+        GemvPanel<C>(x, packed + p * panel_bytes, kp, unscale, scale + n0, bias + n0, y + n0,
+                     std::min(kFp8Panel, N - n0));
+      }
+    });
     return;
   }
   // One work item: rows [m0, m1) against panel p, with the thread's scratch.

@@ -368,46 +368,36 @@ void Fp8GemmAvx512(const void* x_in, int64_t rows, const Fp8PackedWeight& w, con
   const float* xf = static_cast<const float*>(x_in);       // kF32Fma
   const uint16_t* x = static_cast<const uint16_t*>(x_in);  // kBf16Dot
   if (rows == 1 && path == Fp8GemmPath::kF32Fma) {
-    ForEachPanelRun(
-        panels, scratch, per_thread, threads, prologue, [](uint16_t*) {},
-        [&](uint16_t*, int64_t p0, int64_t p1) {
-          for (int64_t p = p0; p < p1;) {
-            const int64_t n0 = p * kFp8Panel, left = p1 - p;
-            const uint8_t* w = packed + p * panel_bytes;
-            if (left >= 4) {
-              GemvPanelsF32<4>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
-                               N - n0);
-              p += 4;
-            } else if (left >= 2) {
-              GemvPanelsF32<2>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
-                               N - n0);
-              p += 2;
-            } else {
-              GemvPanelsF32<1>(xf, w, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
-                               N - n0);
-              p += 1;
-            }
-          }
-        });
+    ForEachPanelRun(panels, threads, prologue, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1;) {
+        // As many panels at once as the run has left: 4, 2 or 1.
+        const int64_t take = p1 - p >= 4 ? 4 : p1 - p >= 2 ? 2 : 1;
+        const auto gemv = take == 4   ? GemvPanelsF32<4>
+                          : take == 2 ? GemvPanelsF32<2>
+                                      : GemvPanelsF32<1>;
+        const int64_t n0 = p * kFp8Panel;
+        gemv(xf, packed + p * panel_bytes, panel_bytes, kp / 4, dec, scale + n0, bias + n0, y + n0,
+             N - n0);
+        p += take;
+      }
+    });
     return;
   }
   if (rows == 1) {
-    ForEachPanelRun(
-        panels, scratch, per_thread, threads, prologue, [](uint16_t*) {},
-        [&](uint16_t*, int64_t p0, int64_t p1) {
-          for (int64_t p = p0; p < p1;) {
-            const int64_t n0 = p * kFp8Panel;
-            if (p1 - p >= 2) {
-              GemvTwoPanels(x, packed + p * panel_bytes, panel_bytes, pairs / 2, dec, scale + n0,
-                            bias + n0, y + n0, N - n0);
-              p += 2;
-            } else {
-              GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0, y + n0,
-                        static_cast<int>(std::min(kFp8Panel, N - n0)));
-              p += 1;
-            }
-          }
-        });
+    ForEachPanelRun(panels, threads, prologue, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1;) {
+        const int64_t n0 = p * kFp8Panel;
+        if (p1 - p >= 2) {
+          GemvTwoPanels(x, packed + p * panel_bytes, panel_bytes, pairs / 2, dec, scale + n0,
+                        bias + n0, y + n0, N - n0);
+          p += 2;
+        } else {
+          GemvPanel(x, packed + p * panel_bytes, pairs / 2, dec, scale + n0, bias + n0, y + n0,
+                    static_cast<int>(std::min(kFp8Panel, N - n0)));
+          p += 1;
+        }
+      }
+    });
     return;
   }
   // One work item: rows [m0, m1) against panel p, with the thread's scratch b.

@@ -44,36 +44,18 @@ void ForEachRowBlockAndPanel(int64_t rows, int64_t block_rows, int64_t panels, u
   }
 }
 
-// M = 1: the prologue on one thread (one row), then on every thread
-// setup(scratch) and panel(scratch, p) for its share of the panels.
-template <class Setup, class Panel>
-void ForEachPanel(int64_t panels, uint16_t* scratch, size_t per_thread, int threads,
-                  const Fp8GemmPrologue& prologue, Setup setup, Panel panel) {
-  if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
-#pragma omp parallel num_threads(threads)
-  {
-    uint16_t* mine = Aligned64(scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread);
-    setup(mine);
-#pragma omp for schedule(static)
-    for (int64_t p = 0; p < panels; ++p) panel(mine, p);
-  }
-}
-
-// M = 1, panels in runs: the prologue on one thread, then on every thread
-// setup(scratch) and run(scratch, p0, p1) for its share of the panels, one
-// contiguous run (a GEMV that reads several panels at once keeps its groups
-// whole this way).
-template <class Setup, class Run>
-void ForEachPanelRun(int64_t panels, uint16_t* scratch, size_t per_thread, int threads,
-                     const Fp8GemmPrologue& prologue, Setup setup, Run run) {
+// M = 1 (no scratch: the GEMVs decode in registers): the prologue on one
+// thread (one row), then on every thread run(p0, p1) for its share of the
+// panels, one contiguous run (a GEMV that reads several panels at once keeps
+// its groups whole this way).
+template <class Run>
+void ForEachPanelRun(int64_t panels, int threads, const Fp8GemmPrologue& prologue, Run run) {
   if (prologue.fn) prologue.fn(prologue.ctx, 0, 1);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), n = omp_get_num_threads();
-    uint16_t* mine = Aligned64(scratch + static_cast<size_t>(t) * per_thread);
-    setup(mine);
     const int64_t p0 = panels * t / n, p1 = panels * (t + 1) / n;
-    if (p0 < p1) run(mine, p0, p1);
+    if (p0 < p1) run(p0, p1);
   }
 }
 
