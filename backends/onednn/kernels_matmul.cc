@@ -73,9 +73,6 @@ void FakeQuantize(const float* x, int64_t n, const backend::ActQuantView& q, uin
   }
 }
 
-// oneDNN 2.6 implements the bf16 matmul on AVX-512 CPUs only; elsewhere
-// (AVX2) LINEAR runs the f32 matmul on the same exact values (the products
-// stay exact; the weight takes four bytes an element instead of two).
 // True when oneDNN has a matmul of `type` x `type` -> f32 with a run-time M
 // on this CPU.
 bool MatmulRuns(const dnnl::engine& eng, dt type) {
@@ -94,6 +91,9 @@ bool MatmulRuns(const dnnl::engine& eng, dt type) {
   return ok;
 }
 
+// oneDNN 2.6 implements the bf16 matmul on AVX-512 CPUs only; elsewhere
+// (AVX2) LINEAR runs the f32 matmul on the same exact values (the products
+// stay exact; the weight takes four bytes an element instead of two).
 bool Bf16MatmulRuns(const dnnl::engine& eng) {
   static const bool runs = MatmulRuns(eng, dt::bf16);
   return runs;
@@ -148,11 +148,8 @@ class LinearKernel : public Kernel {
     const void* src = g.ConstData(w);
     std::vector<uint16_t> w_bf16;
     std::vector<float> w_f32;
-    std::vector<int8_t> w_s8;
-    if (s8_) {
-      const int8_t* codes = static_cast<const int8_t*>(src);
-      w_s8.assign(codes, codes + count);
-    } else if (bf16_) {
+    // s8: the codes as they are (the reorder below reads them in place).
+    if (bf16_) {
       w_bf16.resize(count);
       if (IsFp8(wt)) {
         ConvertFp8ToBf16(static_cast<const uint8_t*>(src), w_bf16.data(), count, wq.format);
@@ -162,7 +159,7 @@ class LinearKernel : public Kernel {
       } else {
         std::memcpy(w_bf16.data(), src, count * sizeof(uint16_t));
       }
-    } else {
+    } else if (!s8_) {
       w_f32.resize(count);
       if (IsFp8(wt)) {
         ConvertFp8ToFloat(static_cast<const uint8_t*>(src), w_f32.data(), count, wq.format);
@@ -177,7 +174,6 @@ class LinearKernel : public Kernel {
         std::memcpy(w_f32.data(), src, count * sizeof(float));
       }
     }
-    g.ConstDone(w);  // reordered into oneDNN's layout below; the file's bytes are not read again
 
     // The primitive: M is a run-time dimension, the weights' layout is the
     // one oneDNN prefers (format any), reordered into once here.
@@ -188,13 +184,15 @@ class LinearKernel : public Kernel {
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, w_any, dst_md), eng);
     matmul_ = dnnl::matmul(pd);
     // [N, K] row-major is the {K, N} tensor in layout "ba".
-    void* user_data = s8_     ? static_cast<void*>(w_s8.data())
+    void* user_data = s8_     ? const_cast<void*>(src)  // read only
                       : bf16_ ? static_cast<void*>(w_bf16.data())
                               : static_cast<void*>(w_f32.data());
     memory user_w({{k_, n_}, src_type, tag::ba}, eng, user_data);
     weights_ = memory(pd.weights_desc(), eng);
     dnnl::stream s(eng);
     dnnl::reorder(user_w, weights_).execute(s, user_w, weights_);
+    s.wait();
+    g.ConstDone(w);  // reordered into oneDNN's layout; the file's bytes are not read again
     // Executes on zero rows here, at prepare (M = 1 and a mid-size M take
     // different code paths): oneDNN finishes setting a primitive up (kernel
     // generation; its f32 GEMM does that lazily, process-wide) on a first

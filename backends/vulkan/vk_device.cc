@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 namespace fp8sdk {
 namespace vulkan {
@@ -247,7 +248,7 @@ bool CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
   }
   if (props.apiVersion < VK_API_VERSION_1_1 ||
       props.limits.maxComputeSharedMemorySize < kCoopSharedBytes ||
-      !HasExtensions(physical, CoopFeatures::kExtensions, 3)) {
+      !HasExtensions(physical, CoopFeatures::kExtensions, std::size(CoopFeatures::kExtensions))) {
     return false;
   }
   CoopFeatures f;
@@ -317,7 +318,7 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   if (d->coop_matrix_) {
     coop.Chain(true);
     ci.pNext = &coop.coop;
-    ci.enabledExtensionCount = 3;
+    ci.enabledExtensionCount = static_cast<uint32_t>(std::size(CoopFeatures::kExtensions));
     ci.ppEnabledExtensionNames = CoopFeatures::kExtensions;
   }
   VkResult r = vkCreateDevice(physical, &ci, nullptr, &d->device_);
