@@ -10,7 +10,8 @@
 // The first device whose name contains DEVICE-NAME-PART (default: the first
 // GPU, else the first device) runs dispatches of 64-invocation workgroups,
 // each long enough to take >= 0.1 s; the best of five is printed in GFLOP/s
-// (2 per multiply-add).
+// (2 per multiply-add). FP8SDK_VULKAN_VALIDATION=1 runs it under the Khronos
+// validation layer, as the backend does, and fails on any message.
 #include <vulkan/vulkan.h>
 
 #include <algorithm>
@@ -21,6 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "backends/vulkan/vk_device.h"
+
+namespace fp8sdk {
+namespace vulkan {
 namespace {
 
 const uint32_t kTile[] =
@@ -37,8 +42,8 @@ struct Push {
   float a, b;
 };
 
-// What a timed dispatch needs (destroyed at the end of Run; on an error the
-// process ends with the message).
+// What a timed dispatch needs (the tool's own objects are destroyed at the
+// end of Run; on an error the process ends with the message).
 struct Gpu {
   VkDevice dev = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
@@ -93,107 +98,52 @@ bool Measure(Gpu& g, VkPipeline pipe, uint32_t groups, double flops, double* gfl
 }
 
 int Run(const char* want) {
-  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
-  app.pApplicationName = "vk_alu_peak";
-  app.apiVersion = VK_API_VERSION_1_1;
-  VkInstanceCreateInfo ici{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
-  ici.pApplicationInfo = &app;
-  VkInstance instance = VK_NULL_HANDLE;
-  if (!Check(vkCreateInstance(&ici, nullptr, &instance), "vkCreateInstance")) return 1;
-  uint32_t count = 0;
-  vkEnumeratePhysicalDevices(instance, &count, nullptr);
-  std::vector<VkPhysicalDevice> devices(count);
-  vkEnumeratePhysicalDevices(instance, &count, devices.data());
-  VkPhysicalDevice physical = VK_NULL_HANDLE;
-  VkPhysicalDeviceProperties props{};
+  // The backend's own instance and logical device: the device and features a
+  // session would get.
+  std::string err;
+  Context* ctx = Context::Get(&err);
+  if (!ctx) {
+    std::fprintf(stderr, "vk_alu_peak error: %s\n", err.c_str());
+    return 1;
+  }
   // Named: the first match. Otherwise GPUs (discrete, integrated, virtual)
   // before CPU implementations.
-  for (int pass = 0; pass < 2 && physical == VK_NULL_HANDLE; ++pass) {
-    for (VkPhysicalDevice d : devices) {
-      vkGetPhysicalDeviceProperties(d, &props);
-      const bool gpu = props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU &&
-                       props.deviceType != VK_PHYSICAL_DEVICE_TYPE_OTHER;
-      if (want ? std::strstr(props.deviceName, want) != nullptr : (gpu || pass == 1)) {
-        physical = d;
-        break;
-      }
+  const std::vector<PhysicalDevice>& devices = ctx->devices();
+  size_t pick = devices.size();
+  for (int pass = 0; pass < 2 && pick == devices.size(); ++pass) {
+    for (size_t i = 0; i < devices.size() && pick == devices.size(); ++i) {
+      const VkPhysicalDeviceProperties& p = devices[i].props;
+      const bool gpu = p.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU &&
+                       p.deviceType != VK_PHYSICAL_DEVICE_TYPE_OTHER;
+      if (want ? std::strstr(p.deviceName, want) != nullptr : (gpu || pass == 1)) pick = i;
     }
   }
-  if (physical == VK_NULL_HANDLE) {
+  if (pick == devices.size()) {
     std::fprintf(stderr, "vk_alu_peak error: no Vulkan device%s%s\n", want ? " named like " : "",
                  want ? want : "");
     return 1;
   }
-  uint32_t families = 0;
-  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, nullptr);
-  std::vector<VkQueueFamilyProperties> fam(families);
-  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, fam.data());
-  uint32_t family = families;
-  for (uint32_t i = 0; i < families && family == families; ++i) {
-    if (fam[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = i;
-  }
-  if (family == families) {
-    std::fprintf(stderr, "vk_alu_peak error: %s has no compute queue\n", props.deviceName);
+  Device* dev = ctx->device(pick, &err);
+  if (!dev) {
+    std::fprintf(stderr, "vk_alu_peak error: %s\n", err.c_str());
     return 1;
   }
-  const float priority = 1.0f;
-  VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-  qci.queueFamilyIndex = family;
-  qci.queueCount = 1;
-  qci.pQueuePriorities = &priority;
-  VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-  dci.queueCreateInfoCount = 1;
-  dci.pQueueCreateInfos = &qci;
+  const VkPhysicalDeviceProperties& props = dev->properties();
   Gpu g;
-  if (!Check(vkCreateDevice(physical, &dci, nullptr, &g.dev), "vkCreateDevice")) return 1;
-  vkGetDeviceQueue(g.dev, family, 0, &g.queue);
+  g.dev = dev->device();
+  g.queue = dev->queue();
+  g.layout = dev->pipeline_layout();  // binding 0 and 12 bytes of push constants used
 
   // GPUs: 16384 workgroups (a million invocations, more than any GPU runs
   // at once); CPU implementations: 256 (a few per core).
   const bool cpu = props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
   const uint32_t groups = cpu ? 256 : 16384;
-  VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-  bci.size = static_cast<VkDeviceSize>(groups) * kLocal * sizeof(float);
-  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-  VkBuffer buffer = VK_NULL_HANDLE;
-  if (!Check(vkCreateBuffer(g.dev, &bci, nullptr, &buffer), "vkCreateBuffer")) return 1;
-  VkMemoryRequirements req;
-  vkGetBufferMemoryRequirements(g.dev, buffer, &req);
-  VkPhysicalDeviceMemoryProperties mem;
-  vkGetPhysicalDeviceMemoryProperties(physical, &mem);
-  uint32_t type = mem.memoryTypeCount;
-  for (uint32_t i = 0; i < mem.memoryTypeCount && type == mem.memoryTypeCount; ++i) {
-    if (req.memoryTypeBits & (1u << i)) type = i;
-  }
-  VkMemoryAllocateInfo mai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-  mai.allocationSize = req.size;
-  mai.memoryTypeIndex = type;
-  VkDeviceMemory memory = VK_NULL_HANDLE;
-  if (type == mem.memoryTypeCount ||
-      !Check(vkAllocateMemory(g.dev, &mai, nullptr, &memory), "vkAllocateMemory") ||
-      !Check(vkBindBufferMemory(g.dev, buffer, memory, 0), "vkBindBufferMemory")) {
+  Buffer out;
+  if (!Check(dev->CreateBuffer(uint64_t{groups} * kLocal * sizeof(float), false, &out),
+             "vkCreateBuffer")) {
     return 1;
   }
-
-  const VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
-                                             VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
-  VkDescriptorSetLayoutCreateInfo dsl{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-  dsl.bindingCount = 1;
-  dsl.pBindings = &binding;
-  VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
-  if (!Check(vkCreateDescriptorSetLayout(g.dev, &dsl, nullptr, &set_layout),
-             "vkCreateDescriptorSetLayout")) {
-    return 1;
-  }
-  const VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(Push)};
-  VkPipelineLayoutCreateInfo plci{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
-  plci.setLayoutCount = 1;
-  plci.pSetLayouts = &set_layout;
-  plci.pushConstantRangeCount = 1;
-  plci.pPushConstantRanges = &range;
-  if (!Check(vkCreatePipelineLayout(g.dev, &plci, nullptr, &g.layout), "vkCreatePipelineLayout"))
-    return 1;
-  const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1};
+  const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings};
   VkDescriptorPoolCreateInfo dpci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   dpci.maxSets = 1;
   dpci.poolSizeCount = 1;
@@ -201,21 +151,28 @@ int Run(const char* want) {
   VkDescriptorPool pool = VK_NULL_HANDLE;
   if (!Check(vkCreateDescriptorPool(g.dev, &dpci, nullptr, &pool), "vkCreateDescriptorPool"))
     return 1;
+  const VkDescriptorSetLayout set_layout = dev->set_layout();
   VkDescriptorSetAllocateInfo dsai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
   dsai.descriptorPool = pool;
   dsai.descriptorSetCount = 1;
   dsai.pSetLayouts = &set_layout;
   if (!Check(vkAllocateDescriptorSets(g.dev, &dsai, &g.set), "vkAllocateDescriptorSets")) return 1;
-  const VkDescriptorBufferInfo dbi{buffer, 0, VK_WHOLE_SIZE};
-  VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-  write.dstSet = g.set;
-  write.descriptorCount = 1;
-  write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-  write.pBufferInfo = &dbi;
-  vkUpdateDescriptorSets(g.dev, 1, &write, 0, nullptr);
+  // Every binding of the backend's layout names the buffer; the shaders use 0.
+  VkDescriptorBufferInfo dbi[kBindings];
+  VkWriteDescriptorSet writes[kBindings];
+  for (uint32_t b = 0; b < kBindings; ++b) {
+    dbi[b] = VkDescriptorBufferInfo{out.buffer, 0, VK_WHOLE_SIZE};
+    writes[b] = VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    writes[b].dstSet = g.set;
+    writes[b].dstBinding = b;
+    writes[b].descriptorCount = 1;
+    writes[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[b].pBufferInfo = &dbi[b];
+  }
+  vkUpdateDescriptorSets(g.dev, kBindings, writes, 0, nullptr);
   VkCommandPoolCreateInfo cpci{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   cpci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
-  cpci.queueFamilyIndex = family;
+  cpci.queueFamilyIndex = dev->queue_family();
   VkCommandPool cpool = VK_NULL_HANDLE;
   if (!Check(vkCreateCommandPool(g.dev, &cpci, nullptr, &cpool), "vkCreateCommandPool")) return 1;
   VkCommandBufferAllocateInfo cbai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -240,19 +197,18 @@ int Run(const char* want) {
     VkShaderModule module = VK_NULL_HANDLE;
     if (!Check(vkCreateShaderModule(g.dev, &smci, nullptr, &module), "vkCreateShaderModule"))
       return 1;
-    VkComputePipelineCreateInfo cpci2{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
-    cpci2.stage =
-        VkPipelineShaderStageCreateInfo{VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-                                        nullptr,
-                                        0,
-                                        VK_SHADER_STAGE_COMPUTE_BIT,
-                                        module,
-                                        "main",
-                                        nullptr};
-    cpci2.layout = g.layout;
+    VkComputePipelineCreateInfo pci{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+    pci.stage = VkPipelineShaderStageCreateInfo{VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                                                nullptr,
+                                                0,
+                                                VK_SHADER_STAGE_COMPUTE_BIT,
+                                                module,
+                                                "main",
+                                                nullptr};
+    pci.layout = g.layout;
     VkPipeline pipe = VK_NULL_HANDLE;
     const bool made =
-        Check(vkCreateComputePipelines(g.dev, VK_NULL_HANDLE, 1, &cpci2, nullptr, &pipe),
+        Check(vkCreateComputePipelines(g.dev, VK_NULL_HANDLE, 1, &pci, nullptr, &pipe),
               "vkCreateComputePipelines");
     vkDestroyShaderModule(g.dev, module, nullptr);
     double gflops = 0;
@@ -265,15 +221,17 @@ int Run(const char* want) {
   }
   vkDestroyCommandPool(g.dev, cpool, nullptr);
   vkDestroyDescriptorPool(g.dev, pool, nullptr);
-  vkDestroyPipelineLayout(g.dev, g.layout, nullptr);
-  vkDestroyDescriptorSetLayout(g.dev, set_layout, nullptr);
-  vkDestroyBuffer(g.dev, buffer, nullptr);
-  vkFreeMemory(g.dev, memory, nullptr);
-  vkDestroyDevice(g.dev, nullptr);
-  vkDestroyInstance(instance, nullptr);
-  return rc;
+  dev->DestroyBuffer(&out);
+  // Under FP8SDK_VULKAN_VALIDATION=1, any message of the Khronos layer fails.
+  for (const std::string& m : Context::ValidationMessages()) {
+    std::fprintf(stderr, "vk_alu_peak error: validation: %s\n", m.c_str());
+    rc = 1;
+  }
+  return rc;  // the device and instance belong to the process-wide context
 }
 
 }  // namespace
+}  // namespace vulkan
+}  // namespace fp8sdk
 
-int main(int argc, char** argv) { return Run(argc > 1 ? argv[1] : nullptr); }
+int main(int argc, char** argv) { return fp8sdk::vulkan::Run(argc > 1 ? argv[1] : nullptr); }
