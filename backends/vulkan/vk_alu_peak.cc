@@ -143,14 +143,8 @@ int Run(const char* want) {
              "vkCreateBuffer")) {
     return 1;
   }
-  const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings};
-  VkDescriptorPoolCreateInfo dpci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-  dpci.maxSets = 1;
-  dpci.poolSizeCount = 1;
-  dpci.pPoolSizes = &size;
   VkDescriptorPool pool = VK_NULL_HANDLE;
-  if (!Check(vkCreateDescriptorPool(g.dev, &dpci, nullptr, &pool), "vkCreateDescriptorPool"))
-    return 1;
+  if (!Check(dev->CreateDescriptorPool(1, &pool), "vkCreateDescriptorPool")) return 1;
   const VkDescriptorSetLayout set_layout = dev->set_layout();
   VkDescriptorSetAllocateInfo dsai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
   dsai.descriptorPool = pool;

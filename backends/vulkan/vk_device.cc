@@ -335,13 +335,15 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   }
   vkGetDeviceQueue(d->device_, d->family_, 0, &d->queue_);
 
-  VkDescriptorSetLayoutBinding b[kBindings];
-  for (uint32_t i = 0; i < kBindings; ++i) {
-    b[i] = VkDescriptorSetLayoutBinding{i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
-                                        VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+  VkDescriptorSetLayoutBinding b[kBindings + kTexelBindings];
+  for (uint32_t i = 0; i < kBindings + kTexelBindings; ++i) {
+    b[i] = VkDescriptorSetLayoutBinding{
+        i,
+        i < kBindings ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+        1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   }
   VkDescriptorSetLayoutCreateInfo sl{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-  sl.bindingCount = kBindings;
+  sl.bindingCount = kBindings + kTexelBindings;
   sl.pBindings = b;
   r = vkCreateDescriptorSetLayout(d->device_, &sl, nullptr, &d->set_layout_);
   if (r != VK_SUCCESS) {
@@ -407,9 +409,11 @@ int Device::FindMemoryType(uint32_t bits, VkMemoryPropertyFlags want) const {
 VkResult Device::CreateBuffer(uint64_t size, bool host, Buffer* out) const {
   *out = Buffer{};
   VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-  bi.size = std::max<uint64_t>(size, 16);
+  bi.size = std::max<uint64_t>((size + 15) / 16 * 16, 16);  // whole texels
   bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
              VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  const bool texels = !host && texel_views() && TexelsFit(bi.size);
+  if (texels) bi.usage |= VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT;
   bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   VkResult r = vkCreateBuffer(device_, &bi, nullptr, &out->buffer);
   if (r != VK_SUCCESS) return r;
@@ -447,6 +451,14 @@ VkResult Device::CreateBuffer(uint64_t size, bool host, Buffer* out) const {
     r = vkMapMemory(device_, out->memory, 0, VK_WHOLE_SIZE, 0, &out->mapped);
     out->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
   }
+  if (r == VK_SUCCESS && texels) {
+    VkBufferViewCreateInfo vi{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+    vi.buffer = out->buffer;
+    vi.format = VK_FORMAT_R32G32B32A32_UINT;  // uniform texel buffers must support it
+    vi.offset = 0;
+    vi.range = bi.size;
+    r = vkCreateBufferView(device_, &vi, nullptr, &out->texels);
+  }
   if (r != VK_SUCCESS) {
     DestroyBuffer(out);
     return r;
@@ -455,7 +467,19 @@ VkResult Device::CreateBuffer(uint64_t size, bool host, Buffer* out) const {
   return VK_SUCCESS;
 }
 
+VkResult Device::CreateDescriptorPool(uint32_t sets, VkDescriptorPool* out) const {
+  const VkDescriptorPoolSize sizes[] = {
+      {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * kBindings},
+      {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets * kTexelBindings}};
+  VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+  pi.maxSets = sets;
+  pi.poolSizeCount = 2;
+  pi.pPoolSizes = sizes;
+  return vkCreateDescriptorPool(device_, &pi, nullptr, out);
+}
+
 void Device::DestroyBuffer(Buffer* b) const {
+  if (b->texels != VK_NULL_HANDLE) vkDestroyBufferView(device_, b->texels, nullptr);
   if (b->mapped) vkUnmapMemory(device_, b->memory);
   if (b->buffer != VK_NULL_HANDLE) vkDestroyBuffer(device_, b->buffer, nullptr);
   if (b->memory != VK_NULL_HANDLE) vkFreeMemory(device_, b->memory, nullptr);

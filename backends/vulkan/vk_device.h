@@ -40,8 +40,10 @@ enum Shader : int {
   kShaderCount
 };
 
-// Descriptor bindings of every pipeline (shaders/layout.glsl).
+// Descriptor bindings of every pipeline (shaders/layout.glsl): kBindings
+// storage buffers, then kTexelBindings uniform texel buffers (CPU devices).
 constexpr uint32_t kBindings = 6;
+constexpr uint32_t kTexelBindings = 2;        // 6: the constants, 7: scratch, as uvec4 texels
 constexpr uint32_t kPushConstantBytes = 128;  // the minimum every device supports
 
 struct Buffer {
@@ -50,6 +52,9 @@ struct Buffer {
   uint64_t size = 0;
   void* mapped = nullptr;  // host-visible memory, mapped for the buffer's life
   bool coherent = false;
+  // The buffer as R32G32B32A32_UINT texels, for uniform texel buffer
+  // bindings (Device::texel_views; null elsewhere and for host buffers).
+  VkBufferView texels = VK_NULL_HANDLE;
 };
 
 class Device {
@@ -71,6 +76,14 @@ class Device {
   // and the shared memory gemm_coop.comp needs: it runs here (all enabled at
   // device creation). FP8SDK_VULKAN_COOPMAT=0: never.
   bool coop_matrix() const { return coop_matrix_; }
+  // Device buffers get texel views (Buffer::texels): on CPU devices, where
+  // shaders run SSBO loads lane by lane with a branch each (lavapipe) but
+  // texel fetches as vector gathers, twice as fast in gemm_direct.comp's
+  // loop. Only buffers of at most TexelsFit bytes get one.
+  bool texel_views() const { return cpu_kernels_; }
+  bool TexelsFit(uint64_t bytes) const {
+    return bytes / 16 <= props_.limits.maxTexelBufferElements;
+  }
   VkPipeline pipeline(Shader s) const { return pipelines_[s]; }
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
   VkDescriptorSetLayout set_layout() const { return set_layout_; }
@@ -81,6 +94,8 @@ class Device {
   // where the device has such memory and is not a discrete GPU), or
   // host-visible memory (`host` = true, for staging and status words).
   VkResult CreateBuffer(uint64_t size, bool host, Buffer* out) const;
+  // A descriptor pool for `sets` sets of set_layout().
+  VkResult CreateDescriptorPool(uint32_t sets, VkDescriptorPool* out) const;
   void DestroyBuffer(Buffer* b) const;
 
  private:

@@ -86,8 +86,7 @@ std::vector<T> KMajorGroups(const T* w, int64_t n, int64_t k, int64_t group, int
   std::vector<T> out(static_cast<size_t>(k_padded * n_padded), T{0});
   for (int64_t col = 0; col < n; ++col) {
     for (int64_t i = 0; i < k; ++i) {
-      out[static_cast<size_t>(((i / group) * n_padded + col) * group + i % group)] =
-          w[col * k + i];
+      out[static_cast<size_t>(((i / group) * n_padded + col) * group + i % group)] = w[col * k + i];
     }
   }
   return out;
@@ -199,7 +198,7 @@ class LinearKernel : public Kernel {
           .F(a_.mul)
           .U(a_.lut)
           .U(a_.enc);
-      d[0].groups[0] = GroupsFor(static_cast<uint64_t>(m * kp_));
+      d[0].groups[0] = GroupsFor(static_cast<uint64_t>(m * kp_), c.max_groups);
       d[0].groups[1] = d[0].groups[2] = d[0].groups[0] ? 1 : 0;
     }
     if (direct_) {
@@ -377,7 +376,7 @@ class BinaryKernel : public Kernel {
     for (int i = 0; i < kMaxShaderRank; ++i) w.U(i < out.rank ? out[i] : 1);
     for (uint32_t v : sa) w.U(v);
     for (uint32_t v : sb) w.U(v);
-    d->groups[0] = GroupsFor(static_cast<uint64_t>(out.NumElements()));
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(out.NumElements()), c.max_groups);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
   }
@@ -401,7 +400,7 @@ class UnaryKernel : public Kernel {
     const int64_t n = OutShape(c).NumElements();
     d->shader = kUnary;
     PushWriter(d).U(n).U(op_).U(WordOf(c, ops_[0])).U(OutWord(c));
-    d->groups[0] = GroupsFor(static_cast<uint64_t>(n));
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(n), c.max_groups);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
   }
@@ -410,7 +409,9 @@ class UnaryKernel : public Kernel {
   uint32_t op_ = 0;
 };
 
-uint32_t RowGroups(int64_t rows) { return static_cast<uint32_t>(std::min<int64_t>(rows, 65535)); }
+uint32_t RowGroups(int64_t rows, uint32_t max_groups) {
+  return static_cast<uint32_t>(std::min<int64_t>(rows, max_groups));
+}
 
 // ---- LAYER_NORM ----
 class LayerNormKernel : public Kernel {
@@ -429,7 +430,7 @@ class LayerNormKernel : public Kernel {
         .U(ops_[2].present() ? WordOf(c, ops_[2]) : kNone)
         .U(OutWord(c))
         .F(eps_);
-    d->groups[0] = RowGroups(rows);
+    d->groups[0] = RowGroups(rows, c.max_groups);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
   }
@@ -468,7 +469,7 @@ class SoftmaxKernel : public Kernel {
     w.U(s[0] > 0 ? rows / s[0] : 1).F(scale_).U(s.rank);
     for (int i = 0; i < kMaxShaderRank; ++i) w.U(i < s.rank ? s[i] : 1);
     for (uint32_t v : strides) w.U(v);
-    d->groups[0] = RowGroups(rows);
+    d->groups[0] = RowGroups(rows, c.max_groups);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
   }
@@ -519,7 +520,7 @@ class GatherKernel : public Kernel {
         .U(scale_off_)
         .F(scale_)
         .U(static_cast<uint32_t>(status_word_));
-    d->groups[0] = GroupsFor(static_cast<uint64_t>(outer * count * inner));
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(outer * count * inner), c.max_groups);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
   }
@@ -563,7 +564,7 @@ class CopyKernel : public Kernel {
     w.U(WordOf(c, ops_[0]) + static_cast<uint32_t>(base) * words_).U(OutWord(c));
     for (uint32_t v : dims) w.U(v);
     for (uint32_t v : strides) w.U(v);
-    d->groups[0] = GroupsFor(static_cast<uint64_t>(out.NumElements()));
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(out.NumElements()), c.max_groups);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
   }
@@ -619,7 +620,7 @@ class QuantizeKernel : public Kernel {
         .U(scale_off_)
         .U(enc_)
         .U(lut_);
-    d->groups[0] = GroupsFor(static_cast<uint64_t>(mode_ == 2 ? n : (n + 3) / 4));
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(mode_ == 2 ? n : (n + 3) / 4), c.max_groups);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
   }
@@ -639,8 +640,8 @@ uint32_t ConstantPool::Add(const void* data, size_t bytes) {
   return static_cast<uint32_t>(off / 4);
 }
 
-uint32_t GroupsFor(uint64_t n) {
-  return static_cast<uint32_t>(std::min<uint64_t>((n + 255) / 256, 65535));
+uint32_t GroupsFor(uint64_t n, uint32_t max_groups) {
+  return static_cast<uint32_t>(std::min<uint64_t>((n + 255) / 256, max_groups));
 }
 
 Kernel::Kernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)

@@ -28,7 +28,9 @@ class ConstantPool {
   uint32_t AddWords(const std::vector<uint32_t>& words) {
     return Add(words.data(), words.size() * sizeof(uint32_t));
   }
-  uint32_t AddFloats(const std::vector<float>& v) { return Add(v.data(), v.size() * sizeof(float)); }
+  uint32_t AddFloats(const std::vector<float>& v) {
+    return Add(v.data(), v.size() * sizeof(float));
+  }
   const std::vector<uint8_t>& bytes() const { return bytes_; }
 
  private:
@@ -60,6 +62,8 @@ struct RunContext {
   const fp8_tensor_binding_t* bindings = nullptr;
   size_t binding_count = 0;
   fp8_error_t* err = nullptr;
+  // Most workgroups of a grid-stride dispatch (DeviceTraits::max_groups).
+  uint32_t max_groups = 65535;
 };
 
 class Kernel {
@@ -113,6 +117,13 @@ struct DeviceTraits {
   // Cooperative matrices (Device::coop_matrix): those LINEARs run
   // gemm_coop.comp instead when weights and activations are FP8 or INT8.
   bool coop_matrix = false;
+  // Most workgroups of the dispatches whose shaders loop over their items
+  // (grid-stride loops: elementwise, copies, rows of LayerNorm / Softmax,
+  // pack_rows). 65535 on GPUs, which need many workgroups in flight. CPU
+  // devices run each workgroup as a task of their thread pool, at a fixed
+  // cost per workgroup (lavapipe: ~5 us, so 1536 empty workgroups of 256
+  // took 4.7 ms): there a few per thread.
+  uint32_t max_groups = 65535;
 };
 
 // Null if the backend runs `node`, else why not (claim).
@@ -123,8 +134,9 @@ const char* DeclineReason(const backend::GraphAccess& g, size_t node);
 std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
                                    int* status_words, const DeviceTraits& traits);
 
-// Workgroups for a grid-stride loop over `n` items, 256 per group.
-uint32_t GroupsFor(uint64_t n);
+// Workgroups for a grid-stride loop over `n` items, 256 per group, at most
+// `max_groups` (RunContext::max_groups).
+uint32_t GroupsFor(uint64_t n, uint32_t max_groups);
 
 }  // namespace vulkan
 }  // namespace fp8sdk

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/common/device_ops.h"
@@ -38,9 +39,9 @@ fp8_status_code_t VkFail(fp8_error_t* err, VkResult r, const char* what) {
   return Fail(err, code, "Vulkan: %s: %s", what, VkResultName(r));
 }
 
-#define FP8_VK_CHECK(call, what)                  \
-  do {                                            \
-    const VkResult r_ = (call);                   \
+#define FP8_VK_CHECK(call, what)                        \
+  do {                                                  \
+    const VkResult r_ = (call);                         \
     if (r_ != VK_SUCCESS) return VkFail(err, r_, what); \
   } while (0)
 
@@ -69,6 +70,7 @@ struct Partition {
   Buffer consts, status;  // status: host-visible words, one per GATHER
   Buffer scratch;         // binding 3 of operators with scratch_words()
   int status_words = 0;
+  uint32_t max_groups = 65535;  // DeviceTraits::max_groups
   VkDescriptorPool pool = VK_NULL_HANDLE;
   std::vector<VkDescriptorSet> sets;
   std::vector<std::array<VkBuffer, 4>> set_buffers;  // what each set points at now
@@ -88,7 +90,8 @@ std::string Lower(std::string s) {
 
 // Creates the logical device and the per-instance objects on first use.
 fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
-  if (device >= self->devices.size()) return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
+  if (device >= self->devices.size())
+    return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
   DeviceState& ds = self->devices[device];
   if (ds.dev) return FP8_STATUS_OK;
   std::string why;
@@ -102,7 +105,8 @@ fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
   ai.commandPool = ds.pool;
   ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   ai.commandBufferCount = 1;
-  FP8_VK_CHECK(vkAllocateCommandBuffers(dev->device(), &ai, &ds.copy_cb), "vkAllocateCommandBuffers");
+  FP8_VK_CHECK(vkAllocateCommandBuffers(dev->device(), &ai, &ds.copy_cb),
+               "vkAllocateCommandBuffers");
   VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
   FP8_VK_CHECK(vkCreateFence(dev->device(), &fi, nullptr, &ds.fence), "vkCreateFence");
   ds.dev = dev;
@@ -145,7 +149,8 @@ fp8_status_code_t EnsureStaging(DeviceState& ds, uint64_t size, fp8_error_t* err
 fp8_status_code_t Upload(DeviceState& ds, Buffer* dst, uint64_t off, const void* src, uint64_t size,
                          fp8_error_t* err) {
   if (size == 0) return FP8_STATUS_OK;
-  if (off + size > dst->size) return Fail(err, FP8_STATUS_OUT_OF_RANGE, "copy past the buffer's end");
+  if (off + size > dst->size)
+    return Fail(err, FP8_STATUS_OUT_OF_RANGE, "copy past the buffer's end");
   if (dst->mapped) {
     std::memcpy(static_cast<uint8_t*>(dst->mapped) + off, src, size);
     if (!dst->coherent) {
@@ -165,7 +170,8 @@ fp8_status_code_t Upload(DeviceState& ds, Buffer* dst, uint64_t off, const void*
 fp8_status_code_t Download(DeviceState& ds, void* dst, const Buffer* src, uint64_t off,
                            uint64_t size, fp8_error_t* err) {
   if (size == 0) return FP8_STATUS_OK;
-  if (off + size > src->size) return Fail(err, FP8_STATUS_OUT_OF_RANGE, "copy past the buffer's end");
+  if (off + size > src->size)
+    return Fail(err, FP8_STATUS_OUT_OF_RANGE, "copy past the buffer's end");
   if (src->mapped) {
     if (!src->coherent) {
       VkMappedMemoryRange r{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE};
@@ -243,8 +249,7 @@ fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_err
   }
   if (self->devices.empty()) {
     return Fail(err, FP8_STATUS_UNSUPPORTED, "no Vulkan device%s",
-                cpu_devices ? " (a CPU implementation is used only when Vulkan is requested)"
-                            : "");
+                cpu_devices ? " (a CPU implementation is used only when Vulkan is requested)" : "");
   }
   *out = self.release();
   return FP8_STATUS_OK;
@@ -262,12 +267,15 @@ void Destroy(void* instance) {
   delete self;
 }
 
-uint32_t DeviceCount(void* instance) { return static_cast<uint32_t>(Self(instance)->devices.size()); }
+uint32_t DeviceCount(void* instance) {
+  return static_cast<uint32_t>(Self(instance)->devices.size());
+}
 
 fp8_status_code_t DeviceInfo(void* instance, uint32_t device, fp8_device_info_t* out,
                              fp8_error_t* err) {
   Instance* self = Self(instance);
-  if (device >= self->devices.size()) return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
+  if (device >= self->devices.size())
+    return Fail(err, FP8_STATUS_INVALID_ARGUMENT, "no such device");
   const PhysicalDevice& p = self->ctx->devices()[self->devices[device].physical];
   std::snprintf(out->name, sizeof(out->name), "%.127s", p.props.deviceName);
   out->kind = FP8_DEVICE_VULKAN;
@@ -339,9 +347,32 @@ void ReleasePartition(Partition* p) {
   delete p;
 }
 
+// Bindings 6 and 7 of every set: the constants and scratch as texels, where
+// the device gives buffers texel views (they stay for the partition's life).
+void WriteTexelBindings(Partition* p) {
+  const VkBufferView views[kTexelBindings] = {p->consts.texels, p->scratch.texels};
+  std::vector<VkWriteDescriptorSet> w;
+  for (VkDescriptorSet set : p->sets) {
+    for (uint32_t t = 0; t < kTexelBindings; ++t) {
+      if (views[t] == VK_NULL_HANDLE) continue;
+      VkWriteDescriptorSet x{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+      x.dstSet = set;
+      x.dstBinding = kBindings + t;
+      x.descriptorCount = 1;
+      x.descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+      x.pTexelBufferView = &views[t];
+      w.push_back(x);
+    }
+  }
+  if (!w.empty()) {
+    vkUpdateDescriptorSets(p->ds->dev->device(), static_cast<uint32_t>(w.size()), w.data(), 0,
+                           nullptr);
+  }
+}
+
 fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* graph,
-                          const fp8_graph_api_t* api, const size_t* nodes, size_t count,
-                          void** out, fp8_error_t* err) {
+                          const fp8_graph_api_t* api, const size_t* nodes, size_t count, void** out,
+                          fp8_error_t* err) {
   Instance* self = Self(instance);
   fp8_status_code_t st = Open(self, device, err);
   if (st != FP8_STATUS_OK) return st;
@@ -355,6 +386,13 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   DeviceTraits traits;
   traits.cpu = dev->cpu_kernels();
   traits.coop_matrix = dev->coop_matrix();
+  if (dev->properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
+    traits.max_groups = 4 * std::max(1u, std::thread::hardware_concurrency());
+  }
+  if (const char* env = std::getenv("FP8SDK_VULKAN_MAX_GROUPS")) {
+    traits.max_groups = static_cast<uint32_t>(std::clamp(std::atol(env), 1L, 65535L));
+  }
+  p->max_groups = traits.max_groups;
   // FP8SDK_VULKAN_GEMM=tiled: the GPU kernels on any device (tests use it to
   // check them on lavapipe); =large: also gemm_large.comp for every LINEAR,
   // whatever its rows.
@@ -367,10 +405,24 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   }
   uint64_t scratch_words = 0;
   try {
-    for (size_t i = 0; i < count; ++i) {
-      label = g.NodeLabel(nodes[i]);
-      p->kernels.push_back(MakeKernel(g, nodes[i], &pool, &p->status_words, traits));
-      scratch_words = std::max(scratch_words, p->kernels.back()->scratch_words());
+    const auto build = [&] {
+      p->kernels.clear();
+      p->status_words = 0;
+      pool = ConstantPool();
+      scratch_words = 0;
+      for (size_t i = 0; i < count; ++i) {
+        label = g.NodeLabel(nodes[i]);
+        p->kernels.push_back(MakeKernel(g, nodes[i], &pool, &p->status_words, traits));
+        scratch_words = std::max(scratch_words, p->kernels.back()->scratch_words());
+      }
+    };
+    build();
+    // The CPU-type kernels read the constants and scratch as texels: where
+    // those pass the device's texel buffer limit, the GPU kernels instead.
+    if (traits.cpu &&
+        (!dev->TexelsFit(pool.bytes().size()) || !dev->TexelsFit(4 * scratch_words))) {
+      traits.cpu = false;
+      build();
     }
   } catch (const std::bad_alloc&) {
     return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED, "%s: out of host memory", label.c_str());
@@ -394,12 +446,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   if (st != FP8_STATUS_OK) return st;
 
   const uint32_t sets = static_cast<uint32_t>(std::max<size_t>(1, count));
-  const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets * kBindings};
-  VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-  pi.maxSets = sets;
-  pi.poolSizeCount = 1;
-  pi.pPoolSizes = &size;
-  FP8_VK_CHECK(vkCreateDescriptorPool(dev->device(), &pi, nullptr, &p->pool), "vkCreateDescriptorPool");
+  FP8_VK_CHECK(dev->CreateDescriptorPool(sets, &p->pool), "vkCreateDescriptorPool");
   p->sets.resize(count);
   p->set_buffers.assign(count, {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE});
   std::vector<VkDescriptorSetLayout> layouts(count, dev->set_layout());
@@ -410,6 +457,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
     ai.pSetLayouts = layouts.data();
     FP8_VK_CHECK(vkAllocateDescriptorSets(dev->device(), &ai, p->sets.data()),
                  "vkAllocateDescriptorSets");
+    WriteTexelBindings(p.get());
   }
   VkCommandBufferAllocateInfo ci{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
   ci.commandPool = ds.pool;
@@ -531,7 +579,8 @@ fp8_status_code_t ReportBadIndex(Partition* p, const fp8_tensor_binding_t* bindi
         }
       }
     }
-    const Shape ts = table.constant ? table.const_shape : backend::BindingShape(bindings[table.tensor]);
+    const Shape ts =
+        table.constant ? table.const_shape : backend::BindingShape(bindings[table.tensor]);
     return Fail(err, FP8_STATUS_OUT_OF_RANGE, "%s: index %lld at position %u is outside [0, %lld)",
                 k->label().c_str(), static_cast<long long>(value), pos,
                 static_cast<long long>(ts.rank > 0 ? ts[0] : 0));
@@ -546,6 +595,7 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
   rc.bindings = bindings;
   rc.binding_count = binding_count;
   rc.err = err;
+  rc.max_groups = p->max_groups;
   std::vector<uint32_t>& signature = p->signature;
   signature.clear();
   for (size_t i = 0; i < p->kernels.size(); ++i) {
@@ -553,11 +603,13 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
     // Word addressing: every bound offset must be a multiple of 4 (the
     // session's arenas align tensors to 64 bytes).
     if (bindings[k.output()].offset % 4 != 0) {
-      return Fail(err, FP8_STATUS_INTERNAL, "%s: output offset not word-aligned", k.label().c_str());
+      return Fail(err, FP8_STATUS_INTERNAL, "%s: output offset not word-aligned",
+                  k.label().c_str());
     }
     for (const Operand& o : k.operands()) {
       if (o.present() && !o.constant && bindings[o.tensor].offset % 4 != 0) {
-        return Fail(err, FP8_STATUS_INTERNAL, "%s: input offset not word-aligned", k.label().c_str());
+        return Fail(err, FP8_STATUS_INTERNAL, "%s: input offset not word-aligned",
+                    k.label().c_str());
       }
     }
     Dispatch* d = &p->dispatches[i * kMaxDispatches];
@@ -596,7 +648,9 @@ fp8_status_code_t Synchronize(void*, uint32_t, fp8_error_t*) {
   return FP8_STATUS_OK;  // execute and copies complete before they return
 }
 
-void Release(void*, uint32_t, void* partition) { ReleasePartition(static_cast<Partition*>(partition)); }
+void Release(void*, uint32_t, void* partition) {
+  ReleasePartition(static_cast<Partition*>(partition));
+}
 
 const fp8_backend_vtable_t kVtable = {
     sizeof(fp8_backend_vtable_t),
