@@ -35,7 +35,13 @@ const uint32_t kQuantizeSpv[] =
 #include "backends/vulkan/shaders/quantize.spv.inc"
     ;
 const uint32_t kGemmDirectSpv[] =
-#include "backends/vulkan/shaders/gemm_direct.spv.inc"
+#include "backends/vulkan/shaders/gemm_direct_e4m3.spv.inc"
+    ;
+const uint32_t kGemmDirectE5M2Spv[] =
+#include "backends/vulkan/shaders/gemm_direct_e5m2.spv.inc"
+    ;
+const uint32_t kGemmDirectInt8Spv[] =
+#include "backends/vulkan/shaders/gemm_direct_int8.spv.inc"
     ;
 const uint32_t kPackRowsSpv[] =
 #include "backends/vulkan/shaders/pack_rows.spv.inc"
@@ -64,6 +70,8 @@ const Spv kSpv[kShaderCount] = {
     {kCopySpv, sizeof(kCopySpv)},
     {kQuantizeSpv, sizeof(kQuantizeSpv)},
     {kGemmDirectSpv, sizeof(kGemmDirectSpv)},
+    {kGemmDirectE5M2Spv, sizeof(kGemmDirectE5M2Spv)},
+    {kGemmDirectInt8Spv, sizeof(kGemmDirectInt8Spv)},
     {kPackRowsSpv, sizeof(kPackRowsSpv)},
     {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)},
     {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
@@ -191,7 +199,10 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
          (sub.supportedOperations & need) == need && sub.subgroupSize >= 8;
 }
 
-bool CpuOnly(int shader) { return shader == kGemmDirect || shader == kSoftmaxRows; }
+bool CpuOnly(int shader) {
+  return shader == kGemmDirect || shader == kGemmDirectE5M2 || shader == kGemmDirectInt8 ||
+         shader == kSoftmaxRows;
+}
 
 // True when `physical` has every extension in `names`.
 bool HasExtensions(VkPhysicalDevice physical, const char* const* names, size_t count) {

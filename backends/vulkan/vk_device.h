@@ -32,7 +32,9 @@ enum Shader : int {
   kGather,
   kCopy,
   kQuantize,
-  kGemmDirect,
+  kGemmDirect,  // E4M3 weights; + 1: E5M2, + 2: INT8 (one build per format)
+  kGemmDirectE5M2,
+  kGemmDirectInt8,
   kPackRows,
   kSoftmaxRows,
   kGemmLarge,

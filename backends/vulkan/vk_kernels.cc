@@ -202,14 +202,13 @@ class LinearKernel : public Kernel {
       d[0].groups[1] = d[0].groups[2] = d[0].groups[0] ? 1 : 0;
     }
     if (direct_) {
-      d[1].shader = kGemmDirect;
+      d[1].shader = static_cast<Shader>(kGemmDirect + format_);
       PushWriter(&d[1])
           .U(m)
           .U(n_)
           .U(kp_ / 16)
           .U(ops_[1].const_word / 4)
           .U(OutWord(c))
-          .U(format_)
           .U(scale_off_)
           .F(scale_)
           .U(bias_off_);
