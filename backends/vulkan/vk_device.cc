@@ -44,7 +44,13 @@ const uint32_t kGemmDirectInt8Spv[] =
 #include "backends/vulkan/shaders/gemm_direct_int8.spv.inc"
     ;
 const uint32_t kPackRowsSpv[] =
-#include "backends/vulkan/shaders/pack_rows.spv.inc"
+#include "backends/vulkan/shaders/pack_rows_copy.spv.inc"
+    ;
+const uint32_t kPackRowsFp8Spv[] =
+#include "backends/vulkan/shaders/pack_rows_fp8.spv.inc"
+    ;
+const uint32_t kPackRowsInt8Spv[] =
+#include "backends/vulkan/shaders/pack_rows_int8.spv.inc"
     ;
 const uint32_t kSoftmaxRowsSpv[] =
 #include "backends/vulkan/shaders/softmax_rows.spv.inc"
@@ -73,6 +79,8 @@ const Spv kSpv[kShaderCount] = {
     {kGemmDirectE5M2Spv, sizeof(kGemmDirectE5M2Spv)},
     {kGemmDirectInt8Spv, sizeof(kGemmDirectInt8Spv)},
     {kPackRowsSpv, sizeof(kPackRowsSpv)},
+    {kPackRowsFp8Spv, sizeof(kPackRowsFp8Spv)},
+    {kPackRowsInt8Spv, sizeof(kPackRowsInt8Spv)},
     {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)},
     {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
     {kGemmCoopSpv, sizeof(kGemmCoopSpv)},

@@ -35,7 +35,9 @@ enum Shader : int {
   kGemmDirect,  // E4M3 weights; + 1: E5M2, + 2: INT8 (one build per format)
   kGemmDirectE5M2,
   kGemmDirectInt8,
-  kPackRows,
+  kPackRows,  // copies its input; + 1: quantizes to FP8, + 2: to INT8
+  kPackRowsFp8,
+  kPackRowsInt8,
   kSoftmaxRows,
   kGemmLarge,
   kGemmCoop,

@@ -188,18 +188,13 @@ class LinearKernel : public Kernel {
       if (static_cast<uint64_t>(m * kp_) > scratch_words_) {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
       }
-      d[0].shader = kPackRows;
-      PushWriter(&d[0])
-          .U(m)
-          .U(k_)
-          .U(kp_)
-          .U(WordOf(c, ops_[0]))
-          .U(a_.mode)
-          .F(a_.mul)
-          .U(a_.lut)
-          .U(a_.enc);
-      d[0].groups[0] = GroupsFor(static_cast<uint64_t>(m * kp_), c.max_groups);
-      d[0].groups[1] = d[0].groups[2] = d[0].groups[0] ? 1 : 0;
+      d[0].shader = static_cast<Shader>(kPackRows + a_.mode);
+      PushWriter(&d[0]).U(m).U(k_).U(kp_).U(WordOf(c, ops_[0])).F(a_.mul).U(a_.lut).U(a_.enc);
+      // k along x, rows along y (at most max_groups workgroups in all).
+      d[0].groups[0] = GroupsFor(static_cast<uint64_t>(kp_), c.max_groups);
+      d[0].groups[1] = static_cast<uint32_t>(
+          std::min<int64_t>(m, std::max<uint32_t>(1, c.max_groups / std::max(1u, d[0].groups[0]))));
+      d[0].groups[2] = m > 0 ? 1 : 0;
     }
     if (direct_) {
       d[1].shader = static_cast<Shader>(kGemmDirect + format_);
