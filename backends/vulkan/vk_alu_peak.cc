@@ -1,9 +1,11 @@
 // vk_alu_peak: what a Vulkan device's shader ALUs reach on f32 multiply-adds
-// alone (shaders/alu_peak.comp, no memory traffic): as a GEMM register tile
-// (8 x 4 dot products of vec4 operands per invocation, gemm_direct.comp's
-// inner loop without its loads and decode) and as eight independent vec4
-// chains y = y * a + b. What the Vulkan GEMM rates of vk_gemm_benchmark and
-// gemm_benchmark are read against.
+// alone (shaders/alu_peak.comp, no memory traffic): as gemm_direct.comp's
+// register tile (8 rows x 4 columns per invocation, its inner loop without
+// loads and decode) written as an outer product of scalars and as vec4 dot
+// products, and as eight independent vec4 chains y = y * a + b. What the
+// Vulkan GEMM rates of vk_gemm_benchmark and gemm_benchmark are read against.
+// (llvmpipe has no fused multiply-add: it runs fma() as a multiply and an
+// add, 8 lanes each on AVX2 and AVX-512 CPUs alike.)
 //
 //   bazel run //backends/vulkan:vk_alu_peak [-- DEVICE-NAME-PART]
 //
@@ -30,6 +32,9 @@ namespace {
 
 const uint32_t kTile[] =
 #include "backends/vulkan/shaders/alu_peak.spv.inc"
+    ;
+const uint32_t kDot[] =
+#include "backends/vulkan/shaders/alu_peak_dot.spv.inc"
     ;
 const uint32_t kChains[] =
 #include "backends/vulkan/shaders/alu_peak_chains.spv.inc"
@@ -182,6 +187,7 @@ int Run(const char* want) {
     size_t bytes;
     double flops;  // per invocation and step
   } variants[] = {{"GEMM tile", kTile, sizeof(kTile), 8 * 4 * 4 * 2},
+                  {"tile as dots", kDot, sizeof(kDot), 8 * 4 * 4 * 2},
                   {"chains", kChains, sizeof(kChains), 8 * 4 * 2}};
   int rc = 0;
   for (const auto& v : variants) {
