@@ -52,6 +52,18 @@ const uint32_t kPackRowsFp8Spv[] =
 const uint32_t kPackRowsInt8Spv[] =
 #include "backends/vulkan/shaders/pack_rows_int8.spv.inc"
     ;
+const uint32_t kPackRowsIn1Spv[] =
+#include "backends/vulkan/shaders/pack_rows_in1_copy.spv.inc"
+    ;
+const uint32_t kPackRowsIn1Fp8Spv[] =
+#include "backends/vulkan/shaders/pack_rows_in1_fp8.spv.inc"
+    ;
+const uint32_t kPackRowsIn1Int8Spv[] =
+#include "backends/vulkan/shaders/pack_rows_in1_int8.spv.inc"
+    ;
+const uint32_t kBmmDirectSpv[] =
+#include "backends/vulkan/shaders/bmm_direct.spv.inc"
+    ;
 const uint32_t kSoftmaxRowsSpv[] =
 #include "backends/vulkan/shaders/softmax_rows.spv.inc"
     ;
@@ -81,6 +93,10 @@ const Spv kSpv[kShaderCount] = {
     {kPackRowsSpv, sizeof(kPackRowsSpv)},
     {kPackRowsFp8Spv, sizeof(kPackRowsFp8Spv)},
     {kPackRowsInt8Spv, sizeof(kPackRowsInt8Spv)},
+    {kPackRowsIn1Spv, sizeof(kPackRowsIn1Spv)},
+    {kPackRowsIn1Fp8Spv, sizeof(kPackRowsIn1Fp8Spv)},
+    {kPackRowsIn1Int8Spv, sizeof(kPackRowsIn1Int8Spv)},
+    {kBmmDirectSpv, sizeof(kBmmDirectSpv)},
     {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)},
     {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
     {kGemmCoopSpv, sizeof(kGemmCoopSpv)},
@@ -209,7 +225,7 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
 
 bool CpuOnly(int shader) {
   return shader == kGemmDirect || shader == kGemmDirectE5M2 || shader == kGemmDirectInt8 ||
-         shader == kSoftmaxRows;
+         shader == kBmmDirect || shader == kSoftmaxRows;
 }
 
 // True when `physical` has every extension in `names`.

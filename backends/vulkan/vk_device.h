@@ -35,9 +35,13 @@ enum Shader : int {
   kGemmDirect,  // E4M3 weights; + 1: E5M2, + 2: INT8 (one build per format)
   kGemmDirectE5M2,
   kGemmDirectInt8,
-  kPackRows,  // copies its input; + 1: quantizes to FP8, + 2: to INT8
+  kPackRows,  // copies operand 0; + 1: quantizes to FP8, + 2: to INT8; + 3: operand 1
   kPackRowsFp8,
   kPackRowsInt8,
+  kPackRowsIn1,
+  kPackRowsIn1Fp8,
+  kPackRowsIn1Int8,
+  kBmmDirect,
   kSoftmaxRows,
   kGemmLarge,
   kGemmCoop,

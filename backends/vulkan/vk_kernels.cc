@@ -92,6 +92,45 @@ std::vector<T> KMajorGroups(const T* w, int64_t n, int64_t k, int64_t group, int
   return out;
 }
 
+// A pack_rows.comp dispatch into binding 3 from word out_off: `rows` rows of
+// `k` values (padded with zeros to kp) per batch, row r of batch b from
+// operand `input` at x_word + b * batch_stride + r * row_stride + i *
+// k_stride, through `q` (quantized or copied).
+struct PackedRows {
+  int input = 0;  // 0: the first operand, 1: the second
+  int64_t batches = 1, rows = 0, k = 0, kp = 0;
+  uint32_t x_word = 0, out_off = 0;
+  int64_t row_stride = 0, k_stride = 1, batch_stride = 0;
+};
+
+void PlanPackRows(const RunContext& c, const QuantOperand& q, const PackedRows& r, Dispatch* d) {
+  d->shader = static_cast<Shader>(kPackRows + 3 * r.input + static_cast<int>(q.mode));
+  PushWriter(d)
+      .U(r.rows)
+      .U(r.k)
+      .U(r.kp)
+      .U(r.x_word)
+      .F(q.mul)
+      .U(q.lut)
+      .U(q.enc)
+      .U(r.out_off)
+      .U(r.row_stride)
+      .U(r.k_stride)
+      .U(r.batch_stride)
+      .U(r.batches);
+  if (r.rows <= 0 || r.batches <= 0) return;  // nothing to run
+  // k along x, rows along y, batches along z: at most max_groups in all.
+  const uint32_t gx =
+      static_cast<uint32_t>(std::min<int64_t>((r.kp + 63) / 64, std::max(1u, c.max_groups)));
+  const uint32_t gz = static_cast<uint32_t>(std::min<int64_t>(
+      r.batches, std::min<uint32_t>(65535, std::max<uint32_t>(1, c.max_groups / gx))));
+  const uint32_t gy = static_cast<uint32_t>(std::min<int64_t>(
+      r.rows, std::min<uint32_t>(65535, std::max<uint32_t>(1, c.max_groups / (gx * gz)))));
+  d->groups[0] = gx;
+  d->groups[1] = gy;
+  d->groups[2] = gz;
+}
+
 // ---- LINEAR ----
 // On CPU-type devices with E4M3 / E5M2 / INT8 weights: pack_rows.comp +
 // gemm_direct.comp (weights in 16-code groups per column, k-major). Else the
@@ -188,13 +227,13 @@ class LinearKernel : public Kernel {
       if (static_cast<uint64_t>(m * kp_) > scratch_words_) {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
       }
-      d[0].shader = static_cast<Shader>(kPackRows + a_.mode);
-      PushWriter(&d[0]).U(m).U(k_).U(kp_).U(WordOf(c, ops_[0])).F(a_.mul).U(a_.lut).U(a_.enc);
-      // k along x, rows along y (at most max_groups workgroups in all).
-      d[0].groups[0] = GroupsFor(static_cast<uint64_t>(kp_), c.max_groups);
-      d[0].groups[1] = static_cast<uint32_t>(
-          std::min<int64_t>(m, std::max<uint32_t>(1, c.max_groups / std::max(1u, d[0].groups[0]))));
-      d[0].groups[2] = m > 0 ? 1 : 0;
+      PackedRows r;
+      r.rows = m;
+      r.k = k_;
+      r.kp = kp_;
+      r.x_word = WordOf(c, ops_[0]);
+      r.row_stride = k_;
+      PlanPackRows(c, a_, r, &d[0]);
     }
     if (direct_) {
       d[1].shader = static_cast<Shader>(kGemmDirect + format_);
@@ -283,14 +322,28 @@ class LinearKernel : public Kernel {
 };
 
 // ---- BATCH_MATMUL ----
+// On CPU-type devices, where A and B have the same batches (no broadcast):
+// pack_rows.comp (A's rows, B's columns) + bmm_direct.comp. Else the 64 x 64
+// GEMM (gemm.comp), which quantizes while it loads.
 class BatchMatMulKernel : public Kernel {
  public:
-  BatchMatMulKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
-      : Kernel(g, node, pool) {
+  BatchMatMulKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
+                    const DeviceTraits& traits)
+      : Kernel(g, node, pool), direct_(traits.cpu) {
     transpose_b_ = g.AttrInt(node, FP8_ATTR_TRANSPOSE_B) != 0;
     a_ = AddActQuant(g.ActQuant(node, 0), pool);
     b_ = AddActQuant(g.ActQuant(node, 1), pool);
     scale_ = (g.AttrFloat(node, FP8_ATTR_ALPHA) * a_.scale) * b_.scale;
+    if (direct_) {
+      // A's rows and B's columns padded to 4 values, as planned at most.
+      const Shape sa = g.PlanShape(g.Input(node, 0)), sb = g.PlanShape(g.Input(node, 1));
+      const int64_t k = sa.rank > 0 ? sa[sa.rank - 1] : 0;
+      if (k > 0) {
+        const int64_t k4 = (k + 3) / 4 * 4;
+        scratch_words_ =
+            static_cast<uint64_t>((sa.NumElements() / k + sb.NumElements() / k) * k4);
+      }
+    }
   }
 
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
@@ -321,6 +374,38 @@ class BatchMatMulKernel : public Kernel {
         sb_stride *= sb[i];
       }
     }
+    if (direct_ && same && batches <= 65535) {
+      const int64_t k4 = (K + 3) / 4 * 4;
+      if (static_cast<uint64_t>(batches * (M + N) * k4) > scratch_words_) {
+        return Fail(c, FP8_STATUS_OUT_OF_RANGE, "inputs larger than planned");
+      }
+      PackedRows ra;  // A's rows
+      ra.batches = batches;
+      ra.rows = M;
+      ra.k = K;
+      ra.kp = k4;
+      ra.x_word = WordOf(c, ops_[0]);
+      ra.row_stride = K;
+      ra.batch_stride = M * K;
+      PlanPackRows(c, a_, ra, &d[0]);
+      PackedRows rb = ra;  // B's columns
+      rb.input = 1;
+      rb.rows = N;
+      rb.x_word = WordOf(c, ops_[1]);
+      rb.out_off = static_cast<uint32_t>(batches * M * k4);
+      rb.row_stride = transpose_b_ ? K : 1;
+      rb.k_stride = transpose_b_ ? 1 : N;
+      rb.batch_stride = K * N;
+      PlanPackRows(c, b_, rb, &d[1]);
+      d[2].shader = kBmmDirect;
+      PushWriter(&d[2]).U(M).U(N).U(k4 / 4).U(rb.out_off / 4).U(OutWord(c)).F(scale_);
+      if (M > 0 && N > 0 && batches > 0) {
+        d[2].groups[0] = static_cast<uint32_t>((N + 127) / 128);  // 64 lanes x 2 columns
+        d[2].groups[1] = static_cast<uint32_t>((M + 7) / 8);
+        d[2].groups[2] = static_cast<uint32_t>(batches);
+      }
+      return FP8_STATUS_OK;
+    }
     d->shader = kGemm;
     PushWriter w(d);
     w.U(M).U(N).U(K).U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1])).U(OutWord(c)).U(nb);
@@ -347,6 +432,7 @@ class BatchMatMulKernel : public Kernel {
   }
 
  private:
+  bool direct_ = false;
   bool transpose_b_ = false;
   QuantOperand a_, b_;
   float scale_ = 1.0f;
@@ -699,7 +785,7 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, C
     case OpType::kLINEAR:
       return std::make_unique<LinearKernel>(g, node, pool, traits);
     case OpType::kBATCH_MATMUL:
-      return std::make_unique<BatchMatMulKernel>(g, node, pool);
+      return std::make_unique<BatchMatMulKernel>(g, node, pool, traits);
     case OpType::kADD:
     case OpType::kMUL:
       return std::make_unique<BinaryKernel>(g, node, pool);

@@ -54,9 +54,9 @@ struct Dispatch {
   uint32_t groups[3] = {0, 0, 0};  // all 0: nothing to run
 };
 
-// At most this many dispatches per operator (LINEAR with gemm_direct or
-// gemm_large: pack the input rows, then the GEMM).
-constexpr int kMaxDispatches = 2;
+// At most this many dispatches per operator (BATCH_MATMUL with bmm_direct:
+// pack A's rows and B's columns, then the GEMM).
+constexpr int kMaxDispatches = 3;
 
 struct RunContext {
   const fp8_tensor_binding_t* bindings = nullptr;

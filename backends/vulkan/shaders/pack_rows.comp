@@ -1,27 +1,42 @@
 #version 450
-// A LINEAR's input rows for gemm_direct.comp: quantized and decoded when the
-// LINEAR quantizes its input (x * mul -> code -> table), copied otherwise,
-// into rows of Kw * 4 floats padded with zeros (binding 3).
+// Rows of an operand for the CPU-type GEMMs (gemm_direct.comp,
+// bmm_direct.comp) and the large GPU GEMMs: quantized and decoded when the
+// operator quantizes it (x * mul -> code -> table), copied otherwise, into
+// rows of Kp floats padded with zeros (binding 3, from word out_off). Row r
+// of batch b reads x0[x_off + b * batch_stride + r * row_stride + k *
+// k_stride]: a LINEAR's input or a BATCH_MATMUL's A are rows of K values; a
+// BATCH_MATMUL's B is read by columns (k_stride = N), so that its rows here
+// are B's columns.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-// What the LINEAR does to its input, one build each (a branch on a push
+// What the operator does to this operand, one build each (a branch on a push
 // constant runs every side on CPU devices): 0: copy, 1: FP8, 2: INT8.
 #ifndef MODE
 #error "MODE: 0 (copy), 1 (FP8) or 2 (INT8)"
 #endif
 
-layout(local_size_x = 256) in;
+// 64 invocations along k: a BATCH_MATMUL's rows are short (64 values per
+// attention head), and CPU devices run idle invocations too.
+layout(local_size_x = 64) in;
 
-layout(std430, set = 0, binding = 1) readonly buffer In0 { uint x0[]; };
+// The operand: the first (binding 1) or, with INPUT=1, the second (binding 2).
+#if defined(INPUT) && INPUT == 1
+layout(std430, set = 0, binding = 2) readonly buffer In { uint x0[]; };
+#else
+layout(std430, set = 0, binding = 1) readonly buffer In { uint x0[]; };
+#endif
 layout(std430, set = 0, binding = 3) buffer Packed { uint a[]; };
 layout(std430, set = 0, binding = 4) readonly buffer Consts { uint c[]; };
 
 layout(push_constant) uniform Params {
-  uint M, K, Kp;
+  uint M, K, Kp;  // rows per batch, values per row, the padded row length
   uint x_off;
   float mul;
   uint lut, enc;
+  uint out_off;  // words into binding 3
+  uint row_stride, k_stride, batch_stride;  // the input's, in words
+  uint batches;
 } p;
 
 void main() {
@@ -36,19 +51,24 @@ void main() {
   e.overflow_code = c[p.enc + 6u];
   e.nan_code = c[p.enc + 7u];
 #endif
-  // Rows along y and k along x, each a grid-stride loop (no division by Kp).
-  for (uint row = gl_WorkGroupID.y; row < p.M; row += gl_NumWorkGroups.y) {
-    for (uint k = gl_GlobalInvocationID.x; k < p.Kp; k += gl_NumWorkGroups.x * 256u) {
-      float v = 0.0;
-      if (k < p.K) {
-        v = uintBitsToFloat(x0[p.x_off + row * p.K + k]);
+  // Batches along z, rows along y, k along x, each a grid-stride loop (no
+  // division per value).
+  for (uint b = gl_WorkGroupID.z; b < p.batches; b += gl_NumWorkGroups.z) {
+    for (uint row = gl_WorkGroupID.y; row < p.M; row += gl_NumWorkGroups.y) {
+      const uint in_row = p.x_off + b * p.batch_stride + row * p.row_stride;
+      const uint out_row = p.out_off + (b * p.M + row) * p.Kp;
+      for (uint k = gl_GlobalInvocationID.x; k < p.Kp; k += gl_NumWorkGroups.x * 64u) {
+        float v = 0.0;
+        if (k < p.K) {
+          v = uintBitsToFloat(x0[in_row + k * p.k_stride]);
 #if MODE == 1
-        v = uintBitsToFloat(c[p.lut + EncodeFp8(v * p.mul, e)]);
+          v = uintBitsToFloat(c[p.lut + EncodeFp8(v * p.mul, e)]);
 #elif MODE == 2
-        v = float(QuantizeInt8(v * p.mul));
+          v = float(QuantizeInt8(v * p.mul));
 #endif
+        }
+        a[out_row + k] = floatBitsToUint(v);
       }
-      a[row * p.Kp + k] = floatBitsToUint(v);
     }
   }
 }
