@@ -64,6 +64,9 @@ const uint32_t kPackRowsIn1Int8Spv[] =
 const uint32_t kBmmDirectSpv[] =
 #include "backends/vulkan/shaders/bmm_direct.spv.inc"
     ;
+const uint32_t kLayerNormRowsSpv[] =
+#include "backends/vulkan/shaders/layernorm_rows.spv.inc"
+    ;
 const uint32_t kSoftmaxRowsSpv[] =
 #include "backends/vulkan/shaders/softmax_rows.spv.inc"
     ;
@@ -97,6 +100,7 @@ const Spv kSpv[kShaderCount] = {
     {kPackRowsIn1Fp8Spv, sizeof(kPackRowsIn1Fp8Spv)},
     {kPackRowsIn1Int8Spv, sizeof(kPackRowsIn1Int8Spv)},
     {kBmmDirectSpv, sizeof(kBmmDirectSpv)},
+    {kLayerNormRowsSpv, sizeof(kLayerNormRowsSpv)},
     {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)},
     {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
     {kGemmCoopSpv, sizeof(kGemmCoopSpv)},
@@ -225,7 +229,7 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
 
 bool CpuOnly(int shader) {
   return shader == kGemmDirect || shader == kGemmDirectE5M2 || shader == kGemmDirectInt8 ||
-         shader == kBmmDirect || shader == kSoftmaxRows;
+         shader == kBmmDirect || shader == kLayerNormRows || shader == kSoftmaxRows;
 }
 
 // True when `physical` has every extension in `names`.

@@ -42,6 +42,7 @@ enum Shader : int {
   kPackRowsIn1Fp8,
   kPackRowsIn1Int8,
   kBmmDirect,
+  kLayerNormRows,
   kSoftmaxRows,
   kGemmLarge,
   kGemmCoop,

@@ -494,14 +494,19 @@ uint32_t RowGroups(int64_t rows, uint32_t max_groups) {
 }
 
 // ---- LAYER_NORM ----
+// layernorm_rows.comp (a subgroup per row) on CPU-type devices, else
+// layernorm.comp (a workgroup per row).
 class LayerNormKernel : public Kernel {
  public:
-  LayerNormKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
-      : Kernel(g, node, pool), eps_(g.AttrFloat(node, FP8_ATTR_EPSILON)) {}
+  LayerNormKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
+                  const DeviceTraits& traits)
+      : Kernel(g, node, pool),
+        eps_(g.AttrFloat(node, FP8_ATTR_EPSILON)),
+        shader_(traits.cpu ? kLayerNormRows : kLayerNorm) {}
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
     const Shape s = OutShape(c);
     const int64_t C = s[s.rank - 1], rows = C > 0 ? s.NumElements() / C : 0;
-    d->shader = kLayerNorm;
+    d->shader = shader_;
     PushWriter(d)
         .U(rows)
         .U(C)
@@ -517,6 +522,7 @@ class LayerNormKernel : public Kernel {
 
  private:
   float eps_;
+  Shader shader_;
 };
 
 // ---- SOFTMAX ----
@@ -793,7 +799,7 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, C
     case OpType::kTANH:
       return std::make_unique<UnaryKernel>(g, node, pool);
     case OpType::kLAYER_NORM:
-      return std::make_unique<LayerNormKernel>(g, node, pool);
+      return std::make_unique<LayerNormKernel>(g, node, pool, traits);
     case OpType::kSOFTMAX:
       return std::make_unique<SoftmaxKernel>(g, node, pool, traits);
     case OpType::kGATHER:
