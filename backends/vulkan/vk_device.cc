@@ -35,31 +35,10 @@ const uint32_t kQuantizeSpv[] =
 #include "backends/vulkan/shaders/quantize.spv.inc"
     ;
 const uint32_t kGemmDirectSpv[] =
-#include "backends/vulkan/shaders/gemm_direct_e4m3.spv.inc"
-    ;
-const uint32_t kGemmDirectE5M2Spv[] =
-#include "backends/vulkan/shaders/gemm_direct_e5m2.spv.inc"
-    ;
-const uint32_t kGemmDirectInt8Spv[] =
-#include "backends/vulkan/shaders/gemm_direct_int8.spv.inc"
+#include "backends/vulkan/shaders/gemm_direct.spv.inc"
     ;
 const uint32_t kPackRowsSpv[] =
-#include "backends/vulkan/shaders/pack_rows_copy.spv.inc"
-    ;
-const uint32_t kPackRowsFp8Spv[] =
-#include "backends/vulkan/shaders/pack_rows_fp8.spv.inc"
-    ;
-const uint32_t kPackRowsInt8Spv[] =
-#include "backends/vulkan/shaders/pack_rows_int8.spv.inc"
-    ;
-const uint32_t kPackRowsIn1Spv[] =
-#include "backends/vulkan/shaders/pack_rows_in1_copy.spv.inc"
-    ;
-const uint32_t kPackRowsIn1Fp8Spv[] =
-#include "backends/vulkan/shaders/pack_rows_in1_fp8.spv.inc"
-    ;
-const uint32_t kPackRowsIn1Int8Spv[] =
-#include "backends/vulkan/shaders/pack_rows_in1_int8.spv.inc"
+#include "backends/vulkan/shaders/pack_rows.spv.inc"
     ;
 const uint32_t kBmmDirectSpv[] =
 #include "backends/vulkan/shaders/bmm_direct.spv.inc"
@@ -77,34 +56,34 @@ const uint32_t kGemmCoopSpv[] =
 #include "backends/vulkan/shaders/gemm_coop.spv.inc"
     ;
 
-struct Spv {
+// A pipeline: its module and the values of specialization constants 0 and 1
+// (ignored by shaders without them).
+struct ShaderBuild {
   const uint32_t* code;
   size_t bytes;
+  uint32_t spec[2];
 };
-const Spv kSpv[kShaderCount] = {
-    {kGemmSpv, sizeof(kGemmSpv)},
-    {kBinarySpv, sizeof(kBinarySpv)},
-    {kUnarySpv, sizeof(kUnarySpv)},
-    {kLayerNormSpv, sizeof(kLayerNormSpv)},
-    {kSoftmaxSpv, sizeof(kSoftmaxSpv)},
-    {kGatherSpv, sizeof(kGatherSpv)},
-    {kCopySpv, sizeof(kCopySpv)},
-    {kQuantizeSpv, sizeof(kQuantizeSpv)},
-    {kGemmDirectSpv, sizeof(kGemmDirectSpv)},
-    {kGemmDirectE5M2Spv, sizeof(kGemmDirectE5M2Spv)},
-    {kGemmDirectInt8Spv, sizeof(kGemmDirectInt8Spv)},
-    {kPackRowsSpv, sizeof(kPackRowsSpv)},
-    {kPackRowsFp8Spv, sizeof(kPackRowsFp8Spv)},
-    {kPackRowsInt8Spv, sizeof(kPackRowsInt8Spv)},
-    {kPackRowsIn1Spv, sizeof(kPackRowsIn1Spv)},
-    {kPackRowsIn1Fp8Spv, sizeof(kPackRowsIn1Fp8Spv)},
-    {kPackRowsIn1Int8Spv, sizeof(kPackRowsIn1Int8Spv)},
-    {kBmmDirectSpv, sizeof(kBmmDirectSpv)},
-    {kLayerNormRowsSpv, sizeof(kLayerNormRowsSpv)},
-    {kSoftmaxRowsSpv, sizeof(kSoftmaxRowsSpv)},
-    {kGemmLargeSpv, sizeof(kGemmLargeSpv)},
-    {kGemmCoopSpv, sizeof(kGemmCoopSpv)},
+#define FP8SDK_SPV(name) name, sizeof(name)
+const ShaderBuild kBuilds[] = {
+    // in Shader order
+    {FP8SDK_SPV(kGemmSpv), {}},         {FP8SDK_SPV(kBinarySpv), {}},
+    {FP8SDK_SPV(kUnarySpv), {}},        {FP8SDK_SPV(kLayerNormSpv), {}},
+    {FP8SDK_SPV(kSoftmaxSpv), {}},      {FP8SDK_SPV(kGatherSpv), {}},
+    {FP8SDK_SPV(kCopySpv), {}},         {FP8SDK_SPV(kQuantizeSpv), {}},
+    {FP8SDK_SPV(kGemmDirectSpv), {0}},   // FORMAT: E4M3
+    {FP8SDK_SPV(kGemmDirectSpv), {1}},   // E5M2
+    {FP8SDK_SPV(kGemmDirectSpv), {2}},   // INT8
+    {FP8SDK_SPV(kPackRowsSpv), {0, 0}},  // MODE: copy, INPUT: operand 0
+    {FP8SDK_SPV(kPackRowsSpv), {1, 0}},  // FP8
+    {FP8SDK_SPV(kPackRowsSpv), {2, 0}},  // INT8
+    {FP8SDK_SPV(kPackRowsSpv), {0, 1}},  // operand 1
+    {FP8SDK_SPV(kPackRowsSpv), {1, 1}}, {FP8SDK_SPV(kPackRowsSpv), {2, 1}},
+    {FP8SDK_SPV(kBmmDirectSpv), {}},    {FP8SDK_SPV(kLayerNormRowsSpv), {}},
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {}},  {FP8SDK_SPV(kGemmLargeSpv), {}},
+    {FP8SDK_SPV(kGemmCoopSpv), {}},
 };
+#undef FP8SDK_SPV
+static_assert(std::size(kBuilds) == kShaderCount, "one build per Shader");
 
 std::mutex g_messages_mutex;
 std::vector<std::string>* g_messages = new std::vector<std::string>();
@@ -404,8 +383,8 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     if (CpuOnly(s) && !d->cpu_kernels_) continue;      // never used there
     if (s == kGemmCoop && !d->coop_matrix_) continue;  // needs the extension
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    mi.codeSize = kSpv[s].bytes;
-    mi.pCode = kSpv[s].code;
+    mi.codeSize = kBuilds[s].bytes;
+    mi.pCode = kBuilds[s].code;
     VkShaderModule module = VK_NULL_HANDLE;
     r = vkCreateShaderModule(d->device_, &mi, nullptr, &module);
     if (r != VK_SUCCESS && s == kGemmCoop) {  // an optional kernel: run without it
@@ -421,6 +400,9 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     pi.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
     pi.stage.module = module;
     pi.stage.pName = "main";
+    const VkSpecializationMapEntry entries[2] = {{0, 0, 4}, {1, 4, 4}};
+    const VkSpecializationInfo spec{2, entries, sizeof(kBuilds[s].spec), kBuilds[s].spec};
+    pi.stage.pSpecializationInfo = &spec;
     pi.layout = d->pipeline_layout_;
     r = vkCreateComputePipelines(d->device_, VK_NULL_HANDLE, 1, &pi, nullptr, &d->pipelines_[s]);
     vkDestroyShaderModule(d->device_, module, nullptr);

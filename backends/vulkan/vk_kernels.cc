@@ -340,8 +340,7 @@ class BatchMatMulKernel : public Kernel {
       const int64_t k = sa.rank > 0 ? sa[sa.rank - 1] : 0;
       if (k > 0) {
         const int64_t k4 = (k + 3) / 4 * 4;
-        scratch_words_ =
-            static_cast<uint64_t>((sa.NumElements() / k + sb.NumElements() / k) * k4);
+        scratch_words_ = static_cast<uint64_t>((sa.NumElements() / k + sb.NumElements() / k) * k4);
       }
     }
   }

@@ -24,11 +24,9 @@
 #extension GL_KHR_shader_subgroup_shuffle : require
 #include "common.glsl"
 
-// The weights' format, one build each (a branch on a push constant would
+// The weights' format, a pipeline each (a branch on a push constant would
 // run every side on CPU devices): 0: E4M3, 1: E5M2, 2: INT8.
-#ifndef FORMAT
-#error "FORMAT: 0 (E4M3), 1 (E5M2) or 2 (INT8)"
-#endif
+layout(constant_id = 0) const uint FORMAT = 0u;
 
 layout(local_size_x = 64) in;
 
@@ -51,21 +49,17 @@ float Word(uint i) { return uintBitsToFloat(texelFetch(consts, int(i >> 2u))[i &
 
 // The four codes of a word as floats (k order).
 vec4 Decode(uint w) {
-#if FORMAT == 2
-  return vec4(float(bitfieldExtract(int(w), 0, 8)), float(bitfieldExtract(int(w), 8, 8)),
-              float(bitfieldExtract(int(w), 16, 8)), float(bitfieldExtract(int(w), 24, 8)));
-#else
+  if (FORMAT == 2u) {
+    return vec4(float(bitfieldExtract(int(w), 0, 8)), float(bitfieldExtract(int(w), 8, 8)),
+                float(bitfieldExtract(int(w), 16, 8)), float(bitfieldExtract(int(w), 24, 8)));
+  }
   // Bytes 0, 1 (and 2, 3) into the two 16-bit halves.
   const uint lo = (w & 0xFFu) | ((w & 0xFF00u) << 8);
   const uint hi = ((w >> 16) & 0xFFu) | ((w >> 8) & 0xFF0000u);
-#if FORMAT == 1
-  return vec4(unpackHalf2x16(lo << 8), unpackHalf2x16(hi << 8));
-#else
+  if (FORMAT == 1u) return vec4(unpackHalf2x16(lo << 8), unpackHalf2x16(hi << 8));
   const uint l = ((lo & 0x007F007Fu) << 7) | ((lo & 0x00800080u) << 8);
   const uint h = ((hi & 0x007F007Fu) << 7) | ((hi & 0x00800080u) << 8);
   return vec4(unpackHalf2x16(l), unpackHalf2x16(h));
-#endif
-#endif
 }
 
 const uint kRows = 8u;

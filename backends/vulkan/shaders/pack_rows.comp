@@ -10,22 +10,18 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-// What the operator does to this operand, one build each (a branch on a push
-// constant runs every side on CPU devices): 0: copy, 1: FP8, 2: INT8.
-#ifndef MODE
-#error "MODE: 0 (copy), 1 (FP8) or 2 (INT8)"
-#endif
+// What the operator does to this operand, a pipeline each (a branch on a
+// push constant runs every side on CPU devices): 0: copy, 1: FP8, 2: INT8;
+// and which operand: 0 (binding 1) or 1 (binding 2).
+layout(constant_id = 0) const uint MODE = 0u;
+layout(constant_id = 1) const uint INPUT = 0u;
 
 // 64 invocations along k: a BATCH_MATMUL's rows are short (64 values per
 // attention head), and CPU devices run idle invocations too.
 layout(local_size_x = 64) in;
 
-// The operand: the first (binding 1) or, with INPUT=1, the second (binding 2).
-#if defined(INPUT) && INPUT == 1
-layout(std430, set = 0, binding = 2) readonly buffer In { uint x0[]; };
-#else
-layout(std430, set = 0, binding = 1) readonly buffer In { uint x0[]; };
-#endif
+layout(std430, set = 0, binding = 1) readonly buffer In0 { uint x0[]; };
+layout(std430, set = 0, binding = 2) readonly buffer In1 { uint x1[]; };
 layout(std430, set = 0, binding = 3) buffer Packed { uint a[]; };
 layout(std430, set = 0, binding = 4) readonly buffer Consts { uint c[]; };
 
@@ -40,17 +36,17 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-#if MODE == 1
   EncodeParams e;
-  e.normal_min = c[p.enc];
-  e.rebias = c[p.enc + 1u];
-  e.shift = c[p.enc + 2u];
-  e.half_m1 = c[p.enc + 3u];
-  e.sub_base = c[p.enc + 4u];
-  e.max_code = c[p.enc + 5u];
-  e.overflow_code = c[p.enc + 6u];
-  e.nan_code = c[p.enc + 7u];
-#endif
+  if (MODE == 1u) {
+    e.normal_min = c[p.enc];
+    e.rebias = c[p.enc + 1u];
+    e.shift = c[p.enc + 2u];
+    e.half_m1 = c[p.enc + 3u];
+    e.sub_base = c[p.enc + 4u];
+    e.max_code = c[p.enc + 5u];
+    e.overflow_code = c[p.enc + 6u];
+    e.nan_code = c[p.enc + 7u];
+  }
   // Batches along z, rows along y, k along x, each a grid-stride loop (no
   // division per value).
   for (uint b = gl_WorkGroupID.z; b < p.batches; b += gl_NumWorkGroups.z) {
@@ -60,12 +56,14 @@ void main() {
       for (uint k = gl_GlobalInvocationID.x; k < p.Kp; k += gl_NumWorkGroups.x * 64u) {
         float v = 0.0;
         if (k < p.K) {
-          v = uintBitsToFloat(x0[in_row + k * p.k_stride]);
-#if MODE == 1
-          v = uintBitsToFloat(c[p.lut + EncodeFp8(v * p.mul, e)]);
-#elif MODE == 2
-          v = float(QuantizeInt8(v * p.mul));
-#endif
+          const uint i = in_row + k * p.k_stride;
+          if (INPUT == 1u) {
+            v = uintBitsToFloat(x1[i]);
+          } else {
+            v = uintBitsToFloat(x0[i]);
+          }
+          if (MODE == 1u) v = uintBitsToFloat(c[p.lut + EncodeFp8(v * p.mul, e)]);
+          if (MODE == 2u) v = float(QuantizeInt8(v * p.mul));
         }
         a[out_row + k] = floatBitsToUint(v);
       }
