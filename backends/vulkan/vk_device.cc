@@ -64,24 +64,37 @@ struct ShaderBuild {
   uint32_t spec[2];
 };
 #define FP8SDK_SPV(name) name, sizeof(name)
-const ShaderBuild kBuilds[] = {
-    // in Shader order
-    {FP8SDK_SPV(kGemmSpv), {}},         {FP8SDK_SPV(kBinarySpv), {}},
-    {FP8SDK_SPV(kUnarySpv), {}},        {FP8SDK_SPV(kLayerNormSpv), {}},
-    {FP8SDK_SPV(kSoftmaxSpv), {}},      {FP8SDK_SPV(kGatherSpv), {}},
-    {FP8SDK_SPV(kCopySpv), {}},         {FP8SDK_SPV(kQuantizeSpv), {}},
-    {FP8SDK_SPV(kGemmDirectSpv), {0}},   // FORMAT: E4M3
-    {FP8SDK_SPV(kGemmDirectSpv), {1}},   // E5M2
-    {FP8SDK_SPV(kGemmDirectSpv), {2}},   // INT8
-    {FP8SDK_SPV(kPackRowsSpv), {0, 0}},  // MODE: copy, INPUT: operand 0
-    {FP8SDK_SPV(kPackRowsSpv), {1, 0}},  // FP8
-    {FP8SDK_SPV(kPackRowsSpv), {2, 0}},  // INT8
-    {FP8SDK_SPV(kPackRowsSpv), {0, 1}},  // operand 1
-    {FP8SDK_SPV(kPackRowsSpv), {1, 1}}, {FP8SDK_SPV(kPackRowsSpv), {2, 1}},
-    {FP8SDK_SPV(kBmmDirectSpv), {}},    {FP8SDK_SPV(kLayerNormRowsSpv), {}},
-    {FP8SDK_SPV(kSoftmaxRowsSpv), {}},  {FP8SDK_SPV(kGemmLargeSpv), {}},
+// clang-format off
+const ShaderBuild kBuilds[] = {  // in Shader order
+    {FP8SDK_SPV(kGemmSpv), {}},
+    {FP8SDK_SPV(kBinarySpv), {}},
+    {FP8SDK_SPV(kUnarySpv), {}},
+    {FP8SDK_SPV(kLayerNormSpv), {}},
+    {FP8SDK_SPV(kSoftmaxSpv), {}},
+    {FP8SDK_SPV(kGatherSpv), {}},
+    {FP8SDK_SPV(kCopySpv), {}},
+    {FP8SDK_SPV(kQuantizeSpv), {}},
+    {FP8SDK_SPV(kGemmDirectSpv), {0}},      // FORMAT: E4M3
+    {FP8SDK_SPV(kGemmDirectSpv), {1}},      // E5M2
+    {FP8SDK_SPV(kGemmDirectSpv), {2}},      // INT8
+    {FP8SDK_SPV(kPackRowsSpv), {0, 0}},     // MODE: copy, INPUT: operand 0
+    {FP8SDK_SPV(kPackRowsSpv), {1, 0}},     // FP8
+    {FP8SDK_SPV(kPackRowsSpv), {2, 0}},     // INT8
+    {FP8SDK_SPV(kPackRowsSpv), {0, 1}},     // operand 1
+    {FP8SDK_SPV(kPackRowsSpv), {1, 1}},
+    {FP8SDK_SPV(kPackRowsSpv), {2, 1}},
+    {FP8SDK_SPV(kBmmDirectSpv), {}},
+    {FP8SDK_SPV(kLayerNormRowsSpv), {}},
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {0, 0}},  // mask mode: none
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 0}},  // key padding, f32 mask
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 1}},  // int32
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 2}},  // int64
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 3}},  // uint8
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {2, 0}},  // additive
+    {FP8SDK_SPV(kGemmLargeSpv), {}},
     {FP8SDK_SPV(kGemmCoopSpv), {}},
 };
+// clang-format on
 #undef FP8SDK_SPV
 static_assert(std::size(kBuilds) == kShaderCount, "one build per Shader");
 
@@ -208,7 +221,8 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
 
 bool CpuOnly(int shader) {
   return shader == kGemmDirect || shader == kGemmDirectE5M2 || shader == kGemmDirectInt8 ||
-         shader == kBmmDirect || shader == kLayerNormRows || shader == kSoftmaxRows;
+         shader == kBmmDirect || shader == kLayerNormRows ||
+         (shader >= kSoftmaxRows && shader <= kSoftmaxRowsAdditive);
 }
 
 // True when `physical` has every extension in `names`.

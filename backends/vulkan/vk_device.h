@@ -43,7 +43,12 @@ enum Shader : int {
   kPackRowsIn1Int8,
   kBmmDirect,
   kLayerNormRows,
-  kSoftmaxRows,
+  kSoftmaxRows,  // no mask; + 1..4: key padding of f32, int32, int64, uint8; + 5: additive
+  kSoftmaxRowsPadF32,
+  kSoftmaxRowsPadI32,
+  kSoftmaxRowsPadI64,
+  kSoftmaxRowsPadU8,
+  kSoftmaxRowsAdditive,
   kGemmLarge,
   kGemmCoop,
   kShaderCount

@@ -548,7 +548,9 @@ class SoftmaxKernel : public Kernel {
       m_off = WordOf(c, ops_[1]);
       BroadcastStrides(ShapeOf(c, ops_[1]), s, strides);
     }
-    d->shader = shader_;
+    // softmax_rows.comp: the mask's mode and kind select the pipeline.
+    const int variant = mode == 0 ? 0 : mode == 1 ? 1 + static_cast<int>(kind) : 5;
+    d->shader = shader_ == kSoftmax ? kSoftmax : static_cast<Shader>(kSoftmaxRows + variant);
     PushWriter w(d);
     w.U(rows).U(C).U(WordOf(c, ops_[0])).U(m_off).U(OutWord(c)).U(mode).U(kind);
     w.U(s[0] > 0 ? rows / s[0] : 1).F(scale_).U(s.rank);

@@ -253,24 +253,39 @@ Case LayerNormCase(const std::vector<int64_t>& shape, bool beta) {
   return c;
 }
 
-Case SoftmaxCase(MaskMode mode, int64_t keys) {
+// A key-padding mask of `n` values (1: keep) as `dt` (INT64, INT32, UINT8 or F32).
+Feed MaskFeed(DType dt, const std::vector<int64_t>& dims, const std::vector<int64_t>& keep) {
+  switch (dt) {
+    case DType::kINT32:
+      return MakeFeed("mask", dt, dims, std::vector<int32_t>(keep.begin(), keep.end()));
+    case DType::kUINT8:
+      return MakeFeed("mask", dt, dims, std::vector<uint8_t>(keep.begin(), keep.end()));
+    case DType::kF32:
+      return MakeFeed("mask", dt, dims, std::vector<float>(keep.begin(), keep.end()));
+    default:
+      return MakeFeed("mask", dt, dims, keep);
+  }
+}
+
+Case SoftmaxCase(MaskMode mode, int64_t keys, DType mask_dt = DType::kINT64) {
   Case c;
   const std::vector<int64_t> shape = {2, 3, 5, keys};
   c.name = std::string("softmax_") +
            (mode == MaskMode::kNone         ? "nomask"
             : mode == MaskMode::kKeyPadding ? "keypad"
                                             : "additive") +
-           "_C" + std::to_string(keys);
+           (mask_dt != DType::kINT64 ? std::string("_") + DTypeName(mask_dt) : "") + "_C" +
+           std::to_string(keys);
   GraphBuilder b;
   const int x = b.AddInput("x", DType::kF32, Fixed(shape));
   std::vector<int> ins = {x};
   std::vector<Feed> feeds = {
       MakeFeed("x", DType::kF32, shape, Rand(static_cast<size_t>(Prod(shape)), 51, -5, 5))};
   if (mode == MaskMode::kKeyPadding) {
-    ins.push_back(b.AddInput("mask", DType::kINT64, Fixed({2, keys})));
+    ins.push_back(b.AddInput("mask", mask_dt, Fixed({2, keys})));
     std::vector<int64_t> m(static_cast<size_t>(2 * keys), 0);  // batch 1: fully masked -> zeros
     for (int64_t i = 0; i < keys; ++i) m[static_cast<size_t>(i)] = i < keys - keys / 3;
-    feeds.push_back(MakeFeed("mask", DType::kINT64, {2, keys}, m));
+    feeds.push_back(MaskFeed(mask_dt, {2, keys}, m));
   } else if (mode == MaskMode::kAdditive) {
     ins.push_back(b.AddInput("mask", DType::kF32, Fixed({2, 1, 1, keys})));
     feeds.push_back(MakeFeed("mask", DType::kF32, {2, 1, 1, keys},
@@ -422,6 +437,9 @@ std::vector<Case> AllCases() {
   }
   for (MaskMode m : {MaskMode::kNone, MaskMode::kKeyPadding, MaskMode::kAdditive}) {
     for (int64_t k : {1, 17, 64, 65}) cases.push_back(SoftmaxCase(m, k));
+  }
+  for (DType dt : {DType::kINT32, DType::kUINT8, DType::kF32}) {
+    for (int64_t k : {17, 65}) cases.push_back(SoftmaxCase(MaskMode::kKeyPadding, k, dt));
   }
   cases.push_back(GatherCase(false, 17, 63));
   cases.push_back(GatherCase(false, 1, 1));

@@ -12,10 +12,21 @@ layout(push_constant) uniform Params {
   uint strides[6];
 } p;
 
+// The mask's mode and kind: specialization constants in softmax_rows.comp
+// (a pipeline each: a branch on a push constant runs every side on CPU
+// devices), push constants in softmax.comp.
+#ifdef SOFTMAX_SPECIALIZED
+layout(constant_id = 0) const uint kMaskMode = 0u;
+layout(constant_id = 1) const uint kMaskKind = 0u;
+#else
+#define kMaskMode p.mode
+#define kMaskKind p.mask_kind
+#endif
+
 bool Keep(uint i) {
-  if (p.mask_kind == 2u) return (x1[p.m_off + 2u * i] | x1[p.m_off + 2u * i + 1u]) != 0u;
-  if (p.mask_kind == 1u) return x1[p.m_off + i] != 0u;
-  if (p.mask_kind == 3u) return ByteOf(x1[p.m_off + (i >> 2u)], i & 3u) != 0u;
+  if (kMaskKind == 2u) return (x1[p.m_off + 2u * i] | x1[p.m_off + 2u * i + 1u]) != 0u;
+  if (kMaskKind == 1u) return x1[p.m_off + i] != 0u;
+  if (kMaskKind == 3u) return ByteOf(x1[p.m_off + (i >> 2u)], i & 3u) != 0u;
   return F(x1[p.m_off + i]) != 0.0;
 }
 
@@ -30,9 +41,9 @@ float Additive(uint pos) {
 
 float Z(uint r, uint i) {
   float z = F(x0[p.x_off + r * p.C + i]) * p.scale;
-  if (p.mode == 2u) {
+  if (kMaskMode == 2u) {
     z += Additive(r * p.C + i);
-  } else if (p.mode == 1u && !Keep((r / p.rows_per_batch) * p.C + i)) {
+  } else if (kMaskMode == 1u && !Keep((r / p.rows_per_batch) * p.C + i)) {
     z = uintBitsToFloat(0xFF800000u);  // -inf
   }
   return z;

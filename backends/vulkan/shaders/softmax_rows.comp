@@ -10,6 +10,7 @@
 
 layout(local_size_x = 8) in;  // the host uses this where subgroups have >= 8 lanes
 
+#define SOFTMAX_SPECIALIZED
 #include "softmax_common.glsl"
 
 void main() {
