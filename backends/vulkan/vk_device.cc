@@ -68,7 +68,9 @@ struct ShaderBuild {
 const ShaderBuild kBuilds[] = {  // in Shader order
     {FP8SDK_SPV(kGemmSpv), {}},
     {FP8SDK_SPV(kBinarySpv), {}},
-    {FP8SDK_SPV(kUnarySpv), {}},
+    {FP8SDK_SPV(kUnarySpv), {0}},           // OP: GELU (erf)
+    {FP8SDK_SPV(kUnarySpv), {1}},           // GELU (tanh)
+    {FP8SDK_SPV(kUnarySpv), {2}},           // TANH
     {FP8SDK_SPV(kLayerNormSpv), {}},
     {FP8SDK_SPV(kSoftmaxSpv), {}},
     {FP8SDK_SPV(kGatherSpv), {}},

@@ -26,7 +26,9 @@ const char* VkResultName(VkResult r);
 enum Shader : int {
   kGemm = 0,
   kBinary,
-  kUnary,
+  kUnary,  // GELU (erf); + 1: GELU (tanh), + 2: TANH
+  kUnaryGeluTanh,
+  kUnaryTanh,
   kLayerNorm,
   kSoftmax,
   kGather,

@@ -477,8 +477,8 @@ class UnaryKernel : public Kernel {
   }
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
     const int64_t n = OutShape(c).NumElements();
-    d->shader = kUnary;
-    PushWriter(d).U(n).U(op_).U(WordOf(c, ops_[0])).U(OutWord(c));
+    d->shader = static_cast<Shader>(kUnary + op_);
+    PushWriter(d).U(n).U(WordOf(c, ops_[0])).U(OutWord(c));
     d->groups[0] = GroupsFor(static_cast<uint64_t>(n), c.max_groups);
     d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
     return FP8_STATUS_OK;
