@@ -67,14 +67,16 @@ struct ShaderBuild {
 // clang-format off
 const ShaderBuild kBuilds[] = {  // in Shader order
     {FP8SDK_SPV(kGemmSpv), {}},
-    {FP8SDK_SPV(kBinarySpv), {}},
+    {FP8SDK_SPV(kBinarySpv), {0, 256}},     // ROWS, local size
+    {FP8SDK_SPV(kBinarySpv), {1, 64}},
     {FP8SDK_SPV(kUnarySpv), {0}},           // OP: GELU (erf)
     {FP8SDK_SPV(kUnarySpv), {1}},           // GELU (tanh)
     {FP8SDK_SPV(kUnarySpv), {2}},           // TANH
     {FP8SDK_SPV(kLayerNormSpv), {}},
     {FP8SDK_SPV(kSoftmaxSpv), {}},
     {FP8SDK_SPV(kGatherSpv), {}},
-    {FP8SDK_SPV(kCopySpv), {}},
+    {FP8SDK_SPV(kCopySpv), {0, 256}},       // ROWS, local size
+    {FP8SDK_SPV(kCopySpv), {1, 64}},
     {FP8SDK_SPV(kQuantizeSpv), {}},
     {FP8SDK_SPV(kGemmDirectSpv), {0}},      // FORMAT: E4M3
     {FP8SDK_SPV(kGemmDirectSpv), {1}},      // E5M2

@@ -25,14 +25,16 @@ const char* VkResultName(VkResult r);
 // The compute shaders (shaders/*.comp), one pipeline each.
 enum Shader : int {
   kGemm = 0,
-  kBinary,
+  kBinary,  // an invocation per element; + 1: a workgroup per row (CPU devices)
+  kBinaryRows,
   kUnary,  // GELU (erf); + 1: GELU (tanh), + 2: TANH
   kUnaryGeluTanh,
   kUnaryTanh,
   kLayerNorm,
   kSoftmax,
   kGather,
-  kCopy,
+  kCopy,  // an invocation per element; + 1: a workgroup per row (CPU devices)
+  kCopyRows,
   kQuantize,
   kGemmDirect,  // E4M3 weights; + 1: E5M2, + 2: INT8 (one build per format)
   kGemmDirectE5M2,

@@ -437,31 +437,49 @@ class BatchMatMulKernel : public Kernel {
   float scale_ = 1.0f;
 };
 
+// An elementwise dispatch over `out`: kernel `shader` an invocation per
+// element, or, on CPU devices where the last dimension has >= 16 elements
+// and there are enough rows, `shader` + 1 (a workgroup per row: see
+// binary.comp).
+void ElementwiseGroups(const RunContext& c, bool cpu, Shader shader, int rank, int64_t n,
+                       int64_t inner, Dispatch* d) {
+  const int64_t rows = inner > 0 ? n / inner : 0;
+  if (cpu && rank >= 2 && inner >= 16 && rows >= c.max_groups) {
+    d->shader = static_cast<Shader>(shader + 1);
+    d->groups[0] = static_cast<uint32_t>(std::min<int64_t>(rows, c.max_groups));
+  } else {
+    d->shader = shader;
+    d->groups[0] = GroupsFor(static_cast<uint64_t>(n), c.max_groups);
+  }
+  d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+}
+
 // ---- ADD, MUL ----
 class BinaryKernel : public Kernel {
  public:
-  BinaryKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
-      : Kernel(g, node, pool), mul_(g.Op(node) == OpType::kMUL) {}
+  BinaryKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
+               const DeviceTraits& traits)
+      : Kernel(g, node, pool), mul_(g.Op(node) == OpType::kMUL), cpu_(traits.cpu) {}
 
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
     const Shape out = OutShape(c);
     uint32_t sa[kMaxShaderRank] = {}, sb[kMaxShaderRank] = {};
     BroadcastStrides(ShapeOf(c, ops_[0]), out, sa);
     BroadcastStrides(ShapeOf(c, ops_[1]), out, sb);
-    d->shader = kBinary;
     PushWriter w(d);
     w.U(out.NumElements()).U(out.rank).U(mul_ ? 1 : 0);
     w.U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1])).U(OutWord(c));
     for (int i = 0; i < kMaxShaderRank; ++i) w.U(i < out.rank ? out[i] : 1);
     for (uint32_t v : sa) w.U(v);
     for (uint32_t v : sb) w.U(v);
-    d->groups[0] = GroupsFor(static_cast<uint64_t>(out.NumElements()), c.max_groups);
-    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    ElementwiseGroups(c, cpu_, kBinary, out.rank, out.NumElements(),
+                      out.rank > 0 ? out[out.rank - 1] : 1, d);
     return FP8_STATUS_OK;
   }
 
  private:
   bool mul_;
+  bool cpu_;
 };
 
 // ---- GELU, TANH ----
@@ -622,8 +640,10 @@ class GatherKernel : public Kernel {
 // ---- RESHAPE, TRANSPOSE, SPLIT_HEADS, MERGE_HEADS, SLICE ----
 class CopyKernel : public Kernel {
  public:
-  CopyKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
+  CopyKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
+             const DeviceTraits& traits)
       : Kernel(g, node, pool),
+        cpu_(traits.cpu),
         op_(g.Op(node)),
         words_(static_cast<uint32_t>(DTypeSize(g.TensorDType(g.Output(node))) / 4)) {
     if (op_ == OpType::kTRANSPOSE) {
@@ -645,18 +665,17 @@ class CopyKernel : public Kernel {
     }
     const int rank = plan.rank;
     const int64_t base = plan.base;
-    d->shader = kCopy;
     PushWriter w(d);
     w.U(out.NumElements()).U(rank).U(words_);
     w.U(WordOf(c, ops_[0]) + static_cast<uint32_t>(base) * words_).U(OutWord(c));
     for (uint32_t v : dims) w.U(v);
     for (uint32_t v : strides) w.U(v);
-    d->groups[0] = GroupsFor(static_cast<uint64_t>(out.NumElements()), c.max_groups);
-    d->groups[1] = d->groups[2] = d->groups[0] ? 1 : 0;
+    ElementwiseGroups(c, cpu_, kCopy, rank, out.NumElements(), rank > 0 ? dims[rank - 1] : 1, d);
     return FP8_STATUS_OK;
   }
 
  private:
+  bool cpu_;
   OpType op_;
   uint32_t words_;
   std::vector<int64_t> perm_;
@@ -795,7 +814,7 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, C
       return std::make_unique<BatchMatMulKernel>(g, node, pool, traits);
     case OpType::kADD:
     case OpType::kMUL:
-      return std::make_unique<BinaryKernel>(g, node, pool);
+      return std::make_unique<BinaryKernel>(g, node, pool, traits);
     case OpType::kGELU:
     case OpType::kTANH:
       return std::make_unique<UnaryKernel>(g, node, pool);
@@ -809,7 +828,7 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, C
     case OpType::kDEQUANTIZE:
       return std::make_unique<QuantizeKernel>(g, node, pool);
     default:
-      return std::make_unique<CopyKernel>(g, node, pool);
+      return std::make_unique<CopyKernel>(g, node, pool, traits);
   }
 }
 

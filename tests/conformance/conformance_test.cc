@@ -429,6 +429,10 @@ std::vector<Case> AllCases() {
   cases.push_back(SimpleCase("add_bcast_row", OpType::kADD, {{2, 3, 17}, {17}}));
   cases.push_back(SimpleCase("mul_bcast_mid", OpType::kMUL, {{2, 3, 17}, {2, 1, 17}}));
   cases.push_back(SimpleCase("add_bcast_scalar", OpType::kADD, {{3, 65}, {1}}));
+  // Many rows of >= 16 elements (a workgroup per row on CPU-type Vulkan
+  // devices), broadcast along the last dimension.
+  cases.push_back(SimpleCase("add_bcast_last", OpType::kADD, {{300, 17}, {300, 1}}));
+  cases.push_back(SimpleCase("mul_bcast_last_scalar", OpType::kMUL, {{2, 150, 33}, {1}}));
   for (bool beta : {false, true}) {
     cases.push_back(LayerNormCase({1, 1}, beta));
     cases.push_back(LayerNormCase({3, 17}, beta));

@@ -5,7 +5,12 @@
 #include "common.glsl"
 #include "layout.glsl"
 
-layout(local_size_x = 256) in;
+// ROWS = 0: an invocation per output element (its coordinates by a division
+// per dimension). ROWS = 1 (CPU devices, rows of >= 16 elements): a workgroup
+// per output row of the last dimension, its invocations along the row, so
+// the divisions are per row; CPU devices divide integers lane by lane.
+layout(constant_id = 0) const uint ROWS = 0u;
+layout(local_size_x_id = 1) in;  // 256; 64 with ROWS
 
 layout(push_constant) uniform Params {
   uint n, rank, op;  // op 0: add, 1: mul
@@ -14,8 +19,29 @@ layout(push_constant) uniform Params {
   uint sa[6], sb[6]; // input strides per output dimension
 } p;
 
+void Store(uint i, uint ia, uint ib) {
+  const float a = F(x0[p.a_off + ia]), b = F(x1[p.b_off + ib]);
+  y[p.y_off + i] = W(p.op == 1u ? a * b : a + b);
+}
+
 void main() {
-  for (uint i = gl_GlobalInvocationID.x; i < p.n; i += gl_NumWorkGroups.x * 256u) {
+  if (ROWS == 1u) {
+    const uint last = p.rank - 1u, inner = p.dims[last];
+    for (uint o = gl_WorkGroupID.x; o < p.n / inner; o += gl_NumWorkGroups.x) {
+      uint rest = o, ia = 0u, ib = 0u;
+      for (int d = int(last) - 1; d >= 0; --d) {
+        const uint coord = rest % p.dims[d];
+        rest /= p.dims[d];
+        ia += coord * p.sa[d];
+        ib += coord * p.sb[d];
+      }
+      for (uint x = gl_LocalInvocationID.x; x < inner; x += gl_WorkGroupSize.x) {
+        Store(o * inner + x, ia + x * p.sa[last], ib + x * p.sb[last]);
+      }
+    }
+    return;
+  }
+  for (uint i = gl_GlobalInvocationID.x; i < p.n; i += gl_NumWorkGroups.x * gl_WorkGroupSize.x) {
     uint rest = i, ia = 0u, ib = 0u;
     for (int d = int(p.rank) - 1; d >= 0; --d) {
       const uint coord = rest % p.dims[d];
@@ -23,7 +49,6 @@ void main() {
       ia += coord * p.sa[d];
       ib += coord * p.sb[d];
     }
-    const float a = F(x0[p.a_off + ia]), b = F(x1[p.b_off + ib]);
-    y[p.y_off + i] = W(p.op == 1u ? a * b : a + b);
+    Store(i, ia, ib);
   }
 }

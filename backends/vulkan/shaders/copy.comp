@@ -6,7 +6,12 @@
 #include "common.glsl"
 #include "layout.glsl"
 
-layout(local_size_x = 256) in;
+// ROWS = 0: an invocation per output element (its source by a division per
+// dimension). ROWS = 1 (CPU devices, rows of >= 16 elements): a workgroup per
+// output row of the last dimension, its invocations along the row, so the
+// divisions are per row; CPU devices divide integers lane by lane.
+layout(constant_id = 0) const uint ROWS = 0u;
+layout(local_size_x_id = 1) in;  // 256; 64 with ROWS
 
 layout(push_constant) uniform Params {
   uint n, rank, words;
@@ -15,13 +20,31 @@ layout(push_constant) uniform Params {
   uint strides[6];
 } p;
 
+void Copy(uint i, uint src) {
+  for (uint w = 0u; w < p.words; ++w) y[p.y_off + i * p.words + w] = x0[p.x_off + src * p.words + w];
+}
+
 void main() {
-  for (uint i = gl_GlobalInvocationID.x; i < p.n; i += gl_NumWorkGroups.x * 256u) {
+  if (ROWS == 1u) {
+    const uint last = p.rank - 1u, inner = p.dims[last];
+    for (uint o = gl_WorkGroupID.x; o < p.n / inner; o += gl_NumWorkGroups.x) {
+      uint rest = o, src = 0u;
+      for (int d = int(last) - 1; d >= 0; --d) {
+        src += (rest % p.dims[d]) * p.strides[d];
+        rest /= p.dims[d];
+      }
+      for (uint x = gl_LocalInvocationID.x; x < inner; x += gl_WorkGroupSize.x) {
+        Copy(o * inner + x, src + x * p.strides[last]);
+      }
+    }
+    return;
+  }
+  for (uint i = gl_GlobalInvocationID.x; i < p.n; i += gl_NumWorkGroups.x * gl_WorkGroupSize.x) {
     uint rest = i, src = 0u;
     for (int d = int(p.rank) - 1; d >= 0; --d) {
       src += (rest % p.dims[d]) * p.strides[d];
       rest /= p.dims[d];
     }
-    for (uint w = 0u; w < p.words; ++w) y[p.y_off + i * p.words + w] = x0[p.x_off + src * p.words + w];
+    Copy(i, src);
   }
 }
