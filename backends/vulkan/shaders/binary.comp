@@ -7,8 +7,9 @@
 
 // ROWS = 0: an invocation per output element (its coordinates by a division
 // per dimension). ROWS = 1 (CPU devices, rows of >= 16 elements): a workgroup
-// per output row of the last dimension, its invocations along the row, so
-// the divisions are per row; CPU devices divide integers lane by lane.
+// per block of output rows of the last dimension, its invocations along each
+// row, the rows' coordinates counted without division (CPU devices divide
+// integers lane by lane).
 layout(constant_id = 0) const uint ROWS = 0u;
 layout(local_size_x_id = 1) in;  // 256; 64 with ROWS
 
@@ -26,17 +27,30 @@ void Store(uint i, uint ia, uint ib) {
 
 void main() {
   if (ROWS == 1u) {
-    const uint last = p.rank - 1u, inner = p.dims[last];
-    for (uint o = gl_WorkGroupID.x; o < p.n / inner; o += gl_NumWorkGroups.x) {
-      uint rest = o, ia = 0u, ib = 0u;
-      for (int d = int(last) - 1; d >= 0; --d) {
-        const uint coord = rest % p.dims[d];
-        rest /= p.dims[d];
-        ia += coord * p.sa[d];
-        ib += coord * p.sb[d];
-      }
+    // A block of consecutive rows per workgroup: the coordinates of its
+    // first row by division, then counted up row by row.
+    const uint last = p.rank - 1u, inner = p.dims[last], rows = p.n / inner;
+    const uint per = (rows + gl_NumWorkGroups.x - 1u) / gl_NumWorkGroups.x;
+    const uint begin = gl_WorkGroupID.x * per, end = min(rows, begin + per);
+    uint coord[6];
+    uint rest = begin, ia = 0u, ib = 0u;
+    for (int d = int(last) - 1; d >= 0; --d) {
+      coord[d] = rest % p.dims[d];
+      rest /= p.dims[d];
+      ia += coord[d] * p.sa[d];
+      ib += coord[d] * p.sb[d];
+    }
+    for (uint o = begin; o < end; ++o) {
       for (uint x = gl_LocalInvocationID.x; x < inner; x += gl_WorkGroupSize.x) {
         Store(o * inner + x, ia + x * p.sa[last], ib + x * p.sb[last]);
+      }
+      for (int d = int(last) - 1; d >= 0; --d) {  // the next row
+        ia += p.sa[d];
+        ib += p.sb[d];
+        if (++coord[d] < p.dims[d]) break;
+        ia -= p.dims[d] * p.sa[d];
+        ib -= p.dims[d] * p.sb[d];
+        coord[d] = 0u;
       }
     }
     return;
