@@ -225,7 +225,8 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
 
 bool CpuOnly(int shader) {
   return shader == kGemmDirect || shader == kGemmDirectE5M2 || shader == kGemmDirectInt8 ||
-         shader == kBmmDirect || shader == kLayerNormRows ||
+         shader == kBmmDirect || shader == kLayerNormRows || shader == kBinaryRows ||
+         shader == kCopyRows || (shader >= kPackRowsIn1 && shader <= kPackRowsIn1Int8) ||
          (shader >= kSoftmaxRows && shader <= kSoftmaxRowsAdditive);
 }
 

@@ -22,7 +22,8 @@ namespace vulkan {
 // "VK_ERROR_OUT_OF_DEVICE_MEMORY" etc.
 const char* VkResultName(VkResult r);
 
-// The compute shaders (shaders/*.comp), one pipeline each.
+// The pipelines: a shader each (shaders/*.comp), or one of a shader's
+// variants (specialization constants: vk_device.cc, kBuilds).
 enum Shader : int {
   kGemm = 0,
   kBinary,  // an invocation per element; + 1: a workgroup per row (CPU devices)
@@ -100,7 +101,7 @@ class Device {
   // loop. Only buffers of at most TexelsFit bytes get one.
   bool texel_views() const { return cpu_kernels_; }
   bool TexelsFit(uint64_t bytes) const {
-    return bytes / 16 <= props_.limits.maxTexelBufferElements;
+    return (bytes + 15) / 16 <= props_.limits.maxTexelBufferElements;  // whole texels
   }
   VkPipeline pipeline(Shader s) const { return pipelines_[s]; }
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }

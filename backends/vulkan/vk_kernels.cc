@@ -118,7 +118,7 @@ void PlanPackRows(const RunContext& c, const QuantOperand& q, const PackedRows& 
       .U(r.k_stride)
       .U(r.batch_stride)
       .U(r.batches);
-  if (r.rows <= 0 || r.batches <= 0) return;  // nothing to run
+  if (r.rows <= 0 || r.batches <= 0 || r.kp <= 0) return;  // nothing to run
   // k along x, rows along y, batches along z: at most max_groups in all.
   const uint32_t gx =
       static_cast<uint32_t>(std::min<int64_t>((r.kp + 63) / 64, std::max(1u, c.max_groups)));
@@ -155,8 +155,8 @@ class LinearKernel : public Kernel {
     const backend::QuantView wq = g.Quant(w);
     const void* src = g.ConstData(w);
     const int64_t max_m = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k_);
-    direct_ =
-        traits.cpu && (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8);
+    direct_ = traits.cpu && traits.texels &&
+              (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8);
     // E4M3 decodes to value * 2^-8 in gemm_direct (a half's exponent bias).
     float decode_scale = 1.0f;
     if (direct_) {
@@ -246,8 +246,10 @@ class LinearKernel : public Kernel {
           .U(scale_off_)
           .F(scale_)
           .U(bias_off_);
+      if ((n_ + 255) / 256 > 65535)
+        return Fail(c, FP8_STATUS_UNSUPPORTED, "more than 2^24 columns");
       d[1].groups[0] = static_cast<uint32_t>((n_ + 255) / 256);  // 64 lanes x 4 columns
-      d[1].groups[1] = static_cast<uint32_t>((m + 7) / 8);
+      d[1].groups[1] = static_cast<uint32_t>(std::min<int64_t>((m + 7) / 8, 65535));  // loops
       d[1].groups[2] = m > 0 ? 1 : 0;
       return FP8_STATUS_OK;
     }
@@ -329,7 +331,7 @@ class BatchMatMulKernel : public Kernel {
  public:
   BatchMatMulKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
                     const DeviceTraits& traits)
-      : Kernel(g, node, pool), direct_(traits.cpu) {
+      : Kernel(g, node, pool), direct_(traits.cpu && traits.texels) {
     transpose_b_ = g.AttrInt(node, FP8_ATTR_TRANSPOSE_B) != 0;
     a_ = AddActQuant(g.ActQuant(node, 0), pool);
     b_ = AddActQuant(g.ActQuant(node, 1), pool);
@@ -373,7 +375,7 @@ class BatchMatMulKernel : public Kernel {
         sb_stride *= sb[i];
       }
     }
-    if (direct_ && same && batches <= 65535) {
+    if (direct_ && same && batches <= 65535 && (N + 127) / 128 <= 65535) {
       const int64_t k4 = (K + 3) / 4 * 4;
       if (static_cast<uint64_t>(batches * (M + N) * k4) > scratch_words_) {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "inputs larger than planned");
@@ -400,7 +402,7 @@ class BatchMatMulKernel : public Kernel {
       PushWriter(&d[2]).U(M).U(N).U(k4 / 4).U(rb.out_off / 4).U(OutWord(c)).F(scale_);
       if (M > 0 && N > 0 && batches > 0) {
         d[2].groups[0] = static_cast<uint32_t>((N + 127) / 128);  // 64 lanes x 2 columns
-        d[2].groups[1] = static_cast<uint32_t>((M + 7) / 8);
+        d[2].groups[1] = static_cast<uint32_t>(std::min<int64_t>((M + 7) / 8, 65535));  // loops
         d[2].groups[2] = static_cast<uint32_t>(batches);
       }
       return FP8_STATUS_OK;

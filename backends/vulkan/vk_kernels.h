@@ -107,6 +107,10 @@ struct DeviceTraits {
   // Shaders run on CPU cores (lavapipe; Device::cpu_kernels): prefer the
   // kernels without shared memory and barriers.
   bool cpu = false;
+  // With cpu: the GEMMs without shared memory (gemm_direct.comp,
+  // bmm_direct.comp), which read the constants and scratch as texel buffers
+  // (off where those would pass the device's texel buffer limit).
+  bool texels = true;
   // GPU-type devices: LINEARs with at least this many rows take the
   // 128 x 128-tile GEMMs (gemm_coop.comp; gemm_large.comp when their output
   // has at least large_gemm_min_tiles such tiles, since a GPU needs many

@@ -68,7 +68,7 @@ struct Partition {
   DeviceState* ds = nullptr;
   std::vector<std::unique_ptr<Kernel>> kernels;
   Buffer consts, status;  // status: host-visible words, one per GATHER
-  Buffer scratch;         // binding 3 of operators with scratch_words()
+  Buffer scratch;         // binding 3 (and 7, as texels) of operators with scratch_words()
   int status_words = 0;
   uint32_t max_groups = 65535;  // DeviceTraits::max_groups
   VkDescriptorPool pool = VK_NULL_HANDLE;
@@ -421,7 +421,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
     // those pass the device's texel buffer limit, the GPU kernels instead.
     if (traits.cpu &&
         (!dev->TexelsFit(pool.bytes().size()) || !dev->TexelsFit(4 * scratch_words))) {
-      traits.cpu = false;
+      traits.texels = false;
       build();
     }
   } catch (const std::bad_alloc&) {

@@ -176,12 +176,16 @@ Case LinearCase(DType wdt, bool per_channel, bool quant_in, DType in_dt, int64_t
   return c;
 }
 
-Case BatchMatMulCase(bool quant, bool transpose_b, bool broadcast, int64_t M, int64_t K,
-                     int64_t N) {
+// quant: both operands quantized to `qtype` (E4M3 or INT8).
+Case BatchMatMulCase(bool quant, bool transpose_b, bool broadcast, int64_t M, int64_t K, int64_t N,
+                     DType qtype = DType::kFP8_E4M3) {
   Case c;
-  c.name = std::string("batch_matmul") + (quant ? "_e4m3" : "_f32") + (transpose_b ? "_tb" : "") +
-           (broadcast ? "_bcast" : "") + "_M" + std::to_string(M) + "_K" + std::to_string(K) +
-           "_N" + std::to_string(N);
+  c.name = std::string("batch_matmul") +
+           (!quant                  ? "_f32"
+            : qtype == DType::kINT8 ? "_int8"
+                                    : "_e4m3") +
+           (transpose_b ? "_tb" : "") + (broadcast ? "_bcast" : "") + "_M" + std::to_string(M) +
+           "_K" + std::to_string(K) + "_N" + std::to_string(N);
   const std::vector<int64_t> da = {2, 3, M, K};
   std::vector<int64_t> db =
       transpose_b ? std::vector<int64_t>{2, 3, N, K} : std::vector<int64_t>{2, 3, K, N};
@@ -193,7 +197,10 @@ Case BatchMatMulCase(bool quant, bool transpose_b, bool broadcast, int64_t M, in
   NodeAttrs at;
   at.transpose_b = transpose_b;
   at.alpha = 0.125f;
-  if (quant) {
+  if (quant && qtype == DType::kINT8) {
+    at.a_quant = ActQuant{true, DType::kINT8, Int8ScaleForAmax(2.0f), kE4M3};
+    at.b_quant = ActQuant{true, DType::kINT8, Int8ScaleForAmax(1.5f), kE4M3};
+  } else if (quant) {
     at.a_quant = ActQuant{true, DType::kFP8_E4M3, 2.0f / 448.0f, kE4M3};
     at.b_quant = ActQuant{true, DType::kFP8_E4M3, 1.5f / 448.0f, kE4M3};
   }
@@ -253,7 +260,7 @@ Case LayerNormCase(const std::vector<int64_t>& shape, bool beta) {
   return c;
 }
 
-// A key-padding mask of `n` values (1: keep) as `dt` (INT64, INT32, UINT8 or F32).
+// A key-padding mask (`keep`: 1 keeps a key) as `dt` (INT64, INT32, UINT8 or F32).
 Feed MaskFeed(DType dt, const std::vector<int64_t>& dims, const std::vector<int64_t>& keep) {
   switch (dt) {
     case DType::kINT32:
@@ -410,8 +417,13 @@ std::vector<Case> AllCases() {
         cases.push_back(BatchMatMulCase(q, tb, bc, 17, 3, 65));
         cases.push_back(BatchMatMulCase(q, tb, bc, 1, 63, 1));
         cases.push_back(BatchMatMulCase(q, tb, bc, 5, 32, 17));
+        cases.push_back(BatchMatMulCase(q, tb, bc, 9, 20, 130));  // > 128 columns
       }
     }
+  }
+  for (bool tb : {false, true}) {
+    cases.push_back(BatchMatMulCase(true, tb, false, 17, 3, 65, DType::kINT8));
+    cases.push_back(BatchMatMulCase(true, tb, false, 9, 20, 130, DType::kINT8));
   }
   // {65536} and {2, 40000}: GELU/TANH element counts at and past the oneDNN
   // backend's eltwise chunk (65536), so that both of its paths are compared.

@@ -27,10 +27,8 @@ layout(push_constant) uniform Params {
 const uint kRows = 8u;
 const uint kCols = 2u;
 
-void main() {
-  const uint batch = gl_WorkGroupID.z;
-  const uint n0 = gl_WorkGroupID.x * 64u * kCols + gl_LocalInvocationID.x;
-  const uint m0 = gl_WorkGroupID.y * kRows;
+// Rows m0..m0+7 of this lane's columns in `batch`.
+void Block(uint batch, uint n0, uint m0) {
   uint bt[kCols];  // each column's first texel (clamped: the store skips columns past N)
   [[unroll]] for (uint j = 0u; j < kCols; ++j) {
     bt[j] = p.b_off + (batch * p.N + min(n0 + 64u * j, p.N - 1u)) * p.K4;
@@ -60,5 +58,12 @@ void main() {
       if (row >= p.M) break;
       y[p.y_off + (batch * p.M + row) * p.N + n] = floatBitsToUint(acc[r][j] * p.scale);
     }
+  }
+}
+
+void main() {
+  const uint n0 = gl_WorkGroupID.x * 64u * kCols + gl_LocalInvocationID.x;
+  for (uint m0 = gl_WorkGroupID.y * kRows; m0 < p.M; m0 += gl_NumWorkGroups.y * kRows) {
+    Block(gl_WorkGroupID.z, n0, m0);
   }
 }

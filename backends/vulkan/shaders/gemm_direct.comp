@@ -65,9 +65,8 @@ vec4 Decode(uint w) {
 const uint kRows = 8u;
 const uint kCols = 4u;
 
-void main() {
-  const uint n0 = gl_WorkGroupID.x * 64u * kCols + gl_LocalInvocationID.x;
-  const uint m0 = gl_WorkGroupID.y * kRows;
+// Rows m0..m0+7 of this lane's columns.
+void Block(uint n0, uint m0) {
   uint nc[kCols];  // clamped: the store skips columns past N
   [[unroll]] for (uint j = 0u; j < kCols; ++j) nc[j] = min(n0 + 64u * j, p.N - 1u);
   float acc[kRows][kCols];
@@ -105,5 +104,12 @@ void main() {
       if (p.bias_off != kNone) v += bias;
       y[p.y_off + row * p.N + n] = floatBitsToUint(v);
     }
+  }
+}
+
+void main() {
+  const uint n0 = gl_WorkGroupID.x * 64u * kCols + gl_LocalInvocationID.x;
+  for (uint m0 = gl_WorkGroupID.y * kRows; m0 < p.M; m0 += gl_NumWorkGroups.y * kRows) {
+    Block(n0, m0);
   }
 }
