@@ -421,6 +421,8 @@ std::vector<Case> AllCases() {
       }
     }
   }
+  cases.push_back(BatchMatMulCase(false, false, false, 4, 0, 5));  // K = 0: zeros
+  cases.push_back(BatchMatMulCase(true, true, false, 4, 0, 5));
   for (bool tb : {false, true}) {
     cases.push_back(BatchMatMulCase(true, tb, false, 17, 3, 65, DType::kINT8));
     cases.push_back(BatchMatMulCase(true, tb, false, 9, 20, 130, DType::kINT8));
