@@ -56,12 +56,12 @@ const uint32_t kGemmCoopSpv[] =
 #include "backends/vulkan/shaders/gemm_coop.spv.inc"
     ;
 
-// A pipeline: its module and the values of specialization constants 0 and 1
+// A pipeline: its module and the values of specialization constants 0, 1, 2
 // (ignored by shaders without them).
 struct ShaderBuild {
   const uint32_t* code;
   size_t bytes;
-  uint32_t spec[2];
+  uint32_t spec[3];
 };
 #define FP8SDK_SPV(name) name, sizeof(name)
 // clang-format off
@@ -75,8 +75,10 @@ const ShaderBuild kBuilds[] = {  // in Shader order
     {FP8SDK_SPV(kLayerNormSpv), {}},
     {FP8SDK_SPV(kSoftmaxSpv), {}},
     {FP8SDK_SPV(kGatherSpv), {}},
-    {FP8SDK_SPV(kCopySpv), {0, 256}},       // ROWS, local size
-    {FP8SDK_SPV(kCopySpv), {1, 64}},
+    {FP8SDK_SPV(kCopySpv), {0, 256, 1}},    // ROWS, local size, WORDS
+    {FP8SDK_SPV(kCopySpv), {1, 64, 1}},
+    {FP8SDK_SPV(kCopySpv), {0, 256, 2}},    // int64
+    {FP8SDK_SPV(kCopySpv), {1, 64, 2}},
     {FP8SDK_SPV(kQuantizeSpv), {}},
     {FP8SDK_SPV(kGemmDirectSpv), {0}},      // FORMAT: E4M3
     {FP8SDK_SPV(kGemmDirectSpv), {1}},      // E5M2
@@ -226,7 +228,8 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
 bool CpuOnly(int shader) {
   return shader == kGemmDirect || shader == kGemmDirectE5M2 || shader == kGemmDirectInt8 ||
          shader == kBmmDirect || shader == kLayerNormRows || shader == kBinaryRows ||
-         shader == kCopyRows || (shader >= kPackRowsIn1 && shader <= kPackRowsIn1Int8) ||
+         shader == kCopyRows || shader == kCopyRows64 ||
+         (shader >= kPackRowsIn1 && shader <= kPackRowsIn1Int8) ||
          (shader >= kSoftmaxRows && shader <= kSoftmaxRowsAdditive);
 }
 
@@ -419,8 +422,8 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     pi.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
     pi.stage.module = module;
     pi.stage.pName = "main";
-    const VkSpecializationMapEntry entries[2] = {{0, 0, 4}, {1, 4, 4}};
-    const VkSpecializationInfo spec{2, entries, sizeof(kBuilds[s].spec), kBuilds[s].spec};
+    const VkSpecializationMapEntry entries[3] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}};
+    const VkSpecializationInfo spec{3, entries, sizeof(kBuilds[s].spec), kBuilds[s].spec};
     pi.stage.pSpecializationInfo = &spec;
     pi.layout = d->pipeline_layout_;
     r = vkCreateComputePipelines(d->device_, VK_NULL_HANDLE, 1, &pi, nullptr, &d->pipelines_[s]);

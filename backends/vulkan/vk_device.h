@@ -34,8 +34,10 @@ enum Shader : int {
   kLayerNorm,
   kSoftmax,
   kGather,
-  kCopy,  // an invocation per element; + 1: a workgroup per row (CPU devices)
+  kCopy,  // an invocation per element; + 1: a workgroup per row (CPU devices); + 2: int64
   kCopyRows,
+  kCopy64,
+  kCopyRows64,
   kQuantize,
   kGemmDirect,  // E4M3 weights; + 1: E5M2, + 2: INT8 (one build per format)
   kGemmDirectE5M2,

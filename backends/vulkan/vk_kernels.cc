@@ -668,11 +668,12 @@ class CopyKernel : public Kernel {
     const int rank = plan.rank;
     const int64_t base = plan.base;
     PushWriter w(d);
-    w.U(out.NumElements()).U(rank).U(words_);
+    w.U(out.NumElements()).U(rank);
     w.U(WordOf(c, ops_[0]) + static_cast<uint32_t>(base) * words_).U(OutWord(c));
     for (uint32_t v : dims) w.U(v);
     for (uint32_t v : strides) w.U(v);
-    ElementwiseGroups(c, cpu_, kCopy, rank, out.NumElements(), rank > 0 ? dims[rank - 1] : 1, d);
+    ElementwiseGroups(c, cpu_, words_ == 2 ? kCopy64 : kCopy, rank, out.NumElements(),
+                      rank > 0 ? dims[rank - 1] : 1, d);
     return FP8_STATUS_OK;
   }
 

@@ -20,12 +20,16 @@ layout(push_constant) uniform Params {
   uint sa[6], sb[6]; // input strides per output dimension
 } p;
 
-void Store(uint i, uint ia, uint ib) {
-  const float a = F(x0[p.a_off + ia]), b = F(x1[p.b_off + ib]);
-  y[p.y_off + i] = W(p.op == 1u ? a * b : a + b);
+// The offsets are passed in: push constants used in the loops are read into
+// locals first (lavapipe reloads them after every store).
+void Store(uint a_off, uint b_off, uint y_off, bool mul, uint i, uint ia, uint ib) {
+  const float a = F(x0[a_off + ia]), b = F(x1[b_off + ib]);
+  y[y_off + i] = W(mul ? a * b : a + b);
 }
 
 void main() {
+  const uint a_off = p.a_off, b_off = p.b_off, y_off = p.y_off;
+  const bool mul = p.op == 1u;
   if (ROWS == 1u) {
     // A block of consecutive rows per workgroup: the coordinates of its
     // first row by division, then counted up row by row.
@@ -40,9 +44,10 @@ void main() {
       ia += coord[d] * p.sa[d];
       ib += coord[d] * p.sb[d];
     }
+    const uint sa = p.sa[last], sb = p.sb[last];
     for (uint o = begin; o < end; ++o) {
       for (uint x = gl_LocalInvocationID.x; x < inner; x += gl_WorkGroupSize.x) {
-        Store(o * inner + x, ia + x * p.sa[last], ib + x * p.sb[last]);
+        Store(a_off, b_off, y_off, mul, o * inner + x, ia + x * sa, ib + x * sb);
       }
       for (int d = int(last) - 1; d >= 0; --d) {  // the next row
         ia += p.sa[d];
@@ -63,6 +68,6 @@ void main() {
       ia += coord * p.sa[d];
       ib += coord * p.sb[d];
     }
-    Store(i, ia, ib);
+    Store(a_off, b_off, y_off, mul, i, ia, ib);
   }
 }

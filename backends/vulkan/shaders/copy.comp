@@ -3,6 +3,7 @@
 // element i -> input element sum(coord_d * strides[d]) over the output's
 // dimensions (rank <= 6); elements of 1 or 2 words (int64).
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 #include "layout.glsl"
 
@@ -11,18 +12,22 @@
 // block of output rows of the last dimension, its invocations along each
 // row, the rows' coordinates counted without division (CPU devices divide
 // integers lane by lane).
+// WORDS: words an element (1, or 2 for int64; a loop over a push constant
+// cost the row kernel 60% on lavapipe). Push constants used in the loops are
+// read into locals first (lavapipe reloads them after every store).
 layout(constant_id = 0) const uint ROWS = 0u;
 layout(local_size_x_id = 1) in;  // 256; 64 with ROWS
+layout(constant_id = 2) const uint WORDS = 1u;
 
 layout(push_constant) uniform Params {
-  uint n, rank, words;
+  uint n, rank;
   uint x_off, y_off;
   uint dims[6];
   uint strides[6];
 } p;
 
-void Copy(uint i, uint src) {
-  for (uint w = 0u; w < p.words; ++w) y[p.y_off + i * p.words + w] = x0[p.x_off + src * p.words + w];
+void Copy(uint x_off, uint y_off, uint i, uint src) {
+  [[unroll]] for (uint w = 0u; w < WORDS; ++w) y[y_off + i * WORDS + w] = x0[x_off + src * WORDS + w];
 }
 
 void main() {
@@ -39,9 +44,10 @@ void main() {
       rest /= p.dims[d];
       src += coord[d] * p.strides[d];
     }
+    const uint step = p.strides[last], x_off = p.x_off, y_off = p.y_off;
     for (uint o = begin; o < end; ++o) {
       for (uint x = gl_LocalInvocationID.x; x < inner; x += gl_WorkGroupSize.x) {
-        Copy(o * inner + x, src + x * p.strides[last]);
+        Copy(x_off, y_off, o * inner + x, src + x * step);
       }
       for (int d = int(last) - 1; d >= 0; --d) {  // the next row
         src += p.strides[d];
@@ -52,12 +58,13 @@ void main() {
     }
     return;
   }
+  const uint x_off = p.x_off, y_off = p.y_off;
   for (uint i = gl_GlobalInvocationID.x; i < p.n; i += gl_NumWorkGroups.x * gl_WorkGroupSize.x) {
     uint rest = i, src = 0u;
     for (int d = int(p.rank) - 1; d >= 0; --d) {
       src += (rest % p.dims[d]) * p.strides[d];
       rest /= p.dims[d];
     }
-    Copy(i, src);
+    Copy(x_off, y_off, i, src);
   }
 }
