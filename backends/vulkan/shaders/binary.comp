@@ -20,8 +20,6 @@ layout(push_constant) uniform Params {
   uint sa[6], sb[6]; // input strides per output dimension
 } p;
 
-// The offsets are passed in: push constants used in the loops are read into
-// locals first (lavapipe reloads them after every store).
 void Store(uint a_off, uint b_off, uint y_off, bool mul, uint i, uint ia, uint ib) {
   const float a = F(x0[a_off + ia]), b = F(x1[b_off + ib]);
   y[y_off + i] = W(mul ? a * b : a + b);
