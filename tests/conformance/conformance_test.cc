@@ -96,7 +96,7 @@ Feed MakeFeed(const std::string& name, DType dt, std::vector<int64_t> dims,
               const std::vector<T>& v) {
   Feed f{name, dt, std::move(dims), {}};
   f.bytes.resize(v.size() * sizeof(T));
-  std::memcpy(f.bytes.data(), v.data(), f.bytes.size());
+  if (!v.empty()) std::memcpy(f.bytes.data(), v.data(), f.bytes.size());  // none: K = 0
   return f;
 }
 
