@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "backends/common/device_ops.h"
+#include "backends/vulkan/vk_kernel_common.h"
 #include "sdk/numerics/fp8_format.h"
 #include "sdk/numerics/fp8_params.h"
 #include "sdk/numerics/quantize.h"
@@ -12,45 +13,8 @@ namespace fp8sdk {
 namespace vulkan {
 namespace {
 
-constexpr uint32_t kNone = 0xFFFFFFFFu;
 constexpr int kMaxShaderRank = 6;         // the shaders' index arrays
 constexpr int64_t kMaxWords = 1LL << 31;  // word indices stay in uint32
-
-uint32_t FloatWord(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-
-std::vector<uint32_t> EncodeWords(const Fp8Format& f) {
-  const internal::Fp8EncodeParams p = internal::MakeEncodeParams(f, Fp8Saturation::kSatFinite);
-  return {p.normal_min, p.rebias,   p.shift,         p.half_m1,
-          p.sub_base,   p.max_code, p.overflow_code, p.nan_code};
-}
-
-// Activation quantization of a matmul operand: mode (0 none, 1 FP8, 2 INT8),
-// multiplier, table and encoding parameters in the pool.
-struct QuantOperand {
-  uint32_t mode = 0;
-  float mul = 1.0f;
-  float scale = 1.0f;
-  uint32_t lut = 0, enc = 0;
-};
-
-QuantOperand AddActQuant(const backend::ActQuantView& q, ConstantPool* pool) {
-  QuantOperand r;
-  if (!q.enabled) return r;
-  r.scale = q.scale;
-  r.mul = QuantizeMultiplier(q.scale);
-  if (q.dtype == DType::kINT8) {
-    r.mode = 2;
-  } else {
-    r.mode = 1;
-    r.lut = pool->AddFloats(backend::CodeTable(q.dtype, q.format));
-    r.enc = pool->AddWords(EncodeWords(q.format));
-  }
-  return r;
-}
 
 // backend::BroadcastStrides as the shaders' 32-bit words.
 void BroadcastStrides(const Shape& in, const Shape& out, uint32_t* strides) {
@@ -58,386 +22,6 @@ void BroadcastStrides(const Shape& in, const Shape& out, uint32_t* strides) {
   backend::BroadcastStrides(in, out, s);
   for (int d = 0; d < out.rank; ++d) strides[d] = static_cast<uint32_t>(s[d]);
 }
-
-class PushWriter {
- public:
-  explicit PushWriter(Dispatch* d) : d_(d) {}
-  PushWriter& U(uint64_t v) {
-    d_->push[i_++] = static_cast<uint32_t>(v);
-    return *this;
-  }
-  PushWriter& F(float v) {
-    d_->push[i_++] = FloatWord(v);
-    return *this;
-  }
-
- private:
-  Dispatch* d_;
-  size_t i_ = 0;
-};
-
-// A [n, k] weight (8-bit codes or f32) regrouped k-major for the shaders:
-// group (kg, col) holds column col's values for k = kg * group .. + group - 1,
-// at ((kg * n_padded) + col) * group (group 1: the transpose [k, n]); k
-// padded to k_padded and columns to n_padded with zeros (code 0 is +0).
-template <class T>
-std::vector<T> KMajorGroups(const T* w, int64_t n, int64_t k, int64_t group, int64_t k_padded,
-                            int64_t n_padded) {
-  std::vector<T> out(static_cast<size_t>(k_padded * n_padded), T{0});
-  for (int64_t col = 0; col < n; ++col) {
-    for (int64_t i = 0; i < k; ++i) {
-      out[static_cast<size_t>(((i / group) * n_padded + col) * group + i % group)] = w[col * k + i];
-    }
-  }
-  return out;
-}
-
-// A pack_rows.comp dispatch into binding 3 from word out_off: `rows` rows of
-// `k` values (padded with zeros to kp) per batch, row r of batch b from
-// operand `input` at x_word + b * batch_stride + r * row_stride + i *
-// k_stride, through `q` (quantized or copied).
-struct PackedRows {
-  int input = 0;  // 0: the first operand, 1: the second
-  int64_t batches = 1, rows = 0, k = 0, kp = 0;
-  uint32_t x_word = 0, out_off = 0;
-  int64_t row_stride = 0, k_stride = 1, batch_stride = 0;
-};
-
-void PlanPackRows(const RunContext& c, const QuantOperand& q, const PackedRows& r, Dispatch* d) {
-  d->shader = static_cast<Shader>(kPackRows + 3 * r.input + static_cast<int>(q.mode));
-  PushWriter(d)
-      .U(r.rows)
-      .U(r.k)
-      .U(r.kp)
-      .U(r.x_word)
-      .F(q.mul)
-      .U(q.lut)
-      .U(q.enc)
-      .U(r.out_off)
-      .U(r.row_stride)
-      .U(r.k_stride)
-      .U(r.batch_stride)
-      .U(r.batches);
-  if (r.rows <= 0 || r.batches <= 0 || r.kp <= 0) return;  // nothing to run
-  // k along x, rows along y, batches along z: at most max_groups in all.
-  const uint32_t gx =
-      static_cast<uint32_t>(std::min<int64_t>((r.kp + 63) / 64, std::max(1u, c.max_groups)));
-  const uint32_t gz = static_cast<uint32_t>(std::min<int64_t>(
-      r.batches, std::min<uint32_t>(65535, std::max<uint32_t>(1, c.max_groups / gx))));
-  const uint32_t gy = static_cast<uint32_t>(std::min<int64_t>(
-      r.rows, std::min<uint32_t>(65535, std::max<uint32_t>(1, c.max_groups / (gx * gz)))));
-  d->groups[0] = gx;
-  d->groups[1] = gy;
-  d->groups[2] = gz;
-}
-
-// ---- LINEAR ----
-// On CPU-type devices with E4M3 / E5M2 / INT8 weights: pack_rows.comp +
-// gemm_direct.comp (weights in 16-code groups per column, k-major). Else the
-// weights k-major (codes four to a word, word (kq, n) = column n's k =
-// 4kq..4kq+3; or f32 [K, N]), read by the 64 x 64 GEMM (gemm.comp) and, from
-// traits.large_gemm_min_rows rows on, by pack_rows.comp + gemm_coop.comp on
-// devices with cooperative matrices when both operands are FP8 or INT8 (exact
-// in half precision), else + gemm_large.comp where the output has
-// traits.large_gemm_min_tiles 128 x 128 tiles.
-class LinearKernel : public Kernel {
- public:
-  LinearKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
-               const DeviceTraits& traits)
-      : Kernel(g, node, pool),
-        large_min_rows_(traits.large_gemm_min_rows),
-        large_min_tiles_(traits.large_gemm_min_tiles) {
-    const int32_t w = g.Input(node, 1);
-    const Shape ws = g.PlanShape(w);
-    n_ = ws[0];
-    k_ = ws[1];
-    const DType wt = g.TensorDType(w);
-    const backend::QuantView wq = g.Quant(w);
-    const void* src = g.ConstData(w);
-    const int64_t max_m = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k_);
-    direct_ = traits.cpu && traits.texels &&
-              (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8);
-    // E4M3 decodes to value * 2^-8 in gemm_direct (a half's exponent bias).
-    float decode_scale = 1.0f;
-    if (direct_) {
-      // 16-code groups: uvec4 (kq, n) = column n's codes at k = 16kq + 0..15.
-      const int64_t k16 = (k_ + 15) / 16 * 16;
-      const std::vector<uint8_t> grouped =
-          KMajorGroups(static_cast<const uint8_t*>(src), n_, k_, 16, k16, n_);
-      ops_[1].const_word = pool->Add(grouped.data(), grouped.size());
-      format_ = wt == DType::kFP8_E4M3 ? 0 : wt == DType::kFP8_E5M2 ? 1 : 2;
-      if (wt == DType::kFP8_E4M3) decode_scale = 256.0f;
-      kp_ = k16;
-      scratch_words_ = static_cast<uint64_t>(max_m * k16);
-    } else {
-      // K padded to gemm_coop's step of 32 (gemm_large's is 8), N to 4 (their
-      // 16-byte loads); the pads are code 0 or 0.0f, which add +0.
-      kp_ = (k_ + 31) / 32 * 32;
-      np_ = (n_ + 3) / 4 * 4;
-      ldb_ = static_cast<uint32_t>(np_);
-      if (IsQuantized(wt)) {
-        const std::vector<uint8_t> kmajor =
-            KMajorGroups(static_cast<const uint8_t*>(src), n_, k_, 4, kp_, np_);
-        ops_[1].const_word = pool->Add(kmajor.data(), kmajor.size());
-        b_kind_ = 2;
-        lut_b_ = pool->AddFloats(backend::CodeTable(wt, wq.format));
-      } else {
-        std::vector<float> decoded;  // f16 / bf16 weights in f32
-        if (wt != DType::kF32) decoded = backend::DecodeHalf(src, wt, static_cast<size_t>(n_ * k_));
-        const float* f = wt == DType::kF32 ? static_cast<const float*>(src) : decoded.data();
-        ops_[1].const_word = pool->AddFloats(KMajorGroups(f, n_, k_, 1, kp_, np_));
-        b_kind_ = 0;
-      }
-      // The large GEMMs' packed input rows (pack_rows.comp).
-      if (!traits.cpu && max_m >= traits.large_gemm_min_rows) {
-        scratch_words_ = static_cast<uint64_t>(max_m * kp_);
-      }
-    }
-    a_ = AddActQuant(g.ActQuant(node, 0), pool);
-    // Cooperative matrices multiply in half precision: only where both
-    // operands' values are all exact there (E4M3, E5M2, INT8; not every
-    // custom FP8 format).
-    coop_ = traits.coop_matrix && !direct_ && b_kind_ == 2 && a_.mode != 0 &&
-            backend::ExactInHalf(backend::CodeTable(wt, wq.format));
-    if (coop_ && a_.mode == 1) {
-      const backend::ActQuantView aq = g.ActQuant(node, 0);
-      coop_ = backend::ExactInHalf(backend::CodeTable(aq.dtype, aq.format));
-    }
-    // y = acc * (s_x * s_w[n]) + bias[n] (the reference's products); a power
-    // of two folded into the scale changes no bits.
-    if (wq.quantized && IsQuantized(wt)) {
-      std::vector<float> s(static_cast<size_t>(n_));
-      for (int64_t i = 0; i < n_; ++i) {
-        s[static_cast<size_t>(i)] =
-            (a_.scale * wq.scales[wq.scale_count == 1 ? 0 : i]) * decode_scale;
-      }
-      scale_off_ = pool->AddFloats(s);
-    } else {
-      scale_ = a_.scale * decode_scale;
-    }
-    if (ops_[2].present()) bias_off_ = ops_[2].const_word;
-  }
-
-  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
-    const int64_t m = ShapeOf(c, ops_[0]).NumElements() / std::max<int64_t>(1, k_);
-    const int64_t tiles = (m + 127) / 128 * ((n_ + 127) / 128);
-    const bool large = !direct_ && scratch_words_ > 0 && m >= large_min_rows_ &&
-                       (coop_ || tiles >= large_min_tiles_);
-    if (direct_ || large) {
-      if (static_cast<uint64_t>(m * kp_) > scratch_words_) {
-        return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
-      }
-      PackedRows r;
-      r.rows = m;
-      r.k = k_;
-      r.kp = kp_;
-      r.x_word = WordOf(c, ops_[0]);
-      r.row_stride = k_;
-      PlanPackRows(c, a_, r, &d[0]);
-    }
-    if (direct_) {
-      d[1].shader = static_cast<Shader>(kGemmDirect + format_);
-      PushWriter(&d[1])
-          .U(m)
-          .U(n_)
-          .U(kp_ / 16)
-          .U(ops_[1].const_word / 4)
-          .U(OutWord(c))
-          .U(scale_off_)
-          .F(scale_)
-          .U(bias_off_);
-      if ((n_ + 255) / 256 > 65535)
-        return Fail(c, FP8_STATUS_UNSUPPORTED, "more than 2^24 columns");
-      d[1].groups[0] = static_cast<uint32_t>((n_ + 255) / 256);  // 64 lanes x 4 columns
-      d[1].groups[1] = static_cast<uint32_t>(std::min<int64_t>((m + 7) / 8, 65535));  // loops
-      d[1].groups[2] = m > 0 ? 1 : 0;
-      return FP8_STATUS_OK;
-    }
-    if (large) {
-      d[1].shader = coop_ ? kGemmCoop : kGemmLarge;
-      PushWriter(&d[1])
-          .U(m)
-          .U(n_)
-          .U(kp_)
-          .U(np_)
-          .U(ops_[1].const_word)
-          .U(OutWord(c))
-          .U(b_kind_)
-          .U(lut_b_)
-          .U(scale_off_)
-          .F(scale_)
-          .U(bias_off_);
-      d[1].groups[0] = static_cast<uint32_t>((n_ + 127) / 128);
-      d[1].groups[1] = static_cast<uint32_t>((m + 127) / 128);
-      d[1].groups[2] = m > 0 ? 1 : 0;
-      return FP8_STATUS_OK;
-    }
-    d->shader = kGemm;
-    PushWriter(d)
-        .U(m)
-        .U(n_)
-        .U(k_)
-        .U(WordOf(c, ops_[0]))
-        .U(ops_[1].const_word)
-        .U(OutWord(c))
-        .U(0)
-        .U(1)
-        .U(1)
-        .U(1)
-        .U(0)
-        .U(0)
-        .U(0)
-        .U(0)
-        .U(0)
-        .U(0)
-        .U(ldb_)
-        .U(b_kind_)
-        .U(a_.mode)
-        .U(0)
-        .F(a_.mul)
-        .F(1.0f)
-        .U(a_.lut)
-        .U(lut_b_)
-        .U(a_.enc)
-        .U(0)
-        .U(scale_off_)
-        .F(scale_)
-        .U(bias_off_);
-    d->groups[0] = static_cast<uint32_t>((n_ + 63) / 64);
-    d->groups[1] = static_cast<uint32_t>((m + 63) / 64);
-    d->groups[2] = m > 0 ? 1 : 0;
-    return FP8_STATUS_OK;
-  }
-
- private:
-  int64_t n_ = 0, k_ = 0;
-  int64_t kp_ = 0;  // K as packed: 16-code groups (direct), multiple of 32 (else)
-  int64_t np_ = 0;  // N padded to 4 (not direct)
-  int64_t large_min_rows_ = 128, large_min_tiles_ = 48;
-  bool direct_ = false;
-  bool coop_ = false;  // the large GEMM is gemm_coop.comp
-  uint32_t format_ = 0;
-  uint32_t b_kind_ = 1, ldb_ = 0, lut_b_ = 0;
-  QuantOperand a_;
-  uint32_t scale_off_ = kNone, bias_off_ = kNone;
-  float scale_ = 1.0f;
-};
-
-// ---- BATCH_MATMUL ----
-// On CPU-type devices, where A and B have the same batches (no broadcast):
-// pack_rows.comp (A's rows, B's columns) + bmm_direct.comp. Else the 64 x 64
-// GEMM (gemm.comp), which quantizes while it loads.
-class BatchMatMulKernel : public Kernel {
- public:
-  BatchMatMulKernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool,
-                    const DeviceTraits& traits)
-      : Kernel(g, node, pool), direct_(traits.cpu && traits.texels) {
-    transpose_b_ = g.AttrInt(node, FP8_ATTR_TRANSPOSE_B) != 0;
-    a_ = AddActQuant(g.ActQuant(node, 0), pool);
-    b_ = AddActQuant(g.ActQuant(node, 1), pool);
-    scale_ = (g.AttrFloat(node, FP8_ATTR_ALPHA) * a_.scale) * b_.scale;
-    if (direct_) {
-      // A's rows and B's columns padded to 4 values, as planned at most.
-      const Shape sa = g.PlanShape(g.Input(node, 0)), sb = g.PlanShape(g.Input(node, 1));
-      const int64_t k = sa.rank > 0 ? sa[sa.rank - 1] : 0;
-      if (k > 0) {
-        const int64_t k4 = (k + 3) / 4 * 4;
-        scratch_words_ = static_cast<uint64_t>((sa.NumElements() / k + sb.NumElements() / k) * k4);
-      }
-    }
-  }
-
-  fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
-    const Shape sa = ShapeOf(c, ops_[0]), sb = ShapeOf(c, ops_[1]), so = OutShape(c);
-    const int r = so.rank;
-    const int64_t M = sa[r - 2], K = sa[r - 1], N = so[r - 1];
-    const int64_t batches = M * N > 0 ? so.NumElements() / (M * N) : 0;
-    // Batch dimensions with their word strides (0 where broadcast); up to 3,
-    // or any number collapsed into one when nothing is broadcast.
-    uint32_t dims[3] = {1, 1, 1}, as[3] = {0, 0, 0}, bs[3] = {0, 0, 0};
-    int nb = r - 2;
-    const bool same = sa.NumElements() == batches * M * K && sb.NumElements() == batches * K * N;
-    if (same) {
-      nb = 1;
-      dims[0] = static_cast<uint32_t>(batches);
-      as[0] = static_cast<uint32_t>(M * K);
-      bs[0] = static_cast<uint32_t>(K * N);
-    } else {
-      if (nb > 3 || sa.rank != r || sb.rank != r) {
-        return Fail(c, FP8_STATUS_UNSUPPORTED, "broadcast over more than 3 batch dimensions");
-      }
-      int64_t sa_stride = M * K, sb_stride = K * N;
-      for (int i = nb - 1; i >= 0; --i) {
-        dims[i] = static_cast<uint32_t>(so[i]);
-        as[i] = sa[i] == 1 && so[i] != 1 ? 0 : static_cast<uint32_t>(sa_stride);
-        bs[i] = sb[i] == 1 && so[i] != 1 ? 0 : static_cast<uint32_t>(sb_stride);
-        sa_stride *= sa[i];
-        sb_stride *= sb[i];
-      }
-    }
-    if (direct_ && same && batches <= 65535 && (N + 127) / 128 <= 65535) {
-      const int64_t k4 = (K + 3) / 4 * 4;
-      if (static_cast<uint64_t>(batches * (M + N) * k4) > scratch_words_) {
-        return Fail(c, FP8_STATUS_OUT_OF_RANGE, "inputs larger than planned");
-      }
-      PackedRows ra;  // A's rows
-      ra.batches = batches;
-      ra.rows = M;
-      ra.k = K;
-      ra.kp = k4;
-      ra.x_word = WordOf(c, ops_[0]);
-      ra.row_stride = K;
-      ra.batch_stride = M * K;
-      PlanPackRows(c, a_, ra, &d[0]);
-      PackedRows rb = ra;  // B's columns
-      rb.input = 1;
-      rb.rows = N;
-      rb.x_word = WordOf(c, ops_[1]);
-      rb.out_off = static_cast<uint32_t>(batches * M * k4);
-      rb.row_stride = transpose_b_ ? K : 1;
-      rb.k_stride = transpose_b_ ? 1 : N;
-      rb.batch_stride = K * N;
-      PlanPackRows(c, b_, rb, &d[1]);
-      d[2].shader = kBmmDirect;
-      PushWriter(&d[2]).U(M).U(N).U(k4 / 4).U(rb.out_off / 4).U(OutWord(c)).F(scale_);
-      if (M > 0 && N > 0 && batches > 0) {
-        d[2].groups[0] = static_cast<uint32_t>((N + 127) / 128);  // 64 lanes x 2 columns
-        d[2].groups[1] = static_cast<uint32_t>(std::min<int64_t>((M + 7) / 8, 65535));  // loops
-        d[2].groups[2] = static_cast<uint32_t>(batches);
-      }
-      return FP8_STATUS_OK;
-    }
-    d->shader = kGemm;
-    PushWriter w(d);
-    w.U(M).U(N).U(K).U(WordOf(c, ops_[0])).U(WordOf(c, ops_[1])).U(OutWord(c)).U(nb);
-    for (uint32_t v : dims) w.U(v);
-    for (uint32_t v : as) w.U(v);
-    for (uint32_t v : bs) w.U(v);
-    w.U(transpose_b_ ? K : N)
-        .U(transpose_b_ ? 1 : 0)
-        .U(a_.mode)
-        .U(b_.mode)
-        .F(a_.mul)
-        .F(b_.mul)
-        .U(a_.lut)
-        .U(b_.lut)
-        .U(a_.enc)
-        .U(b_.enc)
-        .U(kNone)
-        .F(scale_)
-        .U(kNone);
-    d->groups[0] = static_cast<uint32_t>((N + 63) / 64);
-    d->groups[1] = static_cast<uint32_t>((M + 63) / 64);
-    d->groups[2] = static_cast<uint32_t>(batches);
-    return FP8_STATUS_OK;
-  }
-
- private:
-  bool direct_ = false;
-  bool transpose_b_ = false;
-  QuantOperand a_, b_;
-  float scale_ = 1.0f;
-};
 
 // An elementwise dispatch over `out`: kernel `shader` an invocation per
 // element, or, on CPU devices where the last dimension has >= 16 elements
@@ -742,6 +326,27 @@ class QuantizeKernel : public Kernel {
 
 }  // namespace
 
+std::vector<uint32_t> EncodeWords(const Fp8Format& f) {
+  const internal::Fp8EncodeParams p = internal::MakeEncodeParams(f, Fp8Saturation::kSatFinite);
+  return {p.normal_min, p.rebias,   p.shift,         p.half_m1,
+          p.sub_base,   p.max_code, p.overflow_code, p.nan_code};
+}
+
+QuantOperand AddActQuant(const backend::ActQuantView& q, ConstantPool* pool) {
+  QuantOperand r;
+  if (!q.enabled) return r;
+  r.scale = q.scale;
+  r.mul = QuantizeMultiplier(q.scale);
+  if (q.dtype == DType::kINT8) {
+    r.mode = 2;
+  } else {
+    r.mode = 1;
+    r.lut = pool->AddFloats(backend::CodeTable(q.dtype, q.format));
+    r.enc = pool->AddWords(EncodeWords(q.format));
+  }
+  return r;
+}
+
 uint32_t ConstantPool::Add(const void* data, size_t bytes) {
   const size_t off = (bytes_.size() + 15) / 16 * 16;
   bytes_.resize(off + bytes, 0);
@@ -812,9 +417,9 @@ std::unique_ptr<Kernel> MakeKernel(const backend::GraphAccess& g, size_t node, C
                                    int* status_words, const DeviceTraits& traits) {
   switch (g.Op(node)) {
     case OpType::kLINEAR:
-      return std::make_unique<LinearKernel>(g, node, pool, traits);
+      return MakeLinearKernel(g, node, pool, traits);
     case OpType::kBATCH_MATMUL:
-      return std::make_unique<BatchMatMulKernel>(g, node, pool, traits);
+      return MakeBatchMatMulKernel(g, node, pool, traits);
     case OpType::kADD:
     case OpType::kMUL:
       return std::make_unique<BinaryKernel>(g, node, pool, traits);
