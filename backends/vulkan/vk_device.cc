@@ -62,43 +62,45 @@ struct ShaderBuild {
   const uint32_t* code;
   size_t bytes;
   uint32_t spec[3];
+  const char* name;  // the pipeline's, in profiles
 };
 #define FP8SDK_SPV(name) name, sizeof(name)
 // clang-format off
 const ShaderBuild kBuilds[] = {  // in Shader order
-    {FP8SDK_SPV(kGemmSpv), {}},
-    {FP8SDK_SPV(kBinarySpv), {0, 256}},     // ROWS, local size
-    {FP8SDK_SPV(kBinarySpv), {1, 64}},
-    {FP8SDK_SPV(kUnarySpv), {0}},           // OP: GELU (erf)
-    {FP8SDK_SPV(kUnarySpv), {1}},           // GELU (tanh)
-    {FP8SDK_SPV(kUnarySpv), {2}},           // TANH
-    {FP8SDK_SPV(kLayerNormSpv), {}},
-    {FP8SDK_SPV(kSoftmaxSpv), {}},
-    {FP8SDK_SPV(kGatherSpv), {}},
-    {FP8SDK_SPV(kCopySpv), {0, 256, 1}},    // ROWS, local size, WORDS
-    {FP8SDK_SPV(kCopySpv), {1, 64, 1}},
-    {FP8SDK_SPV(kCopySpv), {0, 256, 2}},    // int64
-    {FP8SDK_SPV(kCopySpv), {1, 64, 2}},
-    {FP8SDK_SPV(kQuantizeSpv), {}},
-    {FP8SDK_SPV(kGemmDirectSpv), {0}},      // FORMAT: E4M3
-    {FP8SDK_SPV(kGemmDirectSpv), {1}},      // E5M2
-    {FP8SDK_SPV(kGemmDirectSpv), {2}},      // INT8
-    {FP8SDK_SPV(kPackRowsSpv), {0, 0}},     // MODE: copy, INPUT: operand 0
-    {FP8SDK_SPV(kPackRowsSpv), {1, 0}},     // FP8
-    {FP8SDK_SPV(kPackRowsSpv), {2, 0}},     // INT8
-    {FP8SDK_SPV(kPackRowsSpv), {0, 1}},     // operand 1
-    {FP8SDK_SPV(kPackRowsSpv), {1, 1}},
-    {FP8SDK_SPV(kPackRowsSpv), {2, 1}},
-    {FP8SDK_SPV(kBmmDirectSpv), {}},
-    {FP8SDK_SPV(kLayerNormRowsSpv), {}},
-    {FP8SDK_SPV(kSoftmaxRowsSpv), {0, 0}},  // mask mode: none
-    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 0}},  // key padding, f32 mask
-    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 1}},  // int32
-    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 2}},  // int64
-    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 3}},  // uint8
-    {FP8SDK_SPV(kSoftmaxRowsSpv), {2, 0}},  // additive
-    {FP8SDK_SPV(kGemmLargeSpv), {}},
-    {FP8SDK_SPV(kGemmCoopSpv), {}},
+    {FP8SDK_SPV(kGemmSpv), {}, "gemm"},
+    {FP8SDK_SPV(kBinarySpv), {0, 256}, "binary"},                    // ROWS, local size
+    {FP8SDK_SPV(kBinarySpv), {1, 64}, "binary_rows"},
+    {FP8SDK_SPV(kUnarySpv), {0}, "unary_gelu"},                      // OP: GELU (erf)
+    {FP8SDK_SPV(kUnarySpv), {1}, "unary_gelu_tanh"},                 // GELU (tanh)
+    {FP8SDK_SPV(kUnarySpv), {2}, "unary_tanh"},                      // TANH
+    {FP8SDK_SPV(kLayerNormSpv), {}, "layernorm"},
+    {FP8SDK_SPV(kSoftmaxSpv), {}, "softmax"},
+    {FP8SDK_SPV(kGatherSpv), {}, "gather"},
+    {FP8SDK_SPV(kCopySpv), {0, 256, 1}, "copy"},                     // ROWS, local size, WORDS
+    {FP8SDK_SPV(kCopySpv), {1, 64, 1}, "copy_rows"},
+    {FP8SDK_SPV(kCopySpv), {0, 256, 2}, "copy64"},                   // int64
+    {FP8SDK_SPV(kCopySpv), {1, 64, 2}, "copy_rows64"},
+    {FP8SDK_SPV(kQuantizeSpv), {}, "quantize"},
+    {FP8SDK_SPV(kGemmDirectSpv), {0}, "gemm_direct_e4m3"},           // FORMAT: E4M3
+    {FP8SDK_SPV(kGemmDirectSpv), {1}, "gemm_direct_e5m2"},           // E5M2
+    {FP8SDK_SPV(kGemmDirectSpv), {2}, "gemm_direct_int8"},           // INT8
+    {FP8SDK_SPV(kGemmDirectSpv), {3}, "gemm_direct_f32"},            // f32 (F16, BF16 widened)
+    {FP8SDK_SPV(kPackRowsSpv), {0, 0}, "pack_rows"},                 // MODE: copy, INPUT: operand 0
+    {FP8SDK_SPV(kPackRowsSpv), {1, 0}, "pack_rows_fp8"},             // FP8
+    {FP8SDK_SPV(kPackRowsSpv), {2, 0}, "pack_rows_int8"},            // INT8
+    {FP8SDK_SPV(kPackRowsSpv), {0, 1}, "pack_rows_b"},               // operand 1
+    {FP8SDK_SPV(kPackRowsSpv), {1, 1}, "pack_rows_b_fp8"},
+    {FP8SDK_SPV(kPackRowsSpv), {2, 1}, "pack_rows_b_int8"},
+    {FP8SDK_SPV(kBmmDirectSpv), {}, "bmm_direct"},
+    {FP8SDK_SPV(kLayerNormRowsSpv), {}, "layernorm_rows"},
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {0, 0}, "softmax_rows"},           // mask mode: none
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 0}, "softmax_rows_pad_f32"},   // key padding, f32 mask
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 1}, "softmax_rows_pad_i32"},   // int32
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 2}, "softmax_rows_pad_i64"},   // int64
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {1, 3}, "softmax_rows_pad_u8"},    // uint8
+    {FP8SDK_SPV(kSoftmaxRowsSpv), {2, 0}, "softmax_rows_additive"},  // additive
+    {FP8SDK_SPV(kGemmLargeSpv), {}, "gemm_large"},
+    {FP8SDK_SPV(kGemmCoopSpv), {}, "gemm_coop"},
 };
 // clang-format on
 #undef FP8SDK_SPV
@@ -163,6 +165,8 @@ int ComputeFamily(VkPhysicalDevice d) {
 
 }  // namespace
 
+const char* ShaderName(Shader s) { return s >= 0 && s < kShaderCount ? kBuilds[s].name : "?"; }
+
 const char* VkResultName(VkResult r) {
   switch (r) {
 #define FP8_VK_RESULT(x) \
@@ -226,10 +230,9 @@ bool CpuKernelsUsable(VkPhysicalDevice physical, const VkPhysicalDevicePropertie
 }
 
 bool CpuOnly(int shader) {
-  return shader == kGemmDirect || shader == kGemmDirectE5M2 || shader == kGemmDirectInt8 ||
-         shader == kBmmDirect || shader == kLayerNormRows || shader == kBinaryRows ||
-         shader == kCopyRows || shader == kCopyRows64 ||
-         (shader >= kPackRowsIn1 && shader <= kPackRowsIn1Int8) ||
+  return (shader >= kGemmDirect && shader <= kGemmDirectF32) || shader == kBmmDirect ||
+         shader == kLayerNormRows || shader == kBinaryRows || shader == kCopyRows ||
+         shader == kCopyRows64 || (shader >= kPackRowsIn1 && shader <= kPackRowsIn1Int8) ||
          (shader >= kSoftmaxRows && shader <= kSoftmaxRowsAdditive);
 }
 
@@ -346,6 +349,13 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     return nullptr;
   }
   d->family_ = static_cast<uint32_t>(family);
+  {
+    uint32_t n = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, nullptr);
+    std::vector<VkQueueFamilyProperties> f(n);
+    vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, f.data());
+    d->timestamp_bits_ = f[d->family_].timestampValidBits;
+  }
   const float priority = 1.0f;
   VkDeviceQueueCreateInfo q{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
   q.queueFamilyIndex = d->family_;

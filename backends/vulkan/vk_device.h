@@ -39,9 +39,10 @@ enum Shader : int {
   kCopy64,
   kCopyRows64,
   kQuantize,
-  kGemmDirect,  // E4M3 weights; + 1: E5M2, + 2: INT8 (one build per format)
+  kGemmDirect,  // E4M3 weights; + 1: E5M2, + 2: INT8, + 3: f32 (one build per format)
   kGemmDirectE5M2,
   kGemmDirectInt8,
+  kGemmDirectF32,
   kPackRows,  // copies operand 0; + 1: quantizes to FP8, + 2: to INT8; + 3: operand 1
   kPackRowsFp8,
   kPackRowsInt8,
@@ -63,6 +64,9 @@ enum Shader : int {
 
 // Descriptor bindings of every pipeline (shaders/layout.glsl): kBindings
 // storage buffers, then kTexelBindings uniform texel buffers (CPU devices).
+// The pipeline's name ("gemm_direct_e4m3", "pack_rows_fp8", ...), in profiles.
+const char* ShaderName(Shader s);
+
 constexpr uint32_t kBindings = 6;
 constexpr uint32_t kTexelBindings = 2;        // 6: the constants, 7: scratch, as uvec4 texels
 constexpr uint32_t kPushConstantBytes = 128;  // the minimum every device supports
@@ -105,6 +109,10 @@ class Device {
   bool TexelsFit(uint64_t bytes) const {
     return (bytes + 15) / 16 <= props_.limits.maxTexelBufferElements;  // whole texels
   }
+  // Timestamps on the compute queue: valid bits (0: none) and nanoseconds a
+  // tick.
+  uint32_t timestamp_bits() const { return timestamp_bits_; }
+  double timestamp_period_ns() const { return props_.limits.timestampPeriod; }
   VkPipeline pipeline(Shader s) const { return pipelines_[s]; }
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
   VkDescriptorSetLayout set_layout() const { return set_layout_; }
@@ -131,6 +139,7 @@ class Device {
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
   uint32_t family_ = 0;
+  uint32_t timestamp_bits_ = 0;
   VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
   VkPipelineLayout pipeline_layout_ = VK_NULL_HANDLE;
   std::array<VkPipeline, kShaderCount> pipelines_{};

@@ -91,16 +91,26 @@ class LinearKernel : public Kernel {
     const void* src = g.ConstData(w);
     const int64_t max_m = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k_);
     direct_ = traits.cpu && traits.texels &&
-              (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8);
+              (wt == DType::kFP8_E4M3 || wt == DType::kFP8_E5M2 || wt == DType::kINT8 ||
+               !IsQuantized(wt));
     // E4M3 decodes to value * 2^-8 in gemm_direct (a half's exponent bias).
     float decode_scale = 1.0f;
     if (direct_) {
-      // 16-code groups: uvec4 (kq, n) = column n's codes at k = 16kq + 0..15.
+      // 16-code groups: uvec4 (kq, n) = column n's codes at k = 16kq + 0..15;
+      // f32 in groups of 4: uvec4 (4kq + q, n) = its values at k = 16kq + 4q + 0..3.
       const int64_t k16 = (k_ + 15) / 16 * 16;
-      const std::vector<uint8_t> grouped =
-          KMajorGroups(static_cast<const uint8_t*>(src), n_, k_, 16, k16, n_);
-      ops_[1].const_word = pool->Add(grouped.data(), grouped.size());
-      format_ = wt == DType::kFP8_E4M3 ? 0 : wt == DType::kFP8_E5M2 ? 1 : 2;
+      if (IsQuantized(wt)) {
+        const std::vector<uint8_t> grouped =
+            KMajorGroups(static_cast<const uint8_t*>(src), n_, k_, 16, k16, n_);
+        ops_[1].const_word = pool->Add(grouped.data(), grouped.size());
+        format_ = wt == DType::kFP8_E4M3 ? 0 : wt == DType::kFP8_E5M2 ? 1 : 2;
+      } else {
+        std::vector<float> decoded;  // f16 / bf16 weights in f32
+        if (wt != DType::kF32) decoded = backend::DecodeHalf(src, wt, static_cast<size_t>(n_ * k_));
+        const float* f = wt == DType::kF32 ? static_cast<const float*>(src) : decoded.data();
+        ops_[1].const_word = pool->AddFloats(KMajorGroups(f, n_, k_, 4, k16, n_));
+        format_ = 3;
+      }
       if (wt == DType::kFP8_E4M3) decode_scale = 256.0f;
       kp_ = k16;
       scratch_words_ = static_cast<uint64_t>(max_m * k16);

@@ -13,7 +13,8 @@
 // the same constant lane, llvmpipe runs the shuffle at the speed of no
 // exchange at all and the broadcast at a fifth of it (a shader of this
 // kernel's arithmetic alone: 64-70 against 14-16 GFLOP/s). The weight is stored in 16-code
-// groups: uvec4 (kq, n) holds column n's codes for k = 16kq..16kq+15. A
+// groups: uvec4 (kq, n) holds column n's codes for k = 16kq..16kq+15 (f32
+// weights: uvec4 (4kq + q, n) holds its values for k = 16kq + 4q + 0..3). A
 // (the scratch buffer) is already quantized and decoded, rows padded with
 // zeros to a multiple of 16 (pack_rows.comp).
 // FP8 codes decode by moving bits into IEEE half precision and converting
@@ -25,7 +26,7 @@
 #include "common.glsl"
 
 // The weights' format, a pipeline each (a branch on a push constant would
-// run every side on CPU devices): 0: E4M3, 1: E5M2, 2: INT8.
+// run every side on CPU devices): 0: E4M3, 1: E5M2, 2: INT8, 3: f32.
 layout(constant_id = 0) const uint FORMAT = 0u;
 
 layout(local_size_x = 64) in;
@@ -75,11 +76,19 @@ void Block(uint n0, uint m0) {
   }
   for (uint kq = 0u; kq < p.Kq; ++kq) {
     uvec4 w[kCols];
-    [[unroll]] for (uint j = 0u; j < kCols; ++j) w[j] = texelFetch(consts, int(p.w_off + kq * p.N + nc[j]));
-    // Four codes (one word) of each column at a time, against 8 rows of A.
+    if (FORMAT != 3u) {
+      [[unroll]] for (uint j = 0u; j < kCols; ++j) w[j] = texelFetch(consts, int(p.w_off + kq * p.N + nc[j]));
+    }
+    // Four values (a word of codes) of each column at a time, against 8 rows of A.
     [[unroll]] for (uint q = 0u; q < 4u; ++q) {
       vec4 b[kCols];
-      [[unroll]] for (uint j = 0u; j < kCols; ++j) b[j] = Decode(w[j][q]);
+      [[unroll]] for (uint j = 0u; j < kCols; ++j) {
+        if (FORMAT == 3u) {
+          b[j] = uintBitsToFloat(texelFetch(consts, int(p.w_off + (4u * kq + q) * p.N + nc[j])));
+        } else {
+          b[j] = Decode(w[j][q]);
+        }
+      }
       const uint lr = gl_SubgroupInvocationID % kRows;
       const vec4 mine =
           uintBitsToFloat(texelFetch(packed, int((min(m0 + lr, p.M - 1u) * p.Kq + kq) * 4u + q)));
