@@ -83,9 +83,46 @@ TEST_F(VulkanValidationTest, BertRunsWithoutValidationMessages) {
   for (const std::string& m : messages) ADD_FAILURE() << "validation: " << m;
 }
 
+// FP8SDK_VULKAN_PROFILE=1: timestamps after every dispatch, a table per
+// device on stderr when the session ends, counting each execute.
+TEST_F(VulkanValidationTest, ProfileTimesEveryDispatch) {
+  std::string why;
+  vulkan::Device* dev = vulkan::Context::Get(&why)->device(0, &why);
+  ASSERT_NE(dev, nullptr) << why;
+  if (dev->timestamp_bits() == 0) GTEST_SKIP() << "the compute queue has no timestamps";
+  testing::TinyBertConfig c;
+  const auto w = testing::MakeTinyBertWeights(c);
+  testing::TinyBertQuant e4m3;
+  const Graph g = testing::BuildTinyBert(c, w, &e4m3);
+  setenv("FP8SDK_VULKAN_PROFILE", "1", 1);  // read when the session creates the backend
+  ::testing::internal::CaptureStderr();
+  {
+    SessionOptions o;
+    o.device = FP8_DEVICE_VULKAN;
+    o.strict_device = true;
+    auto s = Session::Create(g, o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    for (int run = 0; run < 3; ++run) {
+      Status st;
+      testing::RunBertSession(s.value().get(), testing::MakeTinyBertInputs(c, 2, 9 + run, 5), &st);
+      EXPECT_TRUE(st.ok()) << st.ToString();
+    }
+  }
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  unsetenv("FP8SDK_VULKAN_PROFILE");
+  EXPECT_NE(out.find("fp8sdk vulkan profile: "), std::string::npos) << out;
+  EXPECT_NE(out.find("device time of 3 executes"), std::string::npos) << out;
+  // The LINEARs' pipeline (the CPU-type one on CPU devices) and Softmax's.
+  EXPECT_NE(out.find(dev->cpu_kernels() ? "gemm_direct_e4m3" : "gemm"), std::string::npos) << out;
+  EXPECT_NE(out.find("softmax"), std::string::npos) << out;
+  for (const std::string& m : vulkan::Context::ValidationMessages()) {
+    ADD_FAILURE() << "validation: " << m;
+  }
+}
+
 TEST_F(VulkanValidationTest, TiledAndDirectLinearKernelsMatchTheReference) {
   testing::TinyBertConfig c;
-  c.hidden = 96;  // K and N not multiples of 64
+  c.hidden = 96;         // K and N not multiples of 64
   c.intermediate = 203;  // K not a multiple of 8, N not of 4
   c.heads = 3;
   const auto w = testing::MakeTinyBertWeights(c);
