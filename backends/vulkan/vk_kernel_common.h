@@ -29,12 +29,15 @@ inline uint32_t FloatWord(float f) {
 std::vector<uint32_t> EncodeWords(const Fp8Format& f);
 
 // Activation quantization of a matmul operand: mode (0 none, 1 FP8, 2 INT8),
-// multiplier, table and encoding parameters in the pool.
+// multiplier, and in the pool the code table and encoding parameters (codes:
+// EncodeFp8 in common.glsl) and the FP8 grid (values directly:
+// QuantizeDequantizeFp8; four words: mantissa bits, the smallest normal
+// exponent, the largest finite value, what NaN becomes).
 struct QuantOperand {
   uint32_t mode = 0;
   float mul = 1.0f;
   float scale = 1.0f;
-  uint32_t lut = 0, enc = 0;
+  uint32_t lut = 0, enc = 0, grid = 0;
 };
 
 QuantOperand AddActQuant(const backend::ActQuantView& q, ConstantPool* pool);

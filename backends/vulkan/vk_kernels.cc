@@ -341,8 +341,14 @@ QuantOperand AddActQuant(const backend::ActQuantView& q, ConstantPool* pool) {
     r.mode = 2;
   } else {
     r.mode = 1;
-    r.lut = pool->AddFloats(backend::CodeTable(q.dtype, q.format));
+    const std::vector<float> table = backend::CodeTable(q.dtype, q.format);
+    r.lut = pool->AddFloats(table);
     r.enc = pool->AddWords(EncodeWords(q.format));
+    const internal::Fp8EncodeParams e =
+        internal::MakeEncodeParams(q.format, Fp8Saturation::kSatFinite);
+    r.grid = pool->AddWords({static_cast<uint32_t>(q.format.man_bits),
+                             static_cast<uint32_t>(1 - q.format.bias),
+                             FloatWord(q.format.MaxFinite()), FloatWord(table[e.nan_code])});
   }
   return r;
 }

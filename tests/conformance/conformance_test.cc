@@ -176,6 +176,83 @@ Case LinearCase(DType wdt, bool per_channel, bool quant_in, DType in_dt, int64_t
   return c;
 }
 
+// Activation quantization, bit for bit: LINEAR with identity weights (1.0
+// exactly, scale 1) and a power-of-two input scale, so y = Q(x / s) * s with
+// no rounding but the quantization's. The inputs (in units of the scale)
+// are every finite value of the input format and both signs, every midpoint
+// between neighbours (ties: half to even) and the floats just either side
+// of it, and values past the largest (saturation); INT8: every integer and
+// half-integer past the range. A quantizer one step off fails by the
+// format's spacing; tol is far below that (not 0: zeros may differ in sign).
+Case QuantProbeCase(DType wdt, DType in_dt) {
+  std::vector<float> t;  // in units of the scale
+  if (in_dt == DType::kINT8) {
+    for (int i = -260; i <= 260; ++i) t.push_back(0.5f * static_cast<float>(i));
+  } else {
+    const Fp8Format f = Fp8FormatOf(in_dt, kE4M3);
+    std::vector<float> v;
+    for (int c = 0; c < 128; ++c) {
+      const float x = Fp8ToFloat(static_cast<uint8_t>(c), f);
+      if (std::isfinite(x)) v.push_back(x);
+    }
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    const float top = v.back(), gap = v.back() - v[v.size() - 2];
+    v.push_back(top + gap);  // the midpoint past the largest is a tie too
+    for (size_t i = 0; i < v.size(); ++i) {
+      t.push_back(v[i]);
+      if (i + 1 < v.size()) {
+        const float mid = 0.5f * (v[i] + v[i + 1]);
+        t.insert(t.end(), {std::nextafter(mid, 0.0f), mid, std::nextafter(mid, 1e30f)});
+      }
+    }
+    t.insert(t.end(), {2 * top, 1e6f, 3e30f});
+    const size_t positive = t.size();
+    for (size_t i = 0; i < positive; ++i) t.push_back(-t[i]);
+  }
+  constexpr int64_t K = 64;
+  const int64_t M = (static_cast<int64_t>(t.size()) + K - 1) / K;
+  t.resize(static_cast<size_t>(M * K), 0.0f);
+  const float scale = 1.0f / 64;  // a power of two: x = t * scale and x / scale are exact
+  for (float& x : t) x *= scale;
+
+  Case c;
+  c.name = std::string("linear_quant_probe_w") + DTypeTag(wdt) + "_x" + DTypeTag(in_dt);
+  GraphBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {SymbolDim("batch"), FixedDim(K)});
+  std::vector<float> eye(static_cast<size_t>(K * K), 0.0f);
+  for (int64_t i = 0; i < K; ++i) eye[static_cast<size_t>(i * K + i)] = 1.0f;
+  int w;
+  if (wdt == DType::kF32) {
+    w = b.AddConstantF32("w", {K, K}, eye);
+  } else {
+    std::vector<uint8_t> codes(eye.size());
+    QuantParams qp;
+    qp.scales = {1.0f};
+    const ChannelLayout layout{1, 1, eye.size()};
+    if (wdt == DType::kINT8) {
+      QuantizeInt8PerChannel(eye.data(), reinterpret_cast<int8_t*>(codes.data()), layout,
+                             qp.scales.data());
+    } else {
+      QuantizeFp8PerChannel(eye.data(), codes.data(), layout, qp.scales.data(),
+                            Fp8FormatOf(wdt, kE4M3));
+    }
+    w = b.AddConstant("w", wdt, {K, K}, codes.data(), codes.size(), qp);
+  }
+  const int y = b.AddTensor("y", DType::kF32);
+  NodeAttrs a;
+  a.input_quant.enabled = true;
+  a.input_quant.dtype = in_dt;
+  a.input_quant.scale = scale;
+  b.AddNode(OpType::kLINEAR, "linear", {x, w}, {y}, a);
+  b.AddOutput(y);
+  c.graph = b.Finish();
+  c.runs.push_back({MakeFeed("x", DType::kF32, {M, K}, t)});
+  c.max_batch = M;
+  c.tol = 1e-12;
+  return c;
+}
+
 // quant: both operands quantized to `qtype` (E4M3 or INT8).
 Case BatchMatMulCase(bool quant, bool transpose_b, bool broadcast, int64_t M, int64_t K, int64_t N,
                      DType qtype = DType::kFP8_E4M3) {
@@ -410,6 +487,11 @@ std::vector<Case> AllCases() {
       cases.push_back(LinearCase(w, true, true, w, s[0], s[1], s[2], true));
       cases.push_back(LinearCase(w, false, true, DType::kFP8_E4M3, s[0], s[1], s[2], false));
     }
+  }
+  for (DType w : {DType::kF32, DType::kFP8_E4M3, DType::kFP8_E5M2, DType::kINT8}) {
+    cases.push_back(QuantProbeCase(w, DType::kFP8_E4M3));
+    if (IsQuantized(w)) cases.push_back(QuantProbeCase(w, DType::kINT8));
+    if (w == DType::kFP8_E5M2) cases.push_back(QuantProbeCase(w, DType::kFP8_E5M2));
   }
   for (bool q : {false, true}) {
     for (bool tb : {false, true}) {

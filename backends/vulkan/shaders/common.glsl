@@ -27,6 +27,29 @@ uint EncodeFp8(float x, EncodeParams p) {
   return r | sign;
 }
 
+// The value EncodeFp8 (saturating) then the code table give, computed on the
+// format's grid: |x| rounded half to even to a multiple of 2^(e - m), e the
+// larger of its exponent and the smallest normal one, after saturating at
+// the largest finite value (which is on the grid); the sign kept (-0 too);
+// NaN becomes what the NaN code decodes to (the largest finite value in
+// formats without NaN). Every step is exact: powers of two scale, and the
+// rounded multiple has at most m + 1 bits. The host's parameters
+// (vk_kernels.cc AddActQuant) keep 2^(e - m) and 2^(m - e) normal floats.
+struct Fp8Grid {
+  int man_bits, emin;
+  float max_finite, nan_value;
+};
+
+float QuantizeDequantizeFp8(float x, Fp8Grid g) {
+  if (isnan(x)) return g.nan_value;
+  const uint sign = floatBitsToUint(x) & 0x80000000u;
+  const float a = min(abs(x), g.max_finite);
+  const int qe = max(int(floatBitsToUint(a) >> 23) - 127, g.emin) - g.man_bits;
+  const float r = roundEven(a * uintBitsToFloat(uint(127 - qe) << 23)) *
+                  uintBitsToFloat(uint(127 + qe) << 23);
+  return uintBitsToFloat(floatBitsToUint(r) | sign);
+}
+
 // Round half to even into [-127, 127]; NaN -> 0 (QuantizeInt8Value).
 int QuantizeInt8(float y) {
   if (isnan(y)) return 0;

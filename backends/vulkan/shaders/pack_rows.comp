@@ -2,7 +2,9 @@
 // Rows of an operand for the CPU-type GEMMs (gemm_direct.comp,
 // bmm_direct.comp) and the large GPU GEMMs: quantized and decoded when the
 // operator quantizes it (x * mul -> code -> table), copied otherwise, into
-// rows of Kp floats padded with zeros (binding 3, from word out_off). Row r
+// rows of Kp floats padded with zeros (binding 3, from word out_off): FP8
+// values rounded on the format's grid (QuantizeDequantizeFp8: no code, no
+// table load, which CPU devices run lane by lane). Row r
 // of batch b reads x0[x_off + b * batch_stride + r * row_stride + k *
 // k_stride]: a LINEAR's input or a BATCH_MATMUL's A are rows of K values; a
 // BATCH_MATMUL's B is read by columns (k_stride = N), so that its rows here
@@ -29,23 +31,19 @@ layout(push_constant) uniform Params {
   uint M, K, Kp;  // rows per batch, values per row, the padded row length
   uint x_off;
   float mul;
-  uint lut, enc;
+  uint grid;     // words in Consts: mantissa bits, min normal exponent, max finite, NaN's value
   uint out_off;  // words into binding 3
   uint row_stride, k_stride, batch_stride;  // the input's, in words
   uint batches;
 } p;
 
 void main() {
-  EncodeParams e;
+  Fp8Grid g;
   if (MODE == 1u) {
-    e.normal_min = c[p.enc];
-    e.rebias = c[p.enc + 1u];
-    e.shift = c[p.enc + 2u];
-    e.half_m1 = c[p.enc + 3u];
-    e.sub_base = c[p.enc + 4u];
-    e.max_code = c[p.enc + 5u];
-    e.overflow_code = c[p.enc + 6u];
-    e.nan_code = c[p.enc + 7u];
+    g.man_bits = int(c[p.grid]);
+    g.emin = int(c[p.grid + 1u]);
+    g.max_finite = uintBitsToFloat(c[p.grid + 2u]);
+    g.nan_value = uintBitsToFloat(c[p.grid + 3u]);
   }
   // Batches along z, rows along y, k along x, each a grid-stride loop (no
   // division per value).
@@ -62,7 +60,7 @@ void main() {
           } else {
             v = uintBitsToFloat(x0[i]);
           }
-          if (MODE == 1u) v = uintBitsToFloat(c[p.lut + EncodeFp8(v * p.mul, e)]);
+          if (MODE == 1u) v = QuantizeDequantizeFp8(v * p.mul, g);
           if (MODE == 2u) v = float(QuantizeInt8(v * p.mul));
         }
         a[out_row + k] = floatBitsToUint(v);
