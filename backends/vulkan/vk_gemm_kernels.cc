@@ -180,16 +180,20 @@ class LinearKernel : public Kernel {
       PlanPackRows(c, a_, r, &d[0]);
     }
     if (direct_) {
+      // gemm_direct reads the constants as texels of the whole buffer (binding
+      // 6): offsets from the buffer's start.
+      const uint32_t base = static_cast<uint32_t>(const_base_ / 4);
+      const auto whole = [&](uint32_t word) { return word == kNone ? kNone : base + word; };
       d[1].shader = static_cast<Shader>(kGemmDirect + format_);
       PushWriter(&d[1])
           .U(m)
           .U(n_)
           .U(kp_ / 16)
-          .U(ops_[1].const_word / 4)
+          .U(whole(ops_[1].const_word) / 4)
           .U(OutWord(c))
-          .U(scale_off_)
+          .U(whole(scale_off_))
           .F(scale_)
-          .U(bias_off_);
+          .U(whole(bias_off_));
       if ((n_ + 255) / 256 > 65535)
         return Fail(c, FP8_STATUS_UNSUPPORTED, "more than 2^24 columns");
       d[1].groups[0] = static_cast<uint32_t>((n_ + 255) / 256);  // 64 lanes x 4 columns

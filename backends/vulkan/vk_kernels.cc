@@ -353,11 +353,17 @@ QuantOperand AddActQuant(const backend::ActQuantView& q, ConstantPool* pool) {
   return r;
 }
 
+void ConstantPool::BeginKernel(uint64_t align) {
+  align = std::max<uint64_t>(16, align);
+  base_ = (bytes_.size() + align - 1) / align * align;
+  bytes_.resize(base_, 0);
+}
+
 uint32_t ConstantPool::Add(const void* data, size_t bytes) {
   const size_t off = (bytes_.size() + 15) / 16 * 16;
   bytes_.resize(off + bytes, 0);
   if (bytes > 0) std::memcpy(bytes_.data() + off, data, bytes);
-  return static_cast<uint32_t>(off / 4);
+  return static_cast<uint32_t>((off - base_) / 4);
 }
 
 uint32_t GroupsFor(uint64_t n, uint32_t max_groups) {
@@ -365,7 +371,7 @@ uint32_t GroupsFor(uint64_t n, uint32_t max_groups) {
 }
 
 Kernel::Kernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
-    : label_(g.NodeLabel(node)), output_(g.Output(node)) {
+    : label_(g.NodeLabel(node)), output_(g.Output(node)), const_base_(pool->base()) {
   for (size_t i = 0; i < 3; ++i) {
     Operand& op = ops_[i];
     op.tensor = g.Input(node, i);

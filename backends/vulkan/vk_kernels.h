@@ -21,9 +21,19 @@ namespace fp8sdk {
 namespace vulkan {
 
 // Bytes for the partition's constant buffer, each piece 16-byte aligned.
+// Each operator's constants are one range of it (BeginKernel .. the next),
+// which its descriptors bind as binding 4 (and for its constant operands):
+// a device may not bind more than maxStorageBufferRange bytes at once
+// (lavapipe: 128 MiB, less than a BERT-base's constants), so offsets are
+// words from the start of the operator's range.
 class ConstantPool {
  public:
-  // Appends `bytes` and returns their word offset.
+  // Starts the next operator's range, at a multiple of `align` bytes (the
+  // device's minStorageBufferOffsetAlignment, at least 16).
+  void BeginKernel(uint64_t align);
+  // The current range's first byte (a multiple of 16).
+  uint64_t base() const { return base_; }
+  // Appends `bytes` and returns their word offset in the current range.
   uint32_t Add(const void* data, size_t bytes);
   uint32_t AddWords(const std::vector<uint32_t>& words) {
     return Add(words.data(), words.size() * sizeof(uint32_t));
@@ -35,6 +45,7 @@ class ConstantPool {
 
  private:
   std::vector<uint8_t> bytes_;
+  uint64_t base_ = 0;
 };
 
 // Where a node's operand lives: an activation (found in each execute's
@@ -43,7 +54,7 @@ struct Operand {
   int32_t tensor = -1;
   DType dtype = DType::kF32;
   bool constant = false;
-  uint32_t const_word = 0;  // constants: word offset in the pool
+  uint32_t const_word = 0;  // constants: word offset in the kernel's range of the pool
   Shape const_shape;        // constants: their shape
   bool present() const { return tensor >= 0; }
 };
@@ -81,6 +92,11 @@ class Kernel {
   int32_t output() const { return output_; }
   const std::array<Operand, 3>& operands() const { return ops_; }
   const std::string& label() const { return label_; }
+  // Its range of the constant buffer: [const_base(), const_base() +
+  // const_bytes()) (ConstantPool::BeginKernel).
+  uint64_t const_base() const { return const_base_; }
+  uint64_t const_bytes() const { return const_bytes_; }
+  void set_const_bytes(uint64_t bytes) { const_bytes_ = bytes; }
   // GATHER: the status word its index errors go to (-1: none), and the
   // table dimension size for the message.
   int status_word() const { return status_word_; }
@@ -100,6 +116,7 @@ class Kernel {
   std::array<Operand, 3> ops_;
   int status_word_ = -1;
   uint64_t scratch_words_ = 0;
+  uint64_t const_base_ = 0, const_bytes_ = 0;
 };
 
 // What the kernels may assume of the device.

@@ -215,8 +215,11 @@ fp8_status_code_t Download(DeviceState& ds, void* dst, const Buffer* src, uint64
 }
 
 // Device-local memory within the session's limit; `what` names it in errors.
+// `bound_whole`: descriptors bind all of it (VK_WHOLE_SIZE), so it may not
+// pass the device's maxStorageBufferRange (the constants are bound a range
+// per operator instead).
 fp8_status_code_t DeviceBuffer(const Instance* self, DeviceState& ds, uint64_t size, Buffer* out,
-                               const char* what, fp8_error_t* err) {
+                               const char* what, fp8_error_t* err, bool bound_whole = true) {
   if (self->memory_limit > 0 && ds.held + size > self->memory_limit) {
     return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
                 "Vulkan: %s: %llu bytes more would pass the session's device memory limit of "
@@ -224,6 +227,14 @@ fp8_status_code_t DeviceBuffer(const Instance* self, DeviceState& ds, uint64_t s
                 what, static_cast<unsigned long long>(size),
                 static_cast<unsigned long long>(self->memory_limit),
                 static_cast<unsigned long long>(ds.held));
+  }
+  const uint64_t range = ds.dev->properties().limits.maxStorageBufferRange;
+  if (bound_whole && (size + 15) / 16 * 16 > range) {
+    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                "Vulkan: %s: %llu bytes pass the device's largest storage buffer "
+                "(maxStorageBufferRange %llu bytes)",
+                what, static_cast<unsigned long long>(size),
+                static_cast<unsigned long long>(range));
   }
   FP8_VK_CHECK(ds.dev->CreateBuffer(size, /*host=*/false, out), what);
   ds.held += out->size;
@@ -466,8 +477,11 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
       scratch_words = 0;
       for (size_t i = 0; i < count; ++i) {
         label = g.NodeLabel(nodes[i]);
+        pool.BeginKernel(dev->properties().limits.minStorageBufferOffsetAlignment);
         p->kernels.push_back(MakeKernel(g, nodes[i], &pool, &p->status_words, traits));
-        scratch_words = std::max(scratch_words, p->kernels.back()->scratch_words());
+        Kernel& k = *p->kernels.back();
+        k.set_const_bytes(pool.bytes().size() - k.const_base());
+        scratch_words = std::max(scratch_words, k.scratch_words());
       }
     };
     build();
@@ -488,8 +502,20 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
       if (t >= 0 && g.ConstData(t)) g.ConstDone(t);
     }
   }
+  // Each operator's constants are bound as one range of the buffer.
+  const uint64_t max_range = dev->properties().limits.maxStorageBufferRange;
+  for (const auto& k : p->kernels) {
+    if ((k->const_bytes() + 15) / 16 * 16 > max_range) {
+      return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                  "Vulkan: %s: its constants (%llu bytes) pass the device's largest storage "
+                  "buffer (maxStorageBufferRange %llu bytes)",
+                  k->label().c_str(), static_cast<unsigned long long>(k->const_bytes()),
+                  static_cast<unsigned long long>(max_range));
+    }
+  }
   const std::vector<uint8_t>& bytes = pool.bytes();
-  st = DeviceBuffer(self, ds, bytes.size(), &p->consts, "allocating the constants", err);
+  st = DeviceBuffer(self, ds, bytes.size(), &p->consts, "allocating the constants", err,
+                    /*bound_whole=*/false);
   if (st != FP8_STATUS_OK) return st;
   st = Upload(ds, &p->consts, 0, bytes.data(), bytes.size(), err);
   if (st != FP8_STATUS_OK) return st;
@@ -550,11 +576,16 @@ void UpdateSets(Partition* p, const fp8_tensor_binding_t* bindings) {
     }
     if (k.scratch_words() > 0) want[3] = p->scratch.buffer;
     if (want == p->set_buffers[i]) continue;
+    // The constants: this operator's range (16 bytes at the start when it
+    // has none: bound, never read).
+    const VkDeviceSize const_off = k.const_bytes() > 0 ? k.const_base() : 0;
+    const VkDeviceSize const_range = std::max<uint64_t>(16, (k.const_bytes() + 15) / 16 * 16);
     VkDescriptorBufferInfo info[kBindings];
     VkWriteDescriptorSet w[kBindings];
     for (uint32_t b = 0; b < kBindings; ++b) {
       const VkBuffer buf = b < 4 ? want[b] : b == 4 ? p->consts.buffer : p->status.buffer;
-      info[b] = VkDescriptorBufferInfo{buf, 0, VK_WHOLE_SIZE};
+      info[b] = buf == p->consts.buffer ? VkDescriptorBufferInfo{buf, const_off, const_range}
+                                        : VkDescriptorBufferInfo{buf, 0, VK_WHOLE_SIZE};
       w[b] = VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
       w[b].dstSet = p->sets[i];
       w[b].dstBinding = b;
