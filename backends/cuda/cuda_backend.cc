@@ -96,8 +96,20 @@ fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
   if (d.open) return FP8_STATUS_OK;
   FP8_CUDA(cudaStreamCreateWithFlags(&d.stream, cudaStreamNonBlocking), "cudaStreamCreate");
   const cublasStatus_t lt = cublasLtCreate(&d.lt);
-  if (lt != CUBLAS_STATUS_SUCCESS) return LtFail(err, lt, "cublasLtCreate");
-  FP8_CUDA(cudaMalloc(&d.workspace, kWorkspaceBytes), "cudaMalloc (cuBLASLt workspace)");
+  if (lt != CUBLAS_STATUS_SUCCESS) {
+    cudaStreamDestroy(d.stream);
+    d.stream = nullptr;
+    return LtFail(err, lt, "cublasLtCreate");
+  }
+  const cudaError_t e = cudaMalloc(&d.workspace, kWorkspaceBytes);
+  if (e != cudaSuccess) {
+    cublasLtDestroy(d.lt);
+    cudaStreamDestroy(d.stream);
+    d.lt = nullptr;
+    d.stream = nullptr;
+    d.workspace = nullptr;
+    return CudaFail(err, e, "cudaMalloc (cuBLASLt workspace)");
+  }
   d.open = true;
   return FP8_STATUS_OK;
 }
@@ -279,8 +291,11 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   st = Malloc(self, d, std::max<size_t>(bytes.size(), 256), reinterpret_cast<void**>(&p->consts),
               "cudaMalloc (weights)", err);
   if (st != FP8_STATUS_OK) return st;
-  FP8_CUDA(cudaMemcpy(p->consts, bytes.data(), bytes.size(), cudaMemcpyHostToDevice),
-           "cudaMemcpy (weights)");
+  // On the partition's stream (a cudaMemcpy from pageable memory may return
+  // before the copy lands, and this non-blocking stream would not wait for it).
+  FP8_CUDA(cudaMemcpyAsync(p->consts, bytes.data(), bytes.size(), cudaMemcpyHostToDevice, d.stream),
+           "cudaMemcpyAsync (weights)");
+  FP8_CUDA(cudaStreamSynchronize(d.stream), "cudaStreamSynchronize (weights)");
   st = Malloc(self, d, scratch, reinterpret_cast<void**>(&p->scratch), "cudaMalloc (scratch)", err);
   if (st != FP8_STATUS_OK) return st;
   p->status_host.assign(static_cast<size_t>(std::max(1, p->status_words)), ~0ull);
@@ -342,12 +357,23 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
       if (graph) cudaGraphDestroy(graph);
       return st;
     }
-    if (e != cudaSuccess) return CudaFail(err, e, "cudaStreamEndCapture");
-    const cudaError_t ie = cudaGraphInstantiate(&p->graph, graph, 0);
-    cudaGraphDestroy(graph);
-    if (ie != cudaSuccess) return CudaFail(err, ie, "cudaGraphInstantiate");
-    p->signature.swap(sig);
-    FP8_CUDA(cudaGraphLaunch(p->graph, d.stream), "cudaGraphLaunch");
+    cudaError_t ie = e;
+    if (e == cudaSuccess) {
+      ie = cudaGraphInstantiate(&p->graph, graph, 0);
+      cudaGraphDestroy(graph);
+    }
+    if (ie != cudaSuccess) {
+      // Something in the partition cannot be captured (nothing ran while
+      // capturing): run it launch by launch from now on.
+      cudaGetLastError();
+      p->graph = nullptr;
+      p->use_graphs = false;
+      const fp8_status_code_t eager = LaunchAll(p, rc);
+      if (eager != FP8_STATUS_OK) return eager;
+    } else {
+      p->signature.swap(sig);
+      FP8_CUDA(cudaGraphLaunch(p->graph, d.stream), "cudaGraphLaunch");
+    }
   } else {
     const fp8_status_code_t st = LaunchAll(p, rc);
     if (st != FP8_STATUS_OK) return st;

@@ -62,7 +62,9 @@ class LinearKernel : public Kernel {
     }
     const int64_t max_m = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k_);
     if (path_ == kFp8) {
-      std::vector<uint8_t> padded(static_cast<size_t>(n_ * kp_), 0);
+      // [Np, Kp]: rows and K padded with code 0 (+0); cuBLASLt's FP8 GEMMs
+      // want dimensions in multiples of 16 (PyTorch's _scaled_mm requires it).
+      std::vector<uint8_t> padded(static_cast<size_t>(np_ * kp_), 0);
       for (int64_t r = 0; r < n_; ++r) {
         std::memcpy(padded.data() + r * kp_, static_cast<const uint8_t*>(src) + r * k_,
                     static_cast<size_t>(k_));
@@ -114,12 +116,22 @@ class LinearKernel : public Kernel {
   }
 
   fp8_status_code_t Launch(const RunContext& c) override {
-    const int64_t m = ShapeOf(c, ops_[0]).NumElements() / std::max<int64_t>(1, k_);
+    const Shape xs = ShapeOf(c, ops_[0]);
+    int64_t m = 1;  // the rows: every dimension but the last
+    for (int d = 0; d + 1 < xs.rank; ++d) m *= xs[d];
     if (m == 0) return FP8_STATUS_OK;
     cudaStream_t st = c.dev->stream;
     const float* x = F(c, 0);
     void* xq = c.scratch;
     float* acc = reinterpret_cast<float*>(c.scratch + x_bytes_);
+    const float* scales = reinterpret_cast<const float*>(c.consts + scale_off_);
+    const float* bias = ops_[2].present() ? F(c, 2) : nullptr;
+    if (k_ == 0) {  // no products: y = bias (or 0)
+      const cudaError_t e = cudaMemsetAsync(acc, 0, static_cast<size_t>(m * np_) * 4, st);
+      if (e != cudaSuccess) return Failed(c, FP8_STATUS_BACKEND_ERROR, cudaGetErrorName(e));
+      LaunchScaleBias(acc, np_, scales, true, bias, static_cast<float*>(Out(c)), m, n_, st);
+      return LaunchStatus(c);
+    }
     QuantSpec q = act_;
     q.lut = reinterpret_cast<const float*>(c.consts + act_lut_off_);
     if (path_ == kFp8) {
@@ -131,11 +143,12 @@ class LinearKernel : public Kernel {
     }
     fp8_status_code_t s = LaunchStatus(c);
     if (s != FP8_STATUS_OK) return s;
+    // The FP8 weights have np_ rows (zeros past n_): their GEMM is N = np_.
+    const int64_t gemm_n = path_ == kFp8 ? np_ : n_;
     s = gemm_.Run(c.dev->lt, st, c.dev->workspace, c.consts + w_off_, kp_, /*w_transposed=*/true,
-                  xq, kp_, acc, np_, m, n_, kp_, 1.0f, 1, 0, 0, 0, c.err);
+                  xq, kp_, acc, np_, m, gemm_n, kp_, 1.0f, 1, 0, 0, 0, c.err);
     if (s != FP8_STATUS_OK) return s;
-    LaunchScaleBias(acc, np_, reinterpret_cast<const float*>(c.consts + scale_off_), true,
-                    ops_[2].present() ? F(c, 2) : nullptr, static_cast<float*>(Out(c)), m, n_, st);
+    LaunchScaleBias(acc, np_, scales, true, bias, static_cast<float*>(Out(c)), m, n_, st);
     return LaunchStatus(c);
   }
 
@@ -170,11 +183,31 @@ class BatchMatMulKernel : public Kernel {
     const int64_t M = sa[r - 2], K = sa[r - 1], N = so[r - 1];
     if (M * N == 0) return FP8_STATUS_OK;
     const int64_t batches = so.NumElements() / (M * N);
-    const bool b_shared = sb.NumElements() == K * N && batches > 1;  // broadcast B
-    if (sa.NumElements() != batches * M * K || (!b_shared && sb.NumElements() != batches * K * N)) {
-      return Failed(c, FP8_STATUS_UNSUPPORTED, "batch broadcasting other than one shared B");
-    }
     cudaStream_t st = c.dev->stream;
+    if (K == 0) {  // no products: zeros
+      const cudaError_t e =
+          cudaMemsetAsync(Out(c), 0, static_cast<size_t>(batches * M * N) * 4, st);
+      return e == cudaSuccess ? FP8_STATUS_OK
+                              : Failed(c, FP8_STATUS_BACKEND_ERROR, cudaGetErrorName(e));
+    }
+    // Batch dimensions with each operand's stride in elements (0 where it
+    // is broadcast); all of them one strided batch when nothing is.
+    int nb = 1;
+    int64_t dims[kMaxDims] = {batches}, as[kMaxDims] = {M * K}, bs[kMaxDims] = {K * N};
+    if (sa.NumElements() != batches * M * K || sb.NumElements() != batches * K * N) {
+      if (sa.rank != r || sb.rank != r || r - 2 > kMaxDims) {
+        return Failed(c, FP8_STATUS_UNSUPPORTED, "batch broadcasting between different ranks");
+      }
+      nb = r - 2;
+      int64_t a_stride = M * K, b_stride = K * N;
+      for (int i = nb - 1; i >= 0; --i) {
+        dims[i] = so[i];
+        as[i] = sa[i] == 1 && so[i] != 1 ? 0 : a_stride;
+        bs[i] = sb[i] == 1 && so[i] != 1 ? 0 : b_stride;
+        a_stride *= sa[i];
+        b_stride *= sb[i];
+      }
+    }
     const float* a = F(c, 0);
     const float* b = F(c, 1);
     float* abuf = reinterpret_cast<float*>(c.scratch);
@@ -194,11 +227,24 @@ class BatchMatMulKernel : public Kernel {
     fp8_status_code_t s = LaunchStatus(c);
     if (s != FP8_STATUS_OK) return s;
     // Row-major Y[M, N] = A[M, K] * B: W := B ([K, N] row-major = N x K
-    // column-major, or [N, K] with transpose_b), X := A.
-    s = gemm_.Run(c.dev->lt, st, c.dev->workspace, b, transpose_b_ ? K : N, transpose_b_, a, K,
-                  Out(c), N, M, N, K, alpha_, static_cast<int>(batches), b_shared ? 0 : K * N,
-                  M * K, M * N, c.err);
-    return s;
+    // column-major, or [N, K] with transpose_b), X := A. The last batch
+    // dimension is the strided batch; the others a loop of GEMMs.
+    const int64_t inner = dims[nb - 1], outer = batches / inner;
+    float* y = static_cast<float*>(Out(c));
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t rest = o, a_off = 0, b_off = 0;
+      for (int i = nb - 2; i >= 0; --i) {
+        const int64_t idx = rest % dims[i];
+        rest /= dims[i];
+        a_off += idx * as[i];
+        b_off += idx * bs[i];
+      }
+      s = gemm_.Run(c.dev->lt, st, c.dev->workspace, b + b_off, transpose_b_ ? K : N, transpose_b_,
+                    a + a_off, K, y + o * inner * M * N, N, M, N, K, alpha_,
+                    static_cast<int>(inner), bs[nb - 1], as[nb - 1], M * N, c.err);
+      if (s != FP8_STATUS_OK) return s;
+    }
+    return FP8_STATUS_OK;
   }
 
  private:
@@ -452,8 +498,8 @@ class QuantizeKernel : public Kernel {
 
 const char* DeclineReason(const backend::GraphAccess& g, size_t n) {
   backend::DeviceLimits limits;
-  limits.max_rank = kMaxDims;            // the kernels' Strides
-  limits.max_broadcast_batch_dims = -1;  // strided batched GEMMs: a shared B at most
+  limits.max_rank = kMaxDims;                      // the kernels' Strides
+  limits.max_broadcast_batch_dims = kMaxDims - 2;  // a loop of strided batched GEMMs
   return backend::DeviceDeclineReason(g, n, limits);
 }
 

@@ -31,13 +31,42 @@ void LtGemm::Configure(cudaDataType_t w_type, cudaDataType_t x_type, cudaDataTyp
   fp8_ = fp8;
 }
 
+namespace {
+
+// The largest power of two (at most 256) dividing the address of every
+// batch's operand: base + i * stride elements of `elem` bytes.
+int64_t Alignment(const void* p, int64_t stride, int64_t elem, int batch) {
+  uint64_t v = reinterpret_cast<uintptr_t>(p) | 256u;
+  if (batch > 1) v |= static_cast<uint64_t>(stride * elem);
+  return static_cast<int64_t>(v & (~v + 1));
+}
+
+int64_t ElementBytes(cudaDataType_t t) {
+  switch (t) {
+    case CUDA_R_8F_E4M3:
+    case CUDA_R_8F_E5M2:
+      return 1;
+    case CUDA_R_16BF:
+    case CUDA_R_16F:
+      return 2;
+    default:
+      return 4;
+  }
+}
+
+}  // namespace
+
 fp8_status_code_t LtGemm::Run(cublasLtHandle_t lt, cudaStream_t stream, void* workspace,
                               const void* w, int64_t ldw, bool w_transposed, const void* x,
                               int64_t ldx, void* y, int64_t ldy, int64_t M, int64_t N, int64_t K,
                               float alpha, int batch, int64_t stride_w, int64_t stride_x,
                               int64_t stride_y, fp8_error_t* err) {
-  const std::array<int64_t, 4> key = {M, N, K, batch};
-  if (key != key_ || !desc_) {
+  const int64_t align_w = Alignment(w, stride_w, ElementBytes(w_type_), batch);
+  const int64_t align_x = Alignment(x, stride_x, ElementBytes(x_type_), batch);
+  const int64_t align_y = Alignment(y, stride_y, ElementBytes(y_type_), batch);
+  const Key key = {M,        N,        K,        batch,        ldw,     ldx,     ldy,
+                   stride_w, stride_x, stride_y, w_transposed, align_w, align_x, align_y};
+  if (!valid_ || key != key_) {
     Reset();
     FP8_LT(cublasLtMatmulDescCreate(&desc_, compute_, CUDA_R_32F), "matmul descriptor");
     // Column-major view: Y^T (N x M) = op(W) (N x K) * X^T (K x M).
@@ -68,12 +97,22 @@ fp8_status_code_t LtGemm::Run(cublasLtHandle_t lt, cudaStream_t stream, void* wo
     }
     cublasLtMatmulPreference_t pref = nullptr;
     FP8_LT(cublasLtMatmulPreferenceCreate(&pref), "preference");
-    const size_t ws = kWorkspaceBytes;
-    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
-                                         sizeof(ws));
+    const uint64_t ws = kWorkspaceBytes;
+    const uint32_t aligns[4] = {static_cast<uint32_t>(align_w), static_cast<uint32_t>(align_x),
+                                static_cast<uint32_t>(align_y), static_cast<uint32_t>(align_y)};
+    const cublasLtMatmulPreferenceAttributes_t align_attrs[4] = {
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES};
+    cublasStatus_t st = cublasLtMatmulPreferenceSetAttribute(
+        pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws));
+    for (int i = 0; i < 4 && st == CUBLAS_STATUS_SUCCESS; ++i) {
+      st =
+          cublasLtMatmulPreferenceSetAttribute(pref, align_attrs[i], &aligns[i], sizeof(aligns[i]));
+    }
     int found = 0;
-    const cublasStatus_t st =
-        cublasLtMatmulAlgoGetHeuristic(lt, desc_, a_, b_, c_, c_, pref, 1, &heuristic_, &found);
+    if (st == CUBLAS_STATUS_SUCCESS) {
+      st = cublasLtMatmulAlgoGetHeuristic(lt, desc_, a_, b_, c_, c_, pref, 1, &heuristic_, &found);
+    }
     cublasLtMatmulPreferenceDestroy(pref);
     if (st != CUBLAS_STATUS_SUCCESS) return LtFail(err, st, "no algorithm for this GEMM");
     if (found == 0) {
@@ -83,6 +122,7 @@ fp8_status_code_t LtGemm::Run(cublasLtHandle_t lt, cudaStream_t stream, void* wo
                            static_cast<long long>(N), static_cast<long long>(K));
     }
     key_ = key;
+    valid_ = true;
   }
   const float beta = 0.0f;
   FP8_LT(cublasLtMatmul(lt, desc_, &alpha, w, a_, x, b_, &beta, y, c_, y, c_, &heuristic_.algo,
@@ -98,7 +138,7 @@ void LtGemm::Reset() {
   if (c_) cublasLtMatrixLayoutDestroy(c_);
   desc_ = nullptr;
   a_ = b_ = c_ = nullptr;
-  key_ = {-1, -1, -1, -1};
+  valid_ = false;
 }
 
 }  // namespace cuda

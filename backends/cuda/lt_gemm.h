@@ -44,7 +44,12 @@ class LtGemm {
   cublasLtMatmulDesc_t desc_ = nullptr;
   cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, c_ = nullptr;
   cublasLtMatmulHeuristicResult_t heuristic_{};
-  std::array<int64_t, 4> key_ = {-1, -1, -1, -1};  // M, N, K, batch of the descriptors
+  // What the descriptors and algorithm were made for: shape, batch, leading
+  // dimensions, strides, W's orientation and the operands' alignments (the
+  // heuristic otherwise assumes 256-byte aligned pointers).
+  using Key = std::array<int64_t, 14>;
+  Key key_{};
+  bool valid_ = false;
 };
 
 }  // namespace cuda

@@ -67,6 +67,33 @@ const std::map<std::string, std::vector<Unsupported>>& UnsupportedTable() {
   return *t;
 }
 
+// ---- Where a backend computes less precisely than the reference by design:
+// the tolerance it is held to instead, and why. ----
+struct Looser {
+  const char* backend;
+  const char* prefix;    // cases whose name starts with this
+  const char* contains;  // and contains this
+  double tol;
+  const char* why;
+};
+constexpr Looser kLooser[] = {
+    // FP8 weights x E4M3 activations on cuBLASLt's FP8 GEMM. The activation
+    // quantization itself stays bit-exact (linear_quant_probe_*).
+    {"cuda", "linear_wfp8_", "_xfp8_e4m3", 4e-3,
+     "Hopper's FP8 tensor cores keep about 14 significant bits in the sums they promote to fp32 "
+     "(DeepSeek-V3 report); the bound is to be measured on the first GPU run"},
+};
+
+double ToleranceFor(const std::string& backend, const std::string& name, double tol) {
+  for (const Looser& l : kLooser) {
+    if (backend == l.backend && name.rfind(l.prefix, 0) == 0 &&
+        name.find(l.contains) != std::string::npos) {
+      return l.tol;
+    }
+  }
+  return tol;
+}
+
 // ---- Test graphs. ----
 struct Feed {
   std::string name;
@@ -700,7 +727,7 @@ TEST_P(Conformance, EveryOperatorMatchesTheReference) {
       for (size_t i = 0; i < n; ++i)
         max_diff = std::max(max_diff, std::fabs(static_cast<double>(g[i]) - w[i]));
       EXPECT_EQ(bad, 0u) << "run " << r << ": NaN mismatch";
-      EXPECT_LE(max_diff, c.tol * std::max(max_ref, 1e-30))
+      EXPECT_LE(max_diff, ToleranceFor(backend, c.name, c.tol) * std::max(max_ref, 1e-30))
           << "run " << r << " max_ref " << max_ref;
     }
     ++compared;
