@@ -181,6 +181,13 @@ int Run(const char* want) {
   if (!Check(vkAllocateCommandBuffers(g.dev, &cbai, &g.cb), "vkAllocateCommandBuffers")) return 1;
 
   std::printf("device: %s (%u workgroups of %u)\n", props.deviceName, groups, kLocal);
+  // What the backend's GEMMs can use there (a GPU session reads it first).
+  if (dev->coop_matrix()) {
+    std::printf("cooperative matrices: 16 x %u x 16 f16 -> f32 (gemm_coop.comp runs)\n",
+                dev->coop_n());
+  } else {
+    std::printf("cooperative matrices: none usable (gemm_large.comp for large LINEARs)\n");
+  }
   const struct {
     const char* name;
     const uint32_t* code;

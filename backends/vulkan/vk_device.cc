@@ -281,18 +281,19 @@ struct CoopFeatures {
 };
 
 // gemm_coop.comp runs on `physical`: VK_NV_cooperative_matrix with a
-// 16 x 16 x 16 f16 x f16 + f32 subgroup shape, VK_KHR_shader_float16_int8's
-// shaderFloat16, subgroups of 32, enough shared memory. FP8SDK_VULKAN_COOPMAT=0
-// turns it off.
-bool CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
-                      const VkPhysicalDeviceProperties& props) {
+// 16 x 16 x 16 or 16 x 8 x 16 (M x N x K) f16 x f16 + f32 subgroup shape,
+// VK_KHR_shader_float16_int8's shaderFloat16, subgroups of 32, enough shared
+// memory. Returns that N (16 preferred), or 0 where it does not run.
+// FP8SDK_VULKAN_COOPMAT=0 turns it off.
+uint32_t CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
+                          const VkPhysicalDeviceProperties& props) {
   if (const char* env = std::getenv("FP8SDK_VULKAN_COOPMAT")) {
-    if (std::strcmp(env, "0") == 0) return false;
+    if (std::strcmp(env, "0") == 0) return 0;
   }
   if (props.apiVersion < VK_API_VERSION_1_1 ||
       props.limits.maxComputeSharedMemorySize < kCoopSharedBytes ||
       !HasExtensions(physical, CoopFeatures::kExtensions, std::size(CoopFeatures::kExtensions))) {
-    return false;
+    return 0;
   }
   CoopFeatures f;
   f.Chain(false);
@@ -300,7 +301,7 @@ bool CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
   f2.pNext = &f.coop;
   vkGetPhysicalDeviceFeatures2(physical, &f2);
   if (!f.coop.cooperativeMatrix || !f.f16.shaderFloat16 || !f.memory_model.vulkanMemoryModel) {
-    return false;
+    return 0;
   }
   VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   VkPhysicalDeviceCooperativeMatrixPropertiesNV cm{
@@ -312,25 +313,26 @@ bool CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
   if (sub.subgroupSize != 32 || !(sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ||
       !(sub.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) ||
       !(cm.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT)) {
-    return false;
+    return 0;
   }
   auto shapes = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
       vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
-  if (!shapes) return false;
+  if (!shapes) return 0;
   uint32_t n = 0;
-  if (shapes(physical, &n, nullptr) != VK_SUCCESS || n == 0) return false;
+  if (shapes(physical, &n, nullptr) != VK_SUCCESS || n == 0) return 0;
   std::vector<VkCooperativeMatrixPropertiesNV> v(
       n, VkCooperativeMatrixPropertiesNV{VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
-  if (shapes(physical, &n, v.data()) != VK_SUCCESS) return false;
+  if (shapes(physical, &n, v.data()) != VK_SUCCESS) return 0;
+  uint32_t best = 0;
   for (const VkCooperativeMatrixPropertiesNV& m : v) {
-    if (m.MSize == 16 && m.NSize == 16 && m.KSize == 16 &&
+    if (m.MSize == 16 && (m.NSize == 16 || m.NSize == 8) && m.KSize == 16 &&
         m.AType == VK_COMPONENT_TYPE_FLOAT16_NV && m.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
         m.CType == VK_COMPONENT_TYPE_FLOAT32_NV && m.DType == VK_COMPONENT_TYPE_FLOAT32_NV &&
         m.scope == VK_SCOPE_SUBGROUP_NV) {
-      return true;
+      best = std::max(best, m.NSize);
     }
   }
-  return false;
+  return best;
 }
 
 }  // namespace
@@ -341,7 +343,8 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   d->physical_ = physical;
   vkGetPhysicalDeviceProperties(physical, &d->props_);
   d->cpu_kernels_ = CpuKernelsUsable(physical, d->props_);
-  d->coop_matrix_ = CoopMatrixUsable(instance, physical, d->props_);
+  d->coop_n_ = CoopMatrixUsable(instance, physical, d->props_);
+  d->coop_matrix_ = d->coop_n_ > 0;
   vkGetPhysicalDeviceMemoryProperties(physical, &d->mem_props_);
   const int family = ComputeFamily(physical);
   if (family < 0) {
@@ -433,7 +436,9 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
     pi.stage.module = module;
     pi.stage.pName = "main";
     const VkSpecializationMapEntry entries[3] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}};
-    const VkSpecializationInfo spec{3, entries, sizeof(kBuilds[s].spec), kBuilds[s].spec};
+    uint32_t values[3] = {kBuilds[s].spec[0], kBuilds[s].spec[1], kBuilds[s].spec[2]};
+    if (s == kGemmCoop) values[0] = d->coop_n_;  // the device's matrix N
+    const VkSpecializationInfo spec{3, entries, sizeof(values), values};
     pi.stage.pSpecializationInfo = &spec;
     pi.layout = d->pipeline_layout_;
     r = vkCreateComputePipelines(d->device_, VK_NULL_HANDLE, 1, &pi, nullptr, &d->pipelines_[s]);

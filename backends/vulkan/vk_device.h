@@ -96,11 +96,13 @@ class Device {
   // A CPU implementation with subgroups of >= 8 lanes that broadcast and
   // reduce: the kernels built for CPU cores run here (and only here).
   bool cpu_kernels() const { return cpu_kernels_; }
-  // VK_NV_cooperative_matrix with 16 x 16 x 16 half-precision products into
-  // fp32, half-precision arithmetic, the Vulkan memory model, subgroups of 32
+  // VK_NV_cooperative_matrix with 16 x 16 x 16 (or 16 x 8 x 16) half-precision
+  // products into fp32, half-precision arithmetic, the Vulkan memory model, subgroups of 32
   // and the shared memory gemm_coop.comp needs: it runs here (all enabled at
   // device creation). FP8SDK_VULKAN_COOPMAT=0: never.
   bool coop_matrix() const { return coop_matrix_; }
+  // Its matrices' N: 16, or 8 on devices that list 16 x 8 x 16 only.
+  uint32_t coop_n() const { return coop_n_; }
   // Device buffers get texel views (Buffer::texels): on CPU devices, where
   // shaders run SSBO loads lane by lane with a branch each (lavapipe) but
   // texel fetches as vector gathers, twice as fast in gemm_direct.comp's
@@ -136,6 +138,7 @@ class Device {
   VkPhysicalDeviceMemoryProperties mem_props_{};
   bool cpu_kernels_ = false;
   bool coop_matrix_ = false;
+  uint32_t coop_n_ = 0;  // gemm_coop.comp's matrix N (16 or 8)
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
   uint32_t family_ = 0;

@@ -165,8 +165,9 @@ class LinearKernel : public Kernel {
   fp8_status_code_t Plan(const RunContext& c, Dispatch* d) const override {
     const int64_t m = ShapeOf(c, ops_[0]).NumElements() / std::max<int64_t>(1, k_);
     const int64_t tiles = (m + 127) / 128 * ((n_ + 127) / 128);
+    // (and the packed rows' word indices within uint32)
     const bool large = !direct_ && scratch_words_ > 0 && m >= large_min_rows_ &&
-                       (coop_ || tiles >= large_min_tiles_);
+                       (coop_ || tiles >= large_min_tiles_) && m * kp_ < (int64_t{1} << 31);
     if (direct_ || large) {
       if (static_cast<uint64_t>(m * kp_) > scratch_words_) {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
@@ -215,6 +216,9 @@ class LinearKernel : public Kernel {
           .U(scale_off_)
           .F(scale_)
           .U(bias_off_);
+      if ((m + 127) / 128 > 65535 || (n_ + 127) / 128 > 65535) {
+        return Fail(c, FP8_STATUS_UNSUPPORTED, "more than 65535 tiles of 128 along a dimension");
+      }
       d[1].groups[0] = static_cast<uint32_t>((n_ + 127) / 128);
       d[1].groups[1] = static_cast<uint32_t>((m + 127) / 128);
       d[1].groups[2] = m > 0 ? 1 : 0;
@@ -251,6 +255,9 @@ class LinearKernel : public Kernel {
         .U(scale_off_)
         .F(scale_)
         .U(bias_off_);
+    if ((m + 63) / 64 > 65535 || (n_ + 63) / 64 > 65535) {
+      return Fail(c, FP8_STATUS_UNSUPPORTED, "more than 65535 tiles of 64 along a dimension");
+    }
     d->groups[0] = static_cast<uint32_t>((n_ + 63) / 64);
     d->groups[1] = static_cast<uint32_t>((m + 63) / 64);
     d->groups[2] = m > 0 ? 1 : 0;
@@ -374,6 +381,10 @@ class BatchMatMulKernel : public Kernel {
         .U(kNone)
         .F(scale_)
         .U(kNone);
+    if ((M + 63) / 64 > 65535 || (N + 63) / 64 > 65535 || batches > 65535) {
+      return Fail(c, FP8_STATUS_UNSUPPORTED,
+                  "more than 65535 tiles of 64 along a dimension, or batches");
+    }
     d->groups[0] = static_cast<uint32_t>((N + 63) / 64);
     d->groups[1] = static_cast<uint32_t>((M + 63) / 64);
     d->groups[2] = static_cast<uint32_t>(batches);

@@ -158,6 +158,15 @@ fp8_status_code_t CopyBuffer(DeviceState& ds, VkBuffer src, uint64_t src_off, Vk
   FP8_VK_CHECK(vkBeginCommandBuffer(ds.copy_cb, &bi), "vkBeginCommandBuffer");
   const VkBufferCopy region{src_off, dst_off, size};
   vkCmdCopyBuffer(ds.copy_cb, src, dst, 1, &region);
+  // The copy's writes made visible to host reads (downloads through the
+  // staging buffer) and to the shaders that read uploads; a fence alone
+  // covers device accesses only.
+  VkMemoryBarrier m{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  m.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  m.dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_SHADER_READ_BIT;
+  vkCmdPipelineBarrier(ds.copy_cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &m,
+                       0, nullptr, 0, nullptr);
   FP8_VK_CHECK(vkEndCommandBuffer(ds.copy_cb), "vkEndCommandBuffer");
   return SubmitAndWait(ds.dev, ds.copy_cb, ds.fence, err);
 }

@@ -1,7 +1,8 @@
 #version 450
 // LINEAR with FP8 or INT8 weights and quantized activations on devices with
-// cooperative matrices (VK_NV_cooperative_matrix, 16 x 16 x 16 half-precision
-// products with fp32 accumulation: the tensor cores of NVIDIA GPUs). The host
+// cooperative matrices (VK_NV_cooperative_matrix, 16 x NF x 16 half-precision
+// products with fp32 accumulation: the tensor cores of NVIDIA GPUs; NF is 16,
+// or 8 where the device lists 16 x 8 x 16 but not 16 x 16 x 16). The host
 // takes this kernel only where every value of both operands' code tables is
 // exact in half precision (E4M3, E5M2, INT8), so the products are exact; the
 // sums are fp32 in the tensor cores' order and internal rounding, which
@@ -27,6 +28,9 @@
 #include "common.glsl"
 
 layout(local_size_x = 256) in;
+// The matrices' N (specialization constant 0, from the device's shapes).
+layout(constant_id = 0) const uint NF = 16u;
+const uint kFragsN = 64u / NF;  // B fragments per subgroup and K step (4 or 8)
 
 layout(std430, set = 0, binding = 0) buffer Out { uint y[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Packed { vec4 a4[]; };
@@ -51,11 +55,12 @@ const uint kLdB = kTile + 8u;   // halves per k row of Bs
 
 shared float16_t As[kTile * kLdA];   // [m][k]
 shared float16_t Bs[kStep * kLdB];   // [k][n]
-shared float Cs[8u * 256u];          // one 16 x 16 accumulator per subgroup, on the way out
+shared float Cs[8u * 256u];          // one 16 x NF accumulator per subgroup, on the way out
 shared float16_t lut[256];           // B's code table (exact in half precision)
 
-#define HALF_MAT fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
-#define ACC_MAT fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+#define A_MAT fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#define B_MAT fcoopmatNV<16, gl_ScopeSubgroup, 16, NF>
+#define ACC_MAT fcoopmatNV<32, gl_ScopeSubgroup, 16, NF>
 
 // This invocation's share of one K step: 16 consecutive k of one row of A,
 // and of B column n's 8 code words (32 k) the words kq0, kq0 + 2, +4, +6.
@@ -100,9 +105,9 @@ void main() {
   const uint wm = sg & 3u, wn = sg >> 2u;  // rows 32wm.., columns 64wn..
   const uint m0 = gl_WorkGroupID.y * kTile, n0 = gl_WorkGroupID.x * kTile;
   lut[tid] = float16_t(uintBitsToFloat(c[p.lut + tid]));
-  ACC_MAT acc[2][4];
+  ACC_MAT acc[2][8];  // [2][kFragsN] used
   [[unroll]] for (uint i = 0u; i < 2u; ++i) {
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] = ACC_MAT(0.0);
+    [[unroll]] for (uint j = 0u; j < kFragsN; ++j) acc[i][j] = ACC_MAT(0.0);
   }
   Loaded next = Load(m0, n0, 0u, tid);
   barrier();  // the table
@@ -111,27 +116,28 @@ void main() {
     barrier();
     if (k0 + kStep < p.Kp) next = Load(m0, n0, k0 + kStep, tid);  // in flight during the products
     [[unroll]] for (uint kk = 0u; kk < kStep; kk += 16u) {
-      HALF_MAT fa[2], fb[4];
+      A_MAT fa[2];
+      B_MAT fb[8];  // [kFragsN] used
       [[unroll]] for (uint i = 0u; i < 2u; ++i) {
         coopMatLoadNV(fa[i], As, (32u * wm + 16u * i) * kLdA + kk, kLdA, false);
       }
-      [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-        coopMatLoadNV(fb[j], Bs, kk * kLdB + 64u * wn + 16u * j, kLdB, false);
+      [[unroll]] for (uint j = 0u; j < kFragsN; ++j) {
+        coopMatLoadNV(fb[j], Bs, kk * kLdB + 64u * wn + NF * j, kLdB, false);
       }
       [[unroll]] for (uint i = 0u; i < 2u; ++i) {
-        [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+        [[unroll]] for (uint j = 0u; j < kFragsN; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
       }
     }
     barrier();
   }
   // y = acc * s + bias, one accumulator at a time through this subgroup's Cs.
   [[unroll]] for (uint i = 0u; i < 2u; ++i) {
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-      coopMatStoreNV(acc[i][j], Cs, sg * 256u, 16u, false);
+    [[unroll]] for (uint j = 0u; j < kFragsN; ++j) {
+      coopMatStoreNV(acc[i][j], Cs, sg * 256u, NF, false);
       barrier();
-      for (uint e = lane; e < 256u; e += 32u) {
-        const uint row = m0 + 32u * wm + 16u * i + (e >> 4u);
-        const uint col = n0 + 64u * wn + 16u * j + (e & 15u);
+      for (uint e = lane; e < 16u * NF; e += 32u) {
+        const uint row = m0 + 32u * wm + 16u * i + e / NF;
+        const uint col = n0 + 64u * wn + NF * j + e % NF;
         if (row >= p.M || col >= p.N) continue;
         const float s = p.scale_off == kNone ? p.scale : uintBitsToFloat(c[p.scale_off + col]);
         float v = Cs[sg * 256u + e] * s;
