@@ -1,0 +1,60 @@
+#include "tools/common/output_path.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace fp8sdk {
+namespace tools {
+namespace {
+
+bool Same(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+}  // namespace
+
+std::string CheckOutputPath(const std::string& output, const std::vector<std::string>& inputs) {
+  struct stat out;
+  if (stat(output.c_str(), &out) != 0) return "";  // a new file
+  if (!S_ISREG(out.st_mode)) return "'" + output + "' exists and is not a regular file";
+  for (const std::string& in : inputs) {
+    struct stat s;
+    if (in.empty() || stat(in.c_str(), &s) != 0) continue;
+    if (Same(s, out)) return "'" + output + "' is an input ('" + in + "'); choose another path";
+    if (!S_ISDIR(s.st_mode)) continue;
+    // A model directory: none of its files either.
+    DIR* dir = opendir(in.c_str());
+    if (!dir) continue;
+    std::string why;
+    while (const dirent* e = readdir(dir)) {
+      struct stat f;
+      const std::string path = in + "/" + e->d_name;
+      if (stat(path.c_str(), &f) == 0 && S_ISREG(f.st_mode) && Same(f, out)) {
+        why = "'" + output + "' is an input ('" + path + "'); choose another path";
+        break;
+      }
+    }
+    closedir(dir);
+    if (!why.empty()) return why;
+  }
+  return "";
+}
+
+std::string WriteTextFile(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return "cannot write '" + path + "': " + std::strerror(errno);
+  const bool wrote = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const int write_errno = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!wrote || !closed) {
+    return "cannot write '" + path + "': " + std::strerror(wrote ? errno : write_errno);
+  }
+  return "";
+}
+
+}  // namespace tools
+}  // namespace fp8sdk
