@@ -22,4 +22,32 @@ expect 2 "--samples must be an integer" convert m -o x.fp8 --samples lots
 expect 2 "unknown option '--frobnicate'" convert m -o x.fp8 --frobnicate
 expect 2 "--percentile must be a number" convert m -o x.fp8 --percentile 200
 expect 1 "cannot read ONNX file '/no/such/model.onnx'" convert /no/such/model.onnx -o /tmp/x.fp8 --calib c.tsv
+# Outputs never replace an input, a device node or a FIFO (checked before the
+# work: a model directory with nothing in it still trips the checks).
+tmp=${TEST_TMPDIR:-/tmp}/fp8conv_cli
+rm -rf "$tmp" && mkdir -p "$tmp/hf"
+echo '{}' > "$tmp/hf/config.json"
+echo x > "$tmp/hf/model.safetensors"
+echo x > "$tmp/vocab.txt"
+echo x > "$tmp/calib.tsv"
+mkfifo "$tmp/fifo"
+ln -s "$tmp/vocab.txt" "$tmp/vocab_link"
+expect 1 "is an input" convert "$tmp/hf" -o "$tmp/hf/model.safetensors" --calib "$tmp/calib.tsv"
+expect 1 "is an input" convert "$tmp/hf" -o "$tmp/hf/config.json" --calib "$tmp/calib.tsv"
+expect 1 "is an input" convert "$tmp/hf" -o "$tmp/calib.tsv" --calib "$tmp/calib.tsv"
+expect 1 "is an input" convert "$tmp/hf" -o "$tmp/vocab_link" --vocab "$tmp/vocab.txt" --calib "$tmp/calib.tsv"
+expect 1 "is an input" convert "$tmp/hf" -o "$tmp/x.fp8" --report "$tmp/hf/model.safetensors" --calib "$tmp/calib.tsv"
+expect 1 "not a regular file" convert "$tmp/hf" -o /dev/null --calib "$tmp/calib.tsv"
+expect 1 "not a regular file" convert "$tmp/hf" -o "$tmp/fifo" --calib "$tmp/calib.tsv"
+expect 1 "fifo' is not a regular file" convert "$tmp/fifo" -o "$tmp/x.fp8" --calib "$tmp/calib.tsv"
+expect 1 "fifo' is not a regular file" convert "$tmp/hf" -o "$tmp/x.fp8" --calib "$tmp/fifo"
+expect 1 "name the same file" convert "$tmp/hf" -o "$tmp/x.fp8" --report "$tmp/x.fp8" --calib "$tmp/calib.tsv"
+# An earlier output in the model's directory may be replaced (the import then
+# fails on the stand-in weights: exit 1, but not for the output path).
+echo old > "$tmp/hf/model.fp8"
+expect 1 "config.json" convert "$tmp/hf" -o "$tmp/hf/model.fp8" --calib "$tmp/calib.tsv"
+for f in "$tmp/hf/model.safetensors" "$tmp/hf/config.json" "$tmp/calib.tsv" "$tmp/vocab.txt"; do
+  [ "$(head -c 2 "$f")" != "FP" ] || { echo "$f was overwritten"; fail=1; }
+done
+[ -p "$tmp/fifo" ] || { echo "the FIFO was replaced"; fail=1; }
 exit $fail

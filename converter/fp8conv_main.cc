@@ -3,6 +3,8 @@
 // report of what was quantized and how well.
 //
 // Exit status: 0 success, 1 conversion failed, 2 usage error.
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,11 +15,40 @@
 
 #include "converter/convert.h"
 #include "converter/report.h"
+#include "tools/common/output_path.h"
 
 namespace {
 
 using fp8sdk::convert::CalibMethod;
 using fp8sdk::convert::ConvertOptions;
+
+// The files a conversion may read: the model file or directory's
+// configuration, weights, vocabulary and (ONNX) external data, i.e. every
+// regular file there but earlier outputs (.fp8 model files, .json reports
+// other than config.json), plus the vocabulary and calibration files.
+std::vector<std::string> InputFiles(const ConvertOptions& o) {
+  std::vector<std::string> files = {o.vocab, o.calib};
+  struct stat s;
+  std::string dir = o.input;
+  if (stat(o.input.c_str(), &s) == 0 && !S_ISDIR(s.st_mode)) {
+    files.push_back(o.input);
+    const size_t slash = o.input.rfind('/');
+    dir = slash == std::string::npos ? "." : o.input.substr(0, slash + 1);
+  }
+  auto ends_with = [](const std::string& a, const char* b) {
+    const size_t n = std::strlen(b);
+    return a.size() >= n && a.compare(a.size() - n, n, b) == 0;
+  };
+  if (DIR* d = opendir(dir.c_str())) {
+    while (const dirent* e = readdir(d)) {
+      const std::string name = e->d_name, path = dir + "/" + name;
+      if (ends_with(name, ".fp8") || (ends_with(name, ".json") && name != "config.json")) continue;
+      if (stat(path.c_str(), &s) == 0 && S_ISREG(s.st_mode)) files.push_back(path);
+    }
+    closedir(d);
+  }
+  return files;
+}
 
 constexpr char kUsage[] =
     "fp8conv - convert BERT models to FP8 model files\n"
@@ -206,6 +237,29 @@ int Convert(int argc, char** argv) {
   if (o.output.empty()) return Usage("convert needs -o OUTPUT.fp8");
   o.input = positional[0];
   o.progress = !quiet;
+  // Inputs are files (the model may be a directory): a FIFO or a device
+  // would block or stream forever.
+  for (const std::string& in : {o.input, o.vocab, o.calib}) {
+    struct stat s;
+    if (in.empty() || stat(in.c_str(), &s) != 0) continue;  // missing: the import says so
+    if (!S_ISREG(s.st_mode) && !(in == o.input && S_ISDIR(s.st_mode))) {
+      std::fprintf(stderr, "fp8conv: '%s' is not a regular file\n", in.c_str());
+      return 1;
+    }
+  }
+  // Outputs never replace an input (checked before the work).
+  const std::vector<std::string> inputs = InputFiles(o);
+  std::string why = fp8sdk::tools::CheckOutputPath(o.output, inputs);
+  if (why.empty() && !o.report_json.empty()) {
+    std::vector<std::string> taken = inputs;
+    taken.push_back(o.output);
+    why = fp8sdk::tools::CheckOutputPath(o.report_json, taken);
+    if (why.empty() && o.report_json == o.output) why = "--report and -o name the same file";
+  }
+  if (!why.empty()) {
+    std::fprintf(stderr, "fp8conv: %s\n", why.c_str());
+    return 1;
+  }
   fp8sdk::convert::ConvertReport report;
   const fp8sdk::Status st = fp8sdk::convert::RunConvert(o, &report);
   if (!st.ok()) {

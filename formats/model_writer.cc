@@ -1,5 +1,10 @@
 #include "formats/model_writer.h"
 
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 
@@ -188,7 +193,30 @@ std::vector<uint8_t> SerializeModelUnchecked(const Graph& graph) {
   return out;
 }
 
-Status WriteModelFile(const Graph& graph, const std::string& path) {
+Status WriteModelFile(const Graph& graph, const std::string& requested) {
+  // Through a symbolic link to its file; never over something that is not a
+  // regular file (the rename below would replace a device node or a FIFO).
+  std::string path = requested;
+  char resolved[PATH_MAX];
+  struct stat st;
+  if (lstat(requested.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    if (realpath(requested.c_str(), resolved) != nullptr) {
+      path = resolved;
+    } else {  // a link to a file not there yet: its target, from the link's directory
+      const ssize_t n = readlink(requested.c_str(), resolved, sizeof(resolved) - 1);
+      if (n > 0) {
+        resolved[n] = '\0';
+        const size_t slash = requested.rfind('/');
+        path = resolved[0] == '/' || slash == std::string::npos
+                   ? std::string(resolved)
+                   : requested.substr(0, slash + 1) + resolved;
+      }
+    }
+  }
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return IoError(
+        StrFormat("cannot write '%s': it exists and is not a regular file", requested.c_str()));
+  }
   FP8_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, SerializeModel(graph));
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");

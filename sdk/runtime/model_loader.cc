@@ -107,7 +107,9 @@ LoadedModel::~LoadedModel() {
 
 Result<std::unique_ptr<LoadedModel>> LoadedModel::LoadFile(const std::string& path,
                                                            const LoadOptions& options) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused
+  // below); regular files read the same.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return Status(errno == ENOENT ? StatusCode::kNOT_FOUND : StatusCode::kIO_ERROR,
                   StrFormat("cannot open model '%s': %s", path.c_str(), std::strerror(errno)));

@@ -3,12 +3,13 @@
 #include "sdk/runtime/model_loader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
-#include <string>
 #include <random>
+#include <string>
 
 #include "formats/file_header.h"
 #include "formats/fp8model_generated.h"
@@ -157,6 +158,33 @@ TEST(ModelFormat, FileIsMappedAndDataChecksumVerifies) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNOT_FOUND);
   EXPECT_NE(missing.status().message().find("/nonexistent/model.fp8"), std::string::npos);
+}
+
+// A symbolic link is written through (the link stays); a FIFO is neither
+// written over nor waited on when loaded.
+TEST(ModelFormat, WritesThroughLinksAndRefusesFifos) {
+  const Graph g = QuantizedModel();
+  const std::string dir = std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp";
+  const std::string target = dir + "/loader_target.fp8", link = dir + "/loader_link.fp8",
+                    fifo = dir + "/loader_fifo.fp8";
+  std::remove(target.c_str());
+  std::remove(link.c_str());
+  std::remove(fifo.c_str());
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  ASSERT_TRUE(WriteModelFile(g, link).ok());
+  struct stat st;
+  ASSERT_EQ(lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_TRUE(LoadedModel::LoadFile(target).ok());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const Status w = WriteModelFile(g, fifo);
+  EXPECT_FALSE(w.ok());
+  EXPECT_NE(w.message().find("not a regular file"), std::string::npos) << w.ToString();
+  auto r = LoadedModel::LoadFile(fifo);  // returns at once
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not a regular file"), std::string::npos);
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
 
 TEST(ModelFormat, BorrowedMemoryIsUsedInPlace) {
@@ -464,7 +492,8 @@ TEST(ModelCorruption, FuzzerRegressions) {
     ASSERT_NE(fp, nullptr) << path;
     std::vector<uint8_t> bytes;
     uint8_t buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), fp)) > 0;) bytes.insert(bytes.end(), buf, buf + n);
+    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), fp)) > 0;)
+      bytes.insert(bytes.end(), buf, buf + n);
     std::fclose(fp);
     if (bytes.size() % 4 != 3) format::RefreshChecksums(bytes.data(), bytes.size());
     LoadAndPlan(bytes, name);
