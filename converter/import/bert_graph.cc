@@ -85,6 +85,12 @@ Result<BertConfig> ParseBertConfigJson(const std::string& text, const std::strin
                     where.c_str(), j["hidden_act"].dump().c_str()));
     }
   }
+  // Learned absolute positions only: relative position schemes add terms to
+  // the attention scores that this graph does not have.
+  if (j.contains("position_embedding_type") && j["position_embedding_type"] != "absolute") {
+    return Unsupported(StrFormat("%s: position_embedding_type %s is not supported (absolute)",
+                                 where.c_str(), j["position_embedding_type"].dump().c_str()));
+  }
   c.classifier = false;
   if (j.contains("architectures") && j["architectures"].is_array()) {
     for (const auto& a : j["architectures"]) {

@@ -149,6 +149,14 @@ TEST(HfImport, BadDirectoriesAndConfigs) {
   write_config(j);
   expect("hidden_act \"swish\" is not supported");
   j = config;
+  j["position_embedding_type"] = "relative_key_query";
+  write_config(j);
+  expect("position_embedding_type \"relative_key_query\" is not supported");
+  j = config;
+  j["position_embedding_type"] = "absolute";  // the default, accepted
+  write_config(j);
+  EXPECT_TRUE(ImportHfDirectory(dir).ok());
+  j = config;
   j["model_type"] = "roberta";
   write_config(j);
   expect("model_type \"roberta\" is not supported");
