@@ -137,6 +137,111 @@ TEST(OnnxImport, BytesGiveWhatTheFileGives) {
             std::string::npos);
 }
 
+// A BERT export edited to compute something else is refused, naming what:
+// the importer rebuilds BERT from the parameters, so it must not accept a
+// graph that differs from BERT in ways it would not see.
+TEST(OnnxImport, EditedGraphsAreRefused) {
+  for (const char* fixture : {"erf_opset17.onnx", "erf_opset11.onnx", "tanh_opset14.onnx"}) {
+    SCOPED_TRACE(fixture);
+    onnx::ModelProto m;
+    std::ifstream in(std::string(kDir) + fixture, std::ios::binary);
+    ASSERT_TRUE(m.ParseFromIstream(&in));
+    auto expect = [&](const onnx::ModelProto& edited, const std::string& needle) {
+      const std::string bytes = edited.SerializeAsString();
+      auto r = convert::ImportOnnxBytes(bytes.data(), bytes.size(), "edited.onnx");
+      ASSERT_FALSE(r.ok()) << needle;
+      EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().ToString();
+    };
+    auto first = [&](onnx::ModelProto* e, const std::string& op) -> onnx::NodeProto* {
+      for (auto& n : *e->mutable_graph()->mutable_node()) {
+        if (n.op_type() == op) return &n;
+      }
+      return nullptr;
+    };
+    {  // the unedited file imports
+      const std::string bytes = m.SerializeAsString();
+      ASSERT_TRUE(convert::ImportOnnxBytes(bytes.data(), bytes.size(), fixture).ok());
+    }
+    onnx::ModelProto e = m;
+    first(&e, "MatMul")->set_input(0, "no_such_tensor");
+    expect(e, "reads 'no_such_tensor', which no input, initializer or node produces");
+    e = m;
+    e.mutable_graph()->clear_output();
+    expect(e, "has no outputs");
+    e = m;
+    e.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
+        onnx::TensorProto::FLOAT);
+    expect(e, "input 'input_ids' has element type 1");
+    e = m;
+    for (auto& a : *first(&e, "Softmax")->mutable_attribute()) {
+      if (a.name() == "axis") a.set_i(0);
+    }
+    expect(e, "Softmax over axis 0");
+    e = m;
+    {
+      onnx::NodeProto* gemm = first(&e, "Gemm");
+      bool set = false;
+      for (auto& a : *gemm->mutable_attribute()) {
+        if (a.name() == "alpha") {
+          a.set_f(2.0f);
+          set = true;
+        }
+      }
+      if (!set) {
+        auto* a = gemm->add_attribute();
+        a->set_name("alpha");
+        a->set_type(onnx::AttributeProto::FLOAT);
+        a->set_f(2.0f);
+      }
+    }
+    expect(e, "alpha, beta other than 1");
+    e = m;
+    // A weight moved to the left of its MatMul (exports that keep the
+    // weight as an initializer feeding the MatMul directly).
+    for (auto& n : *e.mutable_graph()->mutable_node()) {
+      if (n.op_type() != "MatMul" || n.input_size() != 2) continue;
+      bool param = false;
+      for (const auto& t : e.graph().initializer()) param |= t.name() == n.input(1);
+      if (!param) continue;
+      const std::string a = n.input(0), b = n.input(1);
+      n.set_input(0, b);
+      n.set_input(1, a);
+      expect(e, "a parameter on the left of a MatMul");
+      break;
+    }
+    e = m;
+    for (auto& n : *e.mutable_graph()->mutable_node()) {
+      bool bias = false;
+      for (const std::string& x : n.input()) {
+        bias |= x.size() > 5 && x.compare(x.size() - 5, 5, ".bias") == 0 && n.op_type() == "Add";
+      }
+      if (bias) {
+        n.set_op_type("Sub");
+        break;
+      }
+    }
+    expect(e, "(biases are added)");
+    e = m;
+    {
+      // The attention mask bypassed: Softmax reads the scores before the mask
+      // is added (the Add's first input).
+      onnx::NodeProto* sm = first(&e, "Softmax");
+      for (const auto& n : e.graph().node()) {
+        if (n.output_size() > 0 && n.output(0) == sm->input(0) && n.op_type() == "Add") {
+          sm->set_input(0, n.input(0));
+          break;
+        }
+      }
+    }
+    expect(e, "the attention scores do not depend on attention_mask");
+    if (std::string(fixture).find("erf") == 0) {
+      e = m;
+      first(&e, "Erf")->set_op_type("Tanh");
+      expect(e, "the GELUs are not all of one form");
+    }
+  }
+}
+
 TEST(OnnxImport, MalformedAndUnsupportedModels) {
   const std::string dir = convert::testing::MakeTempDir();
   auto expect = [&](const std::string& path, const std::string& needle) {

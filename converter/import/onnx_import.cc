@@ -86,7 +86,9 @@ class OnnxModel {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const size_t slash = path.rfind('/');
     return Parse(bytes.data(), bytes.size(), path,
-                 slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash));
+                 slash == std::string::npos ? "."
+                 : slash == 0               ? "/"
+                                            : path.substr(0, slash));
   }
 
   // `dir`: where external data files are ("": nowhere, in-memory models).
@@ -94,9 +96,10 @@ class OnnxModel {
     path_ = path;
     dir_ = dir;
     if (size > static_cast<size_t>(INT32_MAX)) {
-      return InvalidArgument(StrFormat("'%s' is larger than protobuf's 2 GiB limit for one message "
-                                       "(keep the weights as external data)",
-                                       path.c_str()));
+      return InvalidArgument(
+          StrFormat("'%s' is larger than protobuf's 2 GiB limit for one message "
+                    "(keep the weights as external data)",
+                    path.c_str()));
     }
     google::protobuf::io::CodedInputStream cis(static_cast<const uint8_t*>(data),
                                                static_cast<int>(size));
@@ -295,7 +298,8 @@ class OnnxModel {
     if (location.empty() || location.find("..") != std::string::npos || location[0] == '/') {
       return Bad(t, "has external data without a relative location inside the model's directory");
     }
-    if (dir_.empty()) return Bad(t, "has external data, which needs the model's file and directory");
+    if (dir_.empty())
+      return Bad(t, "has external data, which needs the model's file and directory");
     const std::string file = dir_ + "/" + location;
     auto it = files_.find(file);
     if (it == files_.end()) {
@@ -435,6 +439,140 @@ Result<WeightData> LinearWeight(OnnxModel& m, const std::string& prefix, int64_t
                 prefix.c_str(), static_cast<long long>(in), static_cast<long long>(out)));
 }
 
+// The importer rebuilds BERT from the parameters and a few recognized
+// patterns; these checks refuse files whose graph computes something else in
+// the ways a BERT export can be edited: a value nothing produces, no
+// outputs, inputs of the wrong type or rank, Softmax / LayerNormalization
+// over another axis, a scaled or transposed Gemm, a bias subtracted, a
+// weight on the left of its MatMul, the attention mask or the tokens not
+// reaching the attention, a GELU that is neither form.
+Status CheckStructure(OnnxModel& m, const std::string& path) {
+  const onnx::GraphProto& g = m.graph();
+  std::set<std::string> known;
+  for (const auto& i : g.input()) known.insert(i.name());
+  for (const auto& t : g.initializer()) known.insert(t.name());
+  for (const auto& n : g.node()) known.insert(n.output().begin(), n.output().end());
+  auto where = [&](const onnx::NodeProto& n) {
+    return StrFormat("'%s': node '%s' (op %s)", path.c_str(), n.name().c_str(),
+                     n.op_type().c_str());
+  };
+  for (const auto& n : g.node()) {
+    for (const std::string& x : n.input()) {
+      if (!x.empty() && !known.count(x)) {
+        return InvalidArgument(
+            StrFormat("%s reads '%s', which no input, initializer or node "
+                      "produces",
+                      where(n).c_str(), x.c_str()));
+      }
+    }
+  }
+  if (g.output_size() == 0) return InvalidArgument(StrFormat("'%s' has no outputs", path.c_str()));
+  for (const auto& o : g.output()) {
+    if (!known.count(o.name())) {
+      return InvalidArgument(
+          StrFormat("'%s': output '%s' is produced by no node", path.c_str(), o.name().c_str()));
+    }
+  }
+  for (const auto& i : g.input()) {
+    const bool ids = i.name() == "input_ids" || i.name() == "token_type_ids";
+    if (!ids && i.name() != "attention_mask") continue;
+    const auto& tt = i.type().tensor_type();
+    const int et = tt.elem_type();
+    const bool int_type = et == onnx::TensorProto::INT64 || et == onnx::TensorProto::INT32;
+    const bool mask_type = int_type || et == onnx::TensorProto::FLOAT ||
+                           et == onnx::TensorProto::UINT8 || et == onnx::TensorProto::BOOL;
+    if (ids ? !int_type : !mask_type) {
+      return Unsupported(StrFormat("'%s': input '%s' has element type %d (%s)", path.c_str(),
+                                   i.name().c_str(), et,
+                                   ids ? "int64 or int32" : "int64, int32, float, uint8 or bool"));
+    }
+    if (tt.has_shape() && tt.shape().dim_size() != 2) {
+      return Unsupported(StrFormat("'%s': input '%s' has rank %d (batch, sequence: 2)",
+                                   path.c_str(), i.name().c_str(), tt.shape().dim_size()));
+    }
+  }
+  // What each graph input reaches.
+  auto reach = [&](const std::string& from) {
+    std::set<std::string> seen = {from};
+    std::vector<std::string> todo = {from};
+    while (!todo.empty()) {
+      const std::string v = todo.back();
+      todo.pop_back();
+      for (const onnx::NodeProto* n : m.Consumers(v)) {
+        for (const std::string& o : n->output()) {
+          if (seen.insert(o).second) todo.push_back(o);
+        }
+      }
+    }
+    return seen;
+  };
+  const std::set<std::string> from_ids = reach("input_ids"), from_mask = reach("attention_mask");
+  for (const auto& o : g.output()) {
+    if (!from_ids.count(o.name())) {
+      return Unsupported(StrFormat("'%s': output '%s' does not depend on input_ids", path.c_str(),
+                                   o.name().c_str()));
+    }
+  }
+  bool tanh_gelu_constant = false;
+  for (const auto& n : g.node()) {
+    const std::string& op = n.op_type();
+    if (op == "Softmax") {
+      const int64_t axis = AttrInt(n, "axis", m.opset() >= 13 ? -1 : 1);
+      if (axis != -1 && axis != 3) {
+        return Unsupported(StrFormat("%s: Softmax over axis %lld (BERT's is the last, -1 or 3)",
+                                     where(n).c_str(), static_cast<long long>(axis)));
+      }
+      if (n.output_size() > 0 && (!from_ids.count(n.output(0)) || !from_mask.count(n.output(0)))) {
+        return Unsupported(StrFormat("%s: the attention scores do not depend on %s",
+                                     where(n).c_str(),
+                                     from_ids.count(n.output(0)) ? "attention_mask" : "input_ids"));
+      }
+    } else if (op == "Gemm") {
+      if (AttrFloat(n, "alpha", 1.0f) != 1.0f || AttrFloat(n, "beta", 1.0f) != 1.0f ||
+          AttrInt(n, "transA", 0) != 0) {
+        return Unsupported(
+            StrFormat("%s: alpha, beta other than 1 or transA (a linear layer "
+                      "has none)",
+                      where(n).c_str()));
+      }
+    } else if (op == "LayerNormalization") {
+      const int64_t axis = AttrInt(n, "axis", -1);
+      if (axis != -1 && axis != 2) {
+        return Unsupported(StrFormat("%s: LayerNormalization over axis %lld (BERT's is the last)",
+                                     where(n).c_str(), static_cast<long long>(axis)));
+      }
+    } else if (op == "MatMul") {
+      if (m.Tensor(In(n, 0)) && !m.Tensor(In(n, 1))) {
+        return Unsupported(
+            StrFormat("%s: a parameter on the left of a MatMul (a linear layer "
+                      "multiplies its input by the weight)",
+                      where(n).c_str()));
+      }
+    } else if (op == "Mul") {
+      double v;
+      for (const std::string& x : n.input()) {
+        if (m.Scalar(x, &v) && std::fabs(v - 0.044715) < 1e-6) tanh_gelu_constant = true;
+      }
+    }
+    if (op != "Add" && op != "Gemm" && op != "LayerNormalization") {
+      for (const std::string& x : n.input()) {
+        const onnx::TensorProto* t = m.Tensor(x);
+        if (t && x.size() > 5 && x.compare(x.size() - 5, 5, ".bias") == 0) {
+          return Unsupported(
+              StrFormat("%s uses the bias '%s' (biases are added)", where(n).c_str(), x.c_str()));
+        }
+      }
+    }
+  }
+  if (!m.HasOp("Erf") && !tanh_gelu_constant) {
+    return Unsupported(
+        StrFormat("'%s': the GELU is neither the erf form (Erf) nor the tanh "
+                  "form (x + 0.044715 x^3)",
+                  path.c_str()));
+  }
+  return Status::Ok();
+}
+
 // `dir`: the model's directory with a trailing '/' ("": none, no config.json).
 Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path, const std::string& dir) {
   BertConfig c;
@@ -493,6 +631,17 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path, const st
     return Unsupported(
         StrFormat("'%s': cannot recognize the GELU (no Erf, no tanh form)", path.c_str()));
   }
+  // One GELU per layer, all of one form; the pooler's Tanh at most besides.
+  const int erfs = m.CountOp("Erf"), tanhs = m.CountOp("Tanh");
+  const bool one_form = c.gelu == GeluApprox::kErf
+                            ? erfs == c.num_layers && tanhs <= 1
+                            : tanhs == c.num_layers || tanhs == c.num_layers + 1;
+  if (!one_form) {
+    return Unsupported(
+        StrFormat("'%s': %d Erf and %d Tanh nodes for %d layers: the GELUs are "
+                  "not all of one form (erf or tanh)",
+                  path.c_str(), erfs, tanhs, c.num_layers));
+  }
   // LayerNorm epsilon: the LayerNormalization attribute, or the constant
   // added to the variance before Sqrt.
   bool eps_found = false;
@@ -530,7 +679,6 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path, const st
   return c;
 }
 
-
 // The model from a parsed file; `dir` ends in '/' ("": an in-memory model).
 Result<std::unique_ptr<ImportedModel>> Import(std::shared_ptr<OnnxModel> onnx_model,
                                               const std::string& path, const std::string& dir) {
@@ -545,6 +693,7 @@ Result<std::unique_ptr<ImportedModel>> Import(std::shared_ptr<OnnxModel> onnx_mo
                     path.c_str(), need));
     }
   }
+  FP8_RETURN_IF_ERROR(CheckStructure(m, path));
   auto model = std::make_unique<ImportedModel>();
   FP8_ASSIGN_OR_RETURN(model->config, RecoverConfig(m, path, dir));
   const WeightFn weights = [&](const std::string& name,
