@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "sdk/runtime/model_loader.h"
-#include "tools/common/bundled_plugins.h"
 #include "sdk/runtime/session.h"
+#include "tools/common/bundled_plugins.h"
 
 namespace fp8sdk {
 namespace {
@@ -152,9 +152,10 @@ nlohmann::json ReportProfile(const std::vector<StepProfile>& steps, double media
   std::vector<std::pair<std::string, ByOp>> ops(by_op.begin(), by_op.end());
   std::sort(ops.begin(), ops.end(),
             [](const auto& x, const auto& y) { return x.second.ms > y.second.ms; });
-  std::printf("profile (one partition per operator, device synchronized after each; %.3f ms "
-              "per run in all, %.3f ms unprofiled):\n",
-              total, median_ms);
+  std::printf(
+      "profile (one partition per operator, device synchronized after each; %.3f ms "
+      "per run in all, %.3f ms unprofiled):\n",
+      total, median_ms);
   std::printf("  %-16s %6s %12s %7s\n", "operator", "count", "ms per run", "share");
   nlohmann::json j_ops = nlohmann::json::array(), j_steps = nlohmann::json::array();
   for (const auto& [op, v] : ops) {
@@ -171,10 +172,11 @@ nlohmann::json ReportProfile(const std::vector<StepProfile>& steps, double media
                 p.name.c_str());
   }
   for (const StepProfile& p : steps) {
-    j_steps.push_back({{"name", p.name},
-                       {"op", p.op},
-                       {"backend", p.backend},
-                       {"ms_per_run", p.runs > 0 ? p.total_ms / static_cast<double>(p.runs) : 0.0}});
+    j_steps.push_back(
+        {{"name", p.name},
+         {"op", p.op},
+         {"backend", p.backend},
+         {"ms_per_run", p.runs > 0 ? p.total_ms / static_cast<double>(p.runs) : 0.0}});
   }
   return {{"total_ms_per_run", total}, {"by_op", j_ops}, {"steps", j_steps}};
 }

@@ -63,7 +63,8 @@ bool IsDirectory(const std::string& p) {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The graph to evaluate and what keeps its weights alive.
@@ -173,8 +174,7 @@ BackendRun RunAll(const Graph& g, const text::WordPieceTokenizer& tok,
     r.width = static_cast<int>(n / chunk.size());
     r.outputs.insert(r.outputs.end(), p, p + n);
   }
-  r.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 
@@ -190,7 +190,8 @@ nlohmann::json Metrics(const BackendRun& r, const text::TextDataset& ds, size_t 
     j["spearman"] = eval::Spearman(pred, gold);
     return j;
   }
-  std::vector<int32_t> pred(n), gold(ds.labels.begin(), ds.labels.begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<int32_t> pred(n),
+      gold(ds.labels.begin(), ds.labels.begin() + static_cast<std::ptrdiff_t>(n));
   for (size_t i = 0; i < n; ++i) {
     const float* row = r.outputs.data() + i * static_cast<size_t>(r.width);
     pred[i] = static_cast<int32_t>(std::max_element(row, row + r.width) - row);
@@ -232,7 +233,8 @@ int Run(const Args& a) {
     return 2;
   }
   std::vector<std::string> sentences = ds.sentences;
-  if (a.limit > 0 && sentences.size() > static_cast<size_t>(a.limit)) sentences.resize(static_cast<size_t>(a.limit));
+  if (a.limit > 0 && sentences.size() > static_cast<size_t>(a.limit))
+    sentences.resize(static_cast<size_t>(a.limit));
   const size_t n = sentences.size();
   const Graph& g = *lg.graph;
 
@@ -277,7 +279,8 @@ int Run(const Args& a) {
       for (size_t e = 0; e < n; ++e) {
         const float* xr = x.outputs.data() + e * static_cast<size_t>(x.width);
         const float* yr = y.outputs.data() + e * static_cast<size_t>(y.width);
-        same += (std::max_element(xr, xr + x.width) - xr) == (std::max_element(yr, yr + y.width) - yr);
+        same +=
+            (std::max_element(xr, xr + x.width) - xr) == (std::max_element(yr, yr + y.width) - yr);
         for (int c = 0; c < x.width; ++c) {
           max_diff = std::max(max_diff, std::fabs(static_cast<double>(xr[c]) - yr[c]));
           max_ref = std::max(max_ref, std::fabs(static_cast<double>(xr[c])));
@@ -290,11 +293,9 @@ int Run(const Args& a) {
                            {"max_logit_diff_relative", max_ref > 0 ? max_diff / max_ref : 0.0}});
     }
   }
-  nlohmann::json j = {{"model", a.model},        {"model_kind", lg.kind},
-                      {"operators", g.nodes.size()}, {"data", a.data},
-                      {"examples", n},           {"max_length", a.max_length},
-                      {"results", results},      {"agreement", agreement},
-                      {"skipped", skipped}};
+  nlohmann::json j = {{"model", a.model},   {"model_kind", lg.kind},  {"operators", g.nodes.size()},
+                      {"data", a.data},     {"examples", n},          {"max_length", a.max_length},
+                      {"results", results}, {"agreement", agreement}, {"skipped", skipped}};
   if (!results.empty()) {  // the first backend's metrics at the top level too
     for (const char* k : {"accuracy", "f1", "mcc", "pearson", "spearman"}) {
       if (results[0].contains(k)) j[k] = results[0][k];
@@ -310,7 +311,8 @@ int Run(const Args& a) {
                 a.max_length);
     const bool regression = !ok.empty() && ok[0]->width == 1;
     if (regression) {
-      std::printf("%-10s %-26s %9s %9s %9s\n", "backend", "ran on", "pearson", "spearman", "seconds");
+      std::printf("%-10s %-26s %9s %9s %9s\n", "backend", "ran on", "pearson", "spearman",
+                  "seconds");
     } else {
       std::printf("%-10s %-26s %9s %9s %9s %9s\n", "backend", "ran on", "accuracy", "F1", "MCC",
                   "seconds");
@@ -321,9 +323,10 @@ int Run(const Args& a) {
                     r["device"].get<std::string>().c_str(), r["pearson"].get<double>(),
                     r["spearman"].get<double>(), r["seconds"].get<double>());
       } else {
-        std::printf("%-10s %-26s %9.4f %9.4f %9.4f %9.2f\n", r["backend"].get<std::string>().c_str(),
-                    r["device"].get<std::string>().c_str(), r["accuracy"].get<double>(),
-                    r["f1"].get<double>(), r["mcc"].get<double>(), r["seconds"].get<double>());
+        std::printf("%-10s %-26s %9.4f %9.4f %9.4f %9.2f\n",
+                    r["backend"].get<std::string>().c_str(), r["device"].get<std::string>().c_str(),
+                    r["accuracy"].get<double>(), r["f1"].get<double>(), r["mcc"].get<double>(),
+                    r["seconds"].get<double>());
       }
     }
     for (const auto& s : skipped) {
@@ -331,10 +334,11 @@ int Run(const Args& a) {
                   s["reason"].get<std::string>().c_str());
     }
     for (const auto& p : agreement) {
-      std::printf("agreement %s vs %s: labels %.2f%%, max |logit diff| %.3g (%.3g of max |logit|)\n",
-                  p["a"].get<std::string>().c_str(), p["b"].get<std::string>().c_str(),
-                  100.0 * p["label_agreement"].get<double>(), p["max_logit_diff"].get<double>(),
-                  p["max_logit_diff_relative"].get<double>());
+      std::printf(
+          "agreement %s vs %s: labels %.2f%%, max |logit diff| %.3g (%.3g of max |logit|)\n",
+          p["a"].get<std::string>().c_str(), p["b"].get<std::string>().c_str(),
+          100.0 * p["label_agreement"].get<double>(), p["max_logit_diff"].get<double>(),
+          p["max_logit_diff_relative"].get<double>());
     }
   }
   return results.empty() ? 1 : 0;
