@@ -180,6 +180,20 @@ class Builder {
     FP8_ASSIGN_OR_RETURN(WeightData w, w_(name, shape));
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
+    if (!w.external && w.owned.size() != static_cast<size_t>(n)) {
+      return InvalidArgument(StrFormat("weight '%s' has %zu values, expected %lld", name.c_str(),
+                                       w.owned.size(), static_cast<long long>(n)));
+    }
+    // A model with a NaN or infinite parameter computes NaN: said here, with
+    // the parameter's name, rather than found later in some activation.
+    const float* v = w.data();
+    for (int64_t i = 0; i < n; ++i) {
+      if (!std::isfinite(v[i])) {
+        return InvalidArgument(StrFormat("weight '%s' has a %s value at element %lld", name.c_str(),
+                                         std::isnan(v[i]) ? "NaN" : "infinite",
+                                         static_cast<long long>(i)));
+      }
+    }
     if (w.external) {
       TensorDesc t;
       t.name = name;
@@ -190,10 +204,6 @@ class Builder {
       t.data_size = static_cast<size_t>(n) * sizeof(float);
       b_.graph().tensors.push_back(std::move(t));
       return static_cast<int>(b_.graph().tensors.size() - 1);
-    }
-    if (w.owned.size() != static_cast<size_t>(n)) {
-      return InvalidArgument(StrFormat("weight '%s' has %zu values, expected %lld", name.c_str(),
-                                       w.owned.size(), static_cast<long long>(n)));
     }
     return b_.AddConstantF32(name, shape, w.owned);
   }

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "converter/testing/hf_fixture.h"
@@ -173,6 +174,15 @@ TEST(HfImport, BadDirectoriesAndConfigs) {
   write_config(config);
   std::remove((dir + "/model.safetensors").c_str());
   expect("has no model.safetensors");
+  // Non-finite parameters are named where they are, not found later in an
+  // activation during calibration.
+  for (float bad : {std::numeric_limits<float>::infinity(), std::nanf("")}) {
+    TinyBertWeights nonfinite = w;
+    nonfinite.w["encoder.layer.0.attention.self.query.weight"][7] = bad;
+    testing::WriteHfBert(dir, c, nonfinite, "F32");
+    expect(std::string("weight 'encoder.layer.0.attention.self.query.weight' has a ") +
+           (std::isnan(bad) ? "NaN" : "infinite") + " value at element 7");
+  }
   RemoveTree(dir);
 }
 
