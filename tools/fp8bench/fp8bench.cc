@@ -11,10 +11,14 @@
 // throughput (sequences/s and tokens/s), the activation arena and resident
 // memory; --profile then times every operator in a second session
 // (SessionOptions::profile) and prints the time by operator type and the
-// slowest operators.
+// slowest operators. --json FILE is checked before the work (never one of
+// the inputs, its directory must exist) and a failed write is an error (exit
+// 1). --help prints the usage and exits 0; usage errors exit 2.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +33,7 @@
 #include "sdk/runtime/model_loader.h"
 #include "sdk/runtime/session.h"
 #include "tools/common/bundled_plugins.h"
+#include "tools/common/output_path.h"
 
 namespace fp8sdk {
 namespace {
@@ -41,13 +46,35 @@ struct Args {
   int device_memory_mb = 0;  // 0: no limit
 };
 
+constexpr const char kUsage[] =
+    "usage: fp8bench MODEL.fp8 [--backend auto|cpu|cuda|vulkan|reference] [--strict]\n"
+    "                [--batch B] [--seq S] [--threads N] [--warmup W] [--iterations I]\n"
+    "                [--device-memory-mb M] [--profile] [--json FILE]\n";
+
+// A usage error: the reason and the usage on stderr, exit status 2.
 int Usage(const std::string& error) {
-  if (!error.empty()) std::fprintf(stderr, "fp8bench: %s\n", error.c_str());
-  std::fprintf(stderr,
-               "usage: fp8bench MODEL.fp8 [--backend auto|cpu|cuda|vulkan|reference] [--strict]\n"
-               "                [--batch B] [--seq S] [--threads N] [--warmup W] [--iterations I]\n"
-               "                [--device-memory-mb M] [--profile] [--json FILE]\n");
+  std::fprintf(stderr, "fp8bench: %s\n%s", error.c_str(), kUsage);
   return 2;
+}
+
+// "" when `path` may be written (not an input, not a special file, in an
+// existing directory we may write to), else why not. Checked before the work
+// so that a typo does not cost a long run.
+std::string CheckJsonPath(const std::string& path, const std::string& model) {
+  std::string why = tools::CheckOutputPath(path, {model});
+  if (!why.empty()) return why;
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return "cannot write '" + path + "': no directory '" + dir + "'";
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    return "cannot write '" + path + "': " + std::strerror(errno);
+  }
+  return "";
 }
 
 // A field of /proc/self/status in MB (VmHWM: peak resident, VmRSS: now).
@@ -182,6 +209,13 @@ nlohmann::json ReportProfile(const std::vector<StepProfile>& steps, double media
 }
 
 int Run(const Args& a) {
+  if (!a.json.empty()) {
+    const std::string why = CheckJsonPath(a.json, a.model);
+    if (!why.empty()) {
+      std::fprintf(stderr, "fp8bench: %s\n", why.c_str());
+      return 1;
+    }
+  }
   auto loaded = LoadedModel::LoadFile(a.model);
   if (!loaded.ok()) {
     std::fprintf(stderr, "fp8bench: %s\n", loaded.status().ToString().c_str());
@@ -257,7 +291,11 @@ int Run(const Args& a) {
                         {"operators_by_backend", per_backend},
                         {"runs_ms", ms}};
     if (a.profile) j["profile"] = profile;
-    std::ofstream(a.json) << j.dump(2) << "\n";
+    const std::string why = tools::WriteTextFile(a.json, j.dump(2) + "\n");
+    if (!why.empty()) {
+      std::fprintf(stderr, "fp8bench: %s\n", why.c_str());
+      return 1;
+    }
   }
   return 0;
 }
@@ -276,12 +314,14 @@ int main(int argc, char** argv) {
     auto num = [&](int lo, int hi, int* out) -> bool {
       if (i + 1 >= argc) return false;
       char* end = nullptr;
-      const long v = std::strtol(argv[++i], &end, 10);
-      if (*end || v < lo || v > hi) return false;
+      const char* text = argv[++i];
+      const long v = std::strtol(text, &end, 10);
+      if (end == text || *end || v < lo || v > hi) return false;
       *out = static_cast<int>(v);
       return true;
     };
-    if (f == "--backend" && i + 1 < argc) {
+    if (f == "--backend") {
+      if (i + 1 >= argc) return fp8sdk::Usage("--backend needs a name");
       const std::string b = argv[++i];
       if (b == "auto")
         a.device = FP8_DEVICE_AUTO;
@@ -310,14 +350,17 @@ int main(int argc, char** argv) {
       if (!num(1, 1 << 24, &a.device_memory_mb))
         return fp8sdk::Usage("--device-memory-mb needs an integer in [1, 16777216]");
     } else if (f == "--warmup") {
-      if (!num(0, 100000, &a.warmup)) return fp8sdk::Usage("--warmup needs an integer >= 0");
+      if (!num(0, 100000, &a.warmup))
+        return fp8sdk::Usage("--warmup needs an integer in [0, 100000]");
     } else if (f == "--iterations") {
       if (!num(1, 1000000, &a.iterations))
-        return fp8sdk::Usage("--iterations needs an integer >= 1");
-    } else if (f == "--json" && i + 1 < argc) {
+        return fp8sdk::Usage("--iterations needs an integer in [1, 1000000]");
+    } else if (f == "--json") {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0') return fp8sdk::Usage("--json needs a file");
       a.json = argv[++i];
     } else if (f == "-h" || f == "--help") {
-      return fp8sdk::Usage("");
+      std::printf("%s", fp8sdk::kUsage);
+      return 0;
     } else if (!f.empty() && f[0] != '-' && a.model.empty()) {
       a.model = f;
     } else {

@@ -27,4 +27,24 @@ PY
 $bench >/dev/null 2>&1; [ $? -eq 2 ] || { echo "no model: expected exit 2"; fail=1; }
 $bench m.fp8 --backend tpu >/dev/null 2>&1; [ $? -eq 2 ] || { echo "bad backend: expected exit 2"; fail=1; }
 $bench /no/such.fp8 >/dev/null 2>&1; [ $? -eq 1 ] || { echo "missing model: expected exit 1"; fail=1; }
+# --help: the usage on stdout, exit 0.
+out=$($bench --help 2>/dev/null); rc=$?
+[ $rc -eq 0 ] && grep -q "^usage: fp8bench" <<<"$out" || { echo "--help: exit $rc, stdout: $out"; fail=1; }
+# Numeric flags: the message gives the whole range.
+msg=$($bench m.fp8 --warmup 100000000 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "\[0, 100000\]" <<<"$msg" || { echo "--warmup: exit $rc: $msg"; fail=1; }
+msg=$($bench m.fp8 --iterations 1e11 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "\[1, 1000000\]" <<<"$msg" || { echo "--iterations: exit $rc: $msg"; fail=1; }
+$bench m.fp8 --warmup "" >/dev/null 2>&1; [ $? -eq 2 ] || { echo "--warmup '': expected exit 2"; fail=1; }
+# --json: a path that cannot be written is an error before the work (the
+# model is not even loaded), and never the model itself.
+msg=$($bench /no/such.fp8 --json "$TEST_TMPDIR/no/dir/b.json" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "no/dir/b.json" <<<"$msg" || { echo "--json in a missing directory: exit $rc: $msg"; fail=1; }
+msg=$($bench /no/such.fp8 --json "$TEST_TMPDIR" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "not a regular file" <<<"$msg" || { echo "--json a directory: exit $rc: $msg"; fail=1; }
+cp tests/tiny_bert_fp8.fp8 "$TEST_TMPDIR/m.fp8"
+msg=$($bench "$TEST_TMPDIR/m.fp8" --backend reference --seq 8 --iterations 1 --warmup 0 \
+      --json "$TEST_TMPDIR/m.fp8" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "is an input" <<<"$msg" || { echo "--json the model: exit $rc: $msg"; fail=1; }
+cmp -s tests/tiny_bert_fp8.fp8 "$TEST_TMPDIR/m.fp8" || { echo "--json overwrote the model"; fail=1; }
 exit $fail
