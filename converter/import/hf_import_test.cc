@@ -113,6 +113,10 @@ TEST(Safetensors, MalformedFilesAreClearErrors) {
   expect(with_header("not json", 0), "not a JSON object");
   expect(with_header(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", 4),
          "outside the 4-byte data section");
+  expect(with_header(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                         "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
+                     12),
+         "tensors 'a' and 'b' overlap in the data section");
   expect(with_header(R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})", 8),
          "F32 with 3 elements needs 12 bytes, has 8");
   expect(with_header(R"({"w": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}})", 8),

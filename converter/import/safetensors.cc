@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -135,6 +136,21 @@ Status SafetensorsFile::Parse() {
     t.data = bytes_ + data_begin + b;
     t.size = static_cast<size_t>(e - b);
     tensors_[name] = std::move(t);
+  }
+  // No two tensors share bytes (the format indexes the buffer without
+  // overlaps; an overlap is a corrupt or hand-edited header).
+  std::vector<std::pair<const uint8_t*, const SafeTensor*>> spans;
+  for (const auto& [name, t] : tensors_) {
+    if (t.size > 0) spans.emplace_back(t.data, &t);
+  }
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i) {
+    const SafeTensor& a = *spans[i - 1].second;
+    const SafeTensor& b = *spans[i].second;
+    if (a.data + a.size > b.data) {
+      return fail(StrFormat("tensors '%s' and '%s' overlap in the data section", a.name.c_str(),
+                            b.name.c_str()));
+    }
   }
   return Status::Ok();
 }
