@@ -195,19 +195,29 @@ Status LoadedModel::Parse(const LoadOptions& options) {
                                   static_cast<unsigned long long>(h.flatbuffer_offset)));
   }
   const uint64_t size = size_;
-  if (h.flatbuffer_size == 0 || h.flatbuffer_size > size - format::kHeaderSize) {
-    return InvalidModel(StrFormat("FlatBuffer size %llu exceeds the file (%llu bytes)",
-                                  static_cast<unsigned long long>(h.flatbuffer_size),
-                                  static_cast<unsigned long long>(size)));
+  if (h.flatbuffer_size == 0) return InvalidModel("the header gives an empty FlatBuffer");
+  if (h.flatbuffer_size > size - format::kHeaderSize) {
+    return InvalidModel(StrFormat(
+        "FlatBuffer size %llu does not fit in the file's %llu bytes "
+        "(truncated or corrupt)",
+        static_cast<unsigned long long>(h.flatbuffer_size), static_cast<unsigned long long>(size)));
   }
   const uint64_t fb_end = format::kHeaderSize + h.flatbuffer_size;
-  if (h.data_offset % format::kDataAlignment != 0 || h.data_offset < fb_end ||
-      h.data_offset > size || h.data_size > size - h.data_offset) {
-    return InvalidModel(StrFormat(
-        "data segment [%llu, +%llu) is misaligned, overlaps the "
-        "FlatBuffer or exceeds the file size %llu",
-        static_cast<unsigned long long>(h.data_offset),
-        static_cast<unsigned long long>(h.data_size), static_cast<unsigned long long>(size)));
+  const auto segment = [&](const char* what) {
+    return InvalidModel(StrFormat("data segment [%llu, +%llu) %s",
+                                  static_cast<unsigned long long>(h.data_offset),
+                                  static_cast<unsigned long long>(h.data_size), what));
+  };
+  if (h.data_offset % format::kDataAlignment != 0) {
+    return segment(StrFormat("is not aligned to %llu bytes",
+                             static_cast<unsigned long long>(format::kDataAlignment))
+                       .c_str());
+  }
+  if (h.data_offset < fb_end) return segment("overlaps the FlatBuffer");
+  if (h.data_offset > size || h.data_size > size - h.data_offset) {
+    return segment(StrFormat("ends past the file's %llu bytes: the file is truncated or corrupt",
+                             static_cast<unsigned long long>(size))
+                       .c_str());
   }
   if (h.data_offset + h.data_size != size) {
     return InvalidModel(

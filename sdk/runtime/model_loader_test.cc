@@ -211,6 +211,10 @@ TEST(ModelCorruption, TruncationAnywhereIsRejected) {
     const Status st = LoadBytes(t);
     EXPECT_FALSE(st.ok()) << "truncated to " << cut << " of " << f.size() << " bytes";
     EXPECT_EQ(st.code(), StatusCode::kINVALID_MODEL) << st.ToString();
+    // Past the header, the message says what is wrong with the file.
+    if (cut >= format::kHeaderSize) {
+      EXPECT_NE(st.message().find("truncated"), std::string::npos) << st.ToString();
+    }
   }
 }
 
