@@ -129,6 +129,26 @@ TEST_F(PluginTest, StrictDeviceNamesTheNodeThatCannotRunThere) {
   EXPECT_NE(s.status().message().find("declined by onednn"), std::string::npos);
 }
 
+// Only the example plugin is on FP8SDK_BACKEND_PATH here: a strict Vulkan
+// session says that no Vulkan backend is loaded and where plugins are looked
+// for (not only which node cannot run).
+TEST_F(PluginTest, StrictDeviceWithoutItsPluginSaysWhereItLooked) {
+  for (const BackendEntry& e : BackendRegistry::Global().Backends()) {
+    if (e.vtable->kind == FP8_DEVICE_VULKAN) GTEST_SKIP() << "a Vulkan backend is linked in";
+  }
+  TinyBertConfig c;
+  const Graph g = BuildTinyBert(c, MakeTinyBertWeights(c));
+  SessionOptions o;
+  o.device = FP8_DEVICE_VULKAN;
+  o.strict_device = true;
+  auto s = Session::Create(g, o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("no backend for device kind 'vulkan' is loaded"),
+            std::string::npos)
+      << s.status().ToString();
+  EXPECT_NE(s.status().message().find("FP8SDK_BACKEND_PATH"), std::string::npos);
+}
+
 TEST_F(PluginTest, LoadingAWrongAbiPluginByPathIsRefused) {
   fp8_status_t* st = fp8_load_backend_plugin((PluginDir() + "/libfp8_backend_wrongabi.so").c_str());
   ASSERT_NE(st, nullptr);

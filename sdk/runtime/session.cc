@@ -178,7 +178,8 @@ Status Session::Init(const SessionOptions& o) {
     // than it can take, e.g. a sequence longer than its position table.
     std::string limits;
     for (const auto& [k, v] : plan_symbols_.values)
-      limits += StrFormat("%s%s=%lld", limits.empty() ? "" : ", ", k.c_str(), static_cast<long long>(v));
+      limits +=
+          StrFormat("%s%s=%lld", limits.empty() ? "" : ", ", k.c_str(), static_cast<long long>(v));
     return InvalidArgument(StrFormat("the session's limits (%s) do not fit the model: %s",
                                      limits.c_str(), fits.message().c_str()));
   }
@@ -325,11 +326,24 @@ Status Session::AssignNodes(const SessionOptions& o) {
     for (const std::string& d : declines_) {
       if (d.rfind(label + " ", 0) == 0) reasons += "\n  " + d;
     }
-    // A device backend that could not start says why (no driver, no GPU).
+    // A device backend that could not start says why (no driver, no GPU);
+    // one that is not there at all, where it was looked for.
     if (off_device) {
       for (const std::string& note : notes_) {
-        if (note.find("unavailable") != std::string::npos || note.find("no devices") != std::string::npos)
+        if (note.find("unavailable") != std::string::npos ||
+            note.find("no devices") != std::string::npos)
           reasons += "\n  " + note;
+      }
+      bool loaded = false;
+      for (const BackendEntry& e : BackendRegistry::Global().Backends()) {
+        loaded |= e.vtable->kind == o.device;
+      }
+      if (!loaded) {
+        reasons += StrFormat(
+            "\n  no backend for device kind '%s' is loaded: plugins (libfp8_backend_*.so) are "
+            "looked for on $FP8SDK_BACKEND_PATH and next to the library holding the runtime",
+            DeviceKindName(o.device));
+        for (const std::string& m : BackendRegistry::Global().Messages()) reasons += "\n  " + m;
       }
     }
     return Unsupported(StrFormat("%s cannot run %s%s", label.c_str(),
@@ -712,15 +726,16 @@ Status Session::RunLocked() {
   }
   for (Step& s : steps_) {
     // Timed only in profiled sessions: Run's usual path stays as lean as before.
-    const auto started = profile_ ? std::chrono::steady_clock::now()
-                                  : std::chrono::steady_clock::time_point();
+    const auto started =
+        profile_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     FP8_RETURN_IF_ERROR(RunStep(s));
     if (profile_) {
       // Time to completion: wait for the device that ran the step (a copy:
       // the device side of it).
       int slot_index = s.slot;
       if (s.kind == Step::kCopy) {
-        const Domain& to = domains_[static_cast<size_t>(instances_[static_cast<size_t>(s.dst)].domain)];
+        const Domain& to =
+            domains_[static_cast<size_t>(instances_[static_cast<size_t>(s.dst)].domain)];
         const Domain& from =
             domains_[static_cast<size_t>(instances_[static_cast<size_t>(s.src)].domain)];
         slot_index = to.host ? from.slot : to.slot;
@@ -732,9 +747,9 @@ Status Session::RunLocked() {
             slot.entry.vtable->synchronize(slot.instance, slot.device, &err);
         if (st != FP8_STATUS_OK) return FromBackend(st, err, "synchronize (profiling)");
       }
-      s.profile_ms += std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - started)
-                          .count();
+      s.profile_ms +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
       ++s.profile_runs;
     }
   }
