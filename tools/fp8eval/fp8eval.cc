@@ -12,11 +12,20 @@
 // one output: Pearson and Spearman correlation. With --backend all every
 // backend that can run the whole model is evaluated, and every pair is
 // compared (label agreement, largest logit difference). --json prints JSON
-// instead of the table; --out writes it to a file as well.
+// instead of the table; --out writes it to a file as well (checked before the
+// work: never one of the inputs, in an existing directory; a failed write is
+// an error, exit 1).
+//
+// --max-length defaults to 128, or the model's number of positions when that
+// is smaller (the "sequence" limit in its metadata); a larger --max-length is
+// an error. A data file without labelled sentences, or a class label outside
+// the model's classes (the width of its logits), is an error (exit 2), as are
+// other usage errors; --help prints the usage and exits 0.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -31,11 +40,13 @@
 #include "converter/import/hf_import.h"
 #include "converter/import/onnx_import.h"
 #include "sdk/runtime/backend_registry.h"
+#include "sdk/runtime/graph_check.h"
 #include "sdk/runtime/model_loader.h"
 #include "sdk/runtime/session.h"
 #include "sdk/text/text_dataset.h"
 #include "sdk/text/wordpiece.h"
 #include "tools/common/bundled_plugins.h"
+#include "tools/common/output_path.h"
 #include "tools/fp8eval/metrics.h"
 
 namespace fp8sdk {
@@ -43,18 +54,98 @@ namespace {
 
 struct Args {
   std::string model, data, vocab, backend = "auto", out;
-  int max_length = 128, batch = 32, limit = 0, threads = 0;
+  int max_length = 0;  // 0: not given (128, or the model's positions if fewer)
+  int batch = 32, limit = 0, threads = 0;
   bool json = false;
 };
 
-int Usage(const char* error) {
-  if (error) std::fprintf(stderr, "fp8eval: %s\n", error);
-  std::fprintf(stderr,
-               "usage: fp8eval MODEL --data LABELLED.tsv [--vocab VOCAB.txt]\n"
-               "               [--backend auto|cpu|vulkan|cuda|reference|all] [--max-length N]\n"
-               "               [--batch N] [--limit N] [--threads N] [--json] [--out FILE.json]\n"
-               "MODEL: a .fp8 model file, a Hugging Face checkpoint directory, or an .onnx file\n");
+constexpr int kDefaultMaxLength = 128;
+
+constexpr const char kUsage[] =
+    "usage: fp8eval MODEL --data LABELLED.tsv [--vocab VOCAB.txt]\n"
+    "               [--backend auto|cpu|vulkan|cuda|reference|all] [--max-length N]\n"
+    "               [--batch N] [--limit N] [--threads N] [--json] [--out FILE.json]\n"
+    "MODEL: a .fp8 model file, a Hugging Face checkpoint directory, or an .onnx file\n"
+    "--max-length: 2..512, default 128 or the model's positions if fewer\n";
+
+// A usage error: the reason and the usage on stderr, exit status 2.
+int Usage(const std::string& error) {
+  std::fprintf(stderr, "fp8eval: %s\n%s", error.c_str(), kUsage);
   return 2;
+}
+
+// "" when `path` may be written (not one of `inputs`, not a special file, in
+// an existing directory we may write to), else why not.
+std::string CheckOutPath(const std::string& path, const std::vector<std::string>& inputs) {
+  std::string why = tools::CheckOutputPath(path, inputs);
+  if (!why.empty()) return why;
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return "cannot write '" + path + "': no directory '" + dir + "'";
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    return "cannot write '" + path + "': " + std::strerror(errno);
+  }
+  return "";
+}
+
+// The model's limit of the "sequence" dimension (its positions) from its
+// metadata, as sessions plan with it; 0 when the model declares none.
+int64_t SequenceLimit(const Graph& g) {
+  for (const auto& [symbol, max] : g.metadata.dim_limits) {
+    if (symbol == "sequence") return max;
+  }
+  return 0;
+}
+
+// Values per example of the first output (the logits' width, the number of
+// classes) by shape inference at batch 1; 0 when it cannot be inferred.
+int OutputWidth(const Graph& g) {
+  SymbolValues probe;
+  for (int t : g.inputs) {
+    for (const Dim& d : g.tensors[static_cast<size_t>(t)].shape) {
+      if (d.IsSymbolic()) probe.Set(d.symbol, d.symbol == "batch" ? 1 : 2);
+    }
+  }
+  std::vector<Shape> inputs, shapes;
+  if (!ResolveInputShapes(g, probe, &inputs).ok() || !InferShapes(g, inputs, &shapes).ok()) {
+    return 0;
+  }
+  const int64_t n = shapes[static_cast<size_t>(g.outputs[0])].NumElements();
+  return n > 0 && n <= (1 << 30) ? static_cast<int>(n) : 0;
+}
+
+// The file's line of each sentence of a data set read from it: the lines
+// before the data (a header) are those the sentences do not account for
+// (ReadTextDataset allows no blank line but at the end).
+size_t FirstDataLine(const std::string& path, size_t sentences) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  size_t lines = 0, last = 0;  // `last`: lines up to the last non-blank one
+  while (std::getline(in, line)) {
+    ++lines;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) last = lines;
+  }
+  return last > sentences ? last - sentences + 1 : 1;
+}
+
+// "" when the first `n` labels are classes of a model with `classes` outputs,
+// else the first one that is not, as "FILE:LINE: ...".
+std::string CheckLabels(const text::TextDataset& ds, size_t n, int classes,
+                        const std::string& path) {
+  for (size_t i = 0; i < n && i < ds.labels.size(); ++i) {
+    if (ds.labels[i] >= 0 && ds.labels[i] < classes) continue;
+    const size_t line = FirstDataLine(path, ds.sentences.size()) + i;
+    return path + ":" + std::to_string(line) + ": label " + std::to_string(ds.labels[i]) +
+           " is not a class of the model, which has " + std::to_string(classes) +
+           " classes (labels 0.." + std::to_string(classes - 1) + ")";
+  }
+  return "";
 }
 
 bool IsDirectory(const std::string& p) {
@@ -203,7 +294,13 @@ nlohmann::json Metrics(const BackendRun& r, const text::TextDataset& ds, size_t 
   return j;
 }
 
-int Run(const Args& a) {
+int Run(Args a) {
+  // The output file first: a typo should not cost a whole evaluation.
+  std::string why = a.out.empty() ? "" : CheckOutPath(a.out, {a.model, a.data, a.vocab});
+  if (!why.empty()) {
+    std::fprintf(stderr, "fp8eval: %s\n", why.c_str());
+    return 1;
+  }
   LoadedGraph lg;
   std::string vocab = a.vocab;
   std::string default_vocab;
@@ -215,6 +312,23 @@ int Run(const Args& a) {
   if (vocab.empty()) vocab = default_vocab;
   if (vocab.empty()) {
     std::fprintf(stderr, "fp8eval: the model has no vocabulary with it: give --vocab\n");
+    return 2;
+  }
+  if (!a.out.empty() && vocab != a.vocab) {  // the vocabulary beside the model
+    why = tools::CheckOutputPath(a.out, {vocab});
+    if (!why.empty()) {
+      std::fprintf(stderr, "fp8eval: %s\n", why.c_str());
+      return 1;
+    }
+  }
+  const Graph& g = *lg.graph;
+  const int64_t positions = SequenceLimit(g);
+  if (a.max_length == 0) {
+    a.max_length = positions > 0 && positions < kDefaultMaxLength ? static_cast<int>(positions)
+                                                                  : kDefaultMaxLength;
+  } else if (positions > 0 && a.max_length > positions) {
+    std::fprintf(stderr, "fp8eval: --max-length %d exceeds the model's %lld positions\n",
+                 a.max_length, static_cast<long long>(positions));
     return 2;
   }
   auto tok = text::WordPieceTokenizer::FromVocabFile(vocab);
@@ -232,11 +346,28 @@ int Run(const Args& a) {
     std::fprintf(stderr, "fp8eval: %s has no label column\n", a.data.c_str());
     return 2;
   }
+  if (ds.sentences.empty()) {
+    std::fprintf(stderr, "fp8eval: %s has no labelled sentences\n", a.data.c_str());
+    return 2;
+  }
   std::vector<std::string> sentences = ds.sentences;
   if (a.limit > 0 && sentences.size() > static_cast<size_t>(a.limit))
     sentences.resize(static_cast<size_t>(a.limit));
   const size_t n = sentences.size();
-  const Graph& g = *lg.graph;
+  // Class labels against the model's classes before running (again after
+  // each run, with the width the backend produced).
+  if (const int width = OutputWidth(g); width > 1) {
+    if (!ds.integer_labels) {
+      std::fprintf(stderr, "fp8eval: the model has %d outputs but the labels are not classes\n",
+                   width);
+      return 2;
+    }
+    why = CheckLabels(ds, n, width, a.data);
+    if (!why.empty()) {
+      std::fprintf(stderr, "fp8eval: %s\n", why.c_str());
+      return 2;
+    }
+  }
 
   std::vector<std::pair<std::string, fp8_device_kind_t>> targets;
   if (a.backend == "all") {
@@ -264,6 +395,12 @@ int Run(const Args& a) {
       std::fprintf(stderr, "fp8eval: the model has %d outputs but the labels are not classes\n",
                    r.width);
       return 2;
+    } else if (r.width > 1) {
+      why = CheckLabels(ds, n, r.width, a.data);
+      if (!why.empty()) {
+        std::fprintf(stderr, "fp8eval: %s\n", why.c_str());
+        return 2;
+      }
     }
     results.push_back(Metrics(r, ds, n));
     ok.push_back(&r);
@@ -301,7 +438,9 @@ int Run(const Args& a) {
       if (results[0].contains(k)) j[k] = results[0][k];
     }
   }
-  if (!a.out.empty()) std::ofstream(a.out) << j.dump(2) << "\n";
+  // Results are printed even when the file cannot be written.
+  const std::string write_error =
+      a.out.empty() ? "" : tools::WriteTextFile(a.out, j.dump(2) + "\n");
   if (a.json) {
     std::printf("%s\n", j.dump(2).c_str());
   } else {
@@ -341,6 +480,10 @@ int Run(const Args& a) {
           p["max_logit_diff_relative"].get<double>());
     }
   }
+  if (!write_error.empty()) {
+    std::fprintf(stderr, "fp8eval: %s\n", write_error.c_str());
+    return 1;
+  }
   return results.empty() ? 1 : 0;
 }
 
@@ -365,7 +508,7 @@ int main(int argc, char** argv) {
       if (!value(&v)) return false;
       char* end = nullptr;
       const long x = std::strtol(v.c_str(), &end, 10);
-      if (*end || x < lo || x > hi) return false;
+      if (end == v.c_str() || *end || x < lo || x > hi) return false;
       *out = static_cast<int>(x);
       return true;
     };
@@ -391,15 +534,16 @@ int main(int argc, char** argv) {
     } else if (f == "--json") {
       a.json = true;
     } else if (f == "--out") {
-      if (!value(&a.out)) return fp8sdk::Usage("--out needs a file");
+      if (!value(&a.out) || a.out.empty()) return fp8sdk::Usage("--out needs a file");
     } else if (f == "-h" || f == "--help") {
-      return fp8sdk::Usage(nullptr);
+      std::printf("%s", fp8sdk::kUsage);
+      return 0;
     } else if (!f.empty() && f[0] == '-') {
-      return fp8sdk::Usage(("unknown option " + f).c_str());
+      return fp8sdk::Usage("unknown option " + f);
     } else if (a.model.empty()) {
       a.model = f;
     } else {
-      return fp8sdk::Usage(("unexpected argument " + f).c_str());
+      return fp8sdk::Usage("unexpected argument " + f);
     }
   }
   if (a.model.empty() || a.data.empty()) return fp8sdk::Usage("a model and --data are required");
