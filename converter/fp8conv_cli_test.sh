@@ -21,6 +21,9 @@ expect 2 "--format must be e4m3, e5m2 or int8, got 'fp4'" convert m -o x.fp8 --f
 expect 2 "--samples must be an integer" convert m -o x.fp8 --samples lots
 expect 2 "unknown option '--frobnicate'" convert m -o x.fp8 --frobnicate
 expect 2 "--percentile must be a number" convert m -o x.fp8 --percentile 200
+expect 2 "--calib and --calib-ids are alternatives" convert m -o x.fp8 --calib a --calib-ids b
+expect 2 "--percentile needs --calibration percentile" convert m -o x.fp8 --percentile 99
+expect 2 "--no-quantize writes the float32 model: --format would have no effect" convert m -o x.fp8 --no-quantize --format int8
 expect 1 "cannot read ONNX file '/no/such/model.onnx'" convert /no/such/model.onnx -o /tmp/x.fp8 --calib c.tsv
 # Outputs never replace an input, a device node or a FIFO (checked before the
 # work: a model directory with nothing in it still trips the checks).

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -111,7 +112,7 @@ int Convert(int argc, char** argv) {
   ConvertOptions o;
   o.progress = true;
   bool quiet = false;
-  std::vector<std::string> positional;
+  std::vector<std::string> positional, given;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](const char** out) -> bool {
@@ -130,6 +131,7 @@ int Convert(int argc, char** argv) {
       return 0;
     };
     int rc = 0;
+    given.push_back(a);
     if (a == "-o" || a == "--output") {
       if (!value(&v)) return need(a);
       o.output = v;
@@ -234,6 +236,27 @@ int Convert(int argc, char** argv) {
   }
   if (positional.size() != 1)
     return Usage("convert takes one model (an .onnx file or a Hugging Face directory)");
+  // Options that contradict each other, or that would be silently ignored.
+  const auto has = [&](const char* flag) {
+    return std::find(given.begin(), given.end(), flag) != given.end();
+  };
+  if (has("--calib") && has("--calib-ids")) {
+    return Usage("--calib and --calib-ids are alternatives: give one");
+  }
+  if (has("--percentile") && o.quant.method != CalibMethod::kPercentile) {
+    return Usage("--percentile needs --calibration percentile");
+  }
+  if (!o.quantize) {
+    for (const char* flag :
+         {"--format", "--weights", "--weight-only", "--calibration", "--percentile",
+          "--search-format", "--attention-fp8", "--quantize-head", "--quantize-embeddings",
+          "--skip", "--keep-first", "--keep-last"}) {
+      if (has(flag)) {
+        return Usage(std::string("--no-quantize writes the float32 model: ") + flag +
+                     " would have no effect");
+      }
+    }
+  }
   if (o.output.empty()) return Usage("convert needs -o OUTPUT.fp8");
   o.input = positional[0];
   o.progress = !quiet;

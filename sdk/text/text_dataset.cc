@@ -1,5 +1,6 @@
 #include "sdk/text/text_dataset.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -132,8 +133,8 @@ Result<TextDataset> ParseTsv(const std::vector<std::string_view>& lines, const s
         char* end = nullptr;
         const float v = text.empty() ? 0.0f : std::strtof(text.c_str(), &end);
         if (text.empty() || *end != '\0' || !std::isfinite(v)) {
-          return InvalidArgument(StrFormat("%s:%zu: label '%s' is not a number", file, line_no,
-                                           text.c_str()));
+          return InvalidArgument(
+              StrFormat("%s:%zu: label '%s' is not a number", file, line_no, text.c_str()));
         }
         ds.integer_labels = false;
         ds.label_values.push_back(v);
@@ -150,6 +151,14 @@ Result<TextDataset> ParseTsv(const std::vector<std::string_view>& lines, const s
 Result<TextDataset> ParseTextDataset(std::string_view contents, const std::string& name,
                                      TextFileFormat format) {
   if (contents.substr(0, 3) == "\xEF\xBB\xBF") contents.remove_prefix(3);
+  // Text has no NUL bytes: a binary file (a model given as --calib) is
+  // refused rather than read as garbage sentences.
+  if (const size_t nul = contents.find('\0'); nul != std::string_view::npos) {
+    const size_t line =
+        1 + static_cast<size_t>(std::count(contents.begin(), contents.begin() + nul, '\n'));
+    return InvalidArgument(
+        StrFormat("%s:%zu: a NUL byte: this is not a text file", name.c_str(), line));
+  }
   const std::vector<std::string_view> lines = SplitLines(contents);
   if (format == TextFileFormat::kAuto) {
     format = !lines.empty() && lines[0].find('\t') != std::string_view::npos

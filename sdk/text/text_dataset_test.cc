@@ -54,6 +54,11 @@ TEST(TextDatasetTest, HeaderWithoutLabelColumn) {
   EXPECT_EQ(ds.sentences, (Strings{"first", "second"}));
 }
 
+TEST(TextDatasetTest, BinaryFilesAreRefused) {
+  EXPECT_EQ(ErrorOf(std::string("one\ntwo\nFP8\0\x01model", 18)),
+            "mem.tsv:3: a NUL byte: this is not a text file");
+}
+
 TEST(TextDatasetTest, PlainText) {
   TextDataset ds = Parse("first sentence\n\nsecond one\r\n   \nthird");
   EXPECT_FALSE(ds.has_labels);
