@@ -38,9 +38,18 @@ Status BertConfig::Validate() const {
 }
 
 Result<BertConfig> ParseBertConfigJson(const std::string& text, const std::string& where) {
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return InvalidArgument(where + ": not a JSON object");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.what(): "[json.exception.parse_error.101] parse error at line 1, column 3: ..."
+    const std::string what = e.what();
+    const size_t at = what.find("parse error");
+    return InvalidArgument(StrFormat("%s: not valid JSON: %s", where.c_str(),
+                                     what.substr(at == std::string::npos ? 0 : at).c_str()));
+  }
+  if (!j.is_object()) {
+    return InvalidArgument(StrFormat("%s: not a JSON object (a %s)", where.c_str(), j.type_name()));
   }
   BertConfig c;
   auto get_int = [&](const char* key, int* out, bool required) -> Status {
@@ -50,7 +59,8 @@ Result<BertConfig> ParseBertConfigJson(const std::string& text, const std::strin
     }
     const auto& v = j[key];
     if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
-      return InvalidArgument(StrFormat("%s: \"%s\" must be an integer", where.c_str(), key));
+      return InvalidArgument(StrFormat("%s: \"%s\" must be an integer in [%d, %d], got %s",
+                                       where.c_str(), key, INT32_MIN, INT32_MAX, v.dump().c_str()));
     }
     *out = v.get<int>();
     return Status::Ok();

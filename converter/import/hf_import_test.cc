@@ -174,7 +174,13 @@ TEST(HfImport, BadDirectoriesAndConfigs) {
   write_config(j);
   expect("has shape [512, 128]; config.json implies [100, 128]");
   WriteFile(dir + "/config.json", "{ broken");
-  expect("not a JSON object");
+  expect("not valid JSON: parse error at line 1, column 3");
+  WriteFile(dir + "/config.json", "[1, 2]");
+  expect("not a JSON object (a array)");
+  j = config;
+  j["hidden_size"] = 1099511627776LL;
+  write_config(j);
+  expect("\"hidden_size\" must be an integer in [-2147483648, 2147483647], got 1099511627776");
   write_config(config);
   std::remove((dir + "/model.safetensors").c_str());
   expect("has no model.safetensors");

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -81,8 +82,14 @@ struct Mapping {
 class OnnxModel {
  public:
   Status Load(const std::string& path) {
+    errno = 0;
     std::ifstream in(path, std::ios::binary);
-    if (!in) return NotFound(StrFormat("cannot read ONNX file '%s'", path.c_str()));
+    if (!in) {
+      const int e = errno;
+      return Status(e == ENOENT ? StatusCode::kNOT_FOUND : StatusCode::kIO_ERROR,
+                    StrFormat("cannot read ONNX file '%s': %s", path.c_str(),
+                              e ? std::strerror(e) : "cannot open"));
+    }
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const size_t slash = path.rfind('/');
     return Parse(bytes.data(), bytes.size(), path,
