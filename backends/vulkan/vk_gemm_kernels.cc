@@ -104,10 +104,7 @@ class LinearKernel : public Kernel {
         ops_[1].const_word = pool->Add(grouped.data(), grouped.size());
         format_ = wt == DType::kFP8_E4M3 ? 0 : wt == DType::kFP8_E5M2 ? 1 : 2;
       } else {
-        std::vector<float> decoded;  // f16 / bf16 weights in f32
-        if (wt != DType::kF32) decoded = backend::DecodeHalf(src, wt, static_cast<size_t>(n_ * k_));
-        const float* f = wt == DType::kF32 ? static_cast<const float*>(src) : decoded.data();
-        ops_[1].const_word = pool->AddFloats(KMajorGroups(f, n_, k_, 4, k16, n_));
+        ops_[1].const_word = AddFloatWeight(src, wt, 4, k16, n_, pool);
         format_ = 3;
       }
       if (wt == DType::kFP8_E4M3) decode_scale = 256.0f;
@@ -126,10 +123,7 @@ class LinearKernel : public Kernel {
         b_kind_ = 2;
         lut_b_ = pool->AddFloats(backend::CodeTable(wt, wq.format));
       } else {
-        std::vector<float> decoded;  // f16 / bf16 weights in f32
-        if (wt != DType::kF32) decoded = backend::DecodeHalf(src, wt, static_cast<size_t>(n_ * k_));
-        const float* f = wt == DType::kF32 ? static_cast<const float*>(src) : decoded.data();
-        ops_[1].const_word = pool->AddFloats(KMajorGroups(f, n_, k_, 1, kp_, np_));
+        ops_[1].const_word = AddFloatWeight(src, wt, 1, kp_, np_, pool);
         b_kind_ = 0;
       }
       // The large GEMMs' packed input rows (pack_rows.comp).
@@ -265,6 +259,16 @@ class LinearKernel : public Kernel {
   }
 
  private:
+  // An F32 / F16 / BF16 weight, in f32, regrouped (KMajorGroups) into the
+  // pool; returns its word offset.
+  uint32_t AddFloatWeight(const void* src, DType wt, int64_t group, int64_t k_padded,
+                          int64_t n_padded, ConstantPool* pool) const {
+    std::vector<float> decoded;  // f16 / bf16 weights in f32
+    if (wt != DType::kF32) decoded = backend::DecodeHalf(src, wt, static_cast<size_t>(n_ * k_));
+    const float* f = wt == DType::kF32 ? static_cast<const float*>(src) : decoded.data();
+    return pool->AddFloats(KMajorGroups(f, n_, k_, group, k_padded, n_padded));
+  }
+
   int64_t n_ = 0, k_ = 0;
   int64_t kp_ = 0;  // K as packed: 16-code groups (direct), multiple of 32 (else)
   int64_t np_ = 0;  // N padded to 4 (not direct)
