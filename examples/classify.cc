@@ -2,11 +2,16 @@
 // C++ API (fp8sdk.hpp) and the BERT tokenizer.
 //
 // usage: classify MODEL.fp8 --vocab VOCAB.txt [--device auto|cpu|cuda|vulkan|reference]
-//                 [--max-length N] (SENTENCE... | --file SENTENCES.tsv)
+//                 [--max-length N] [--batch N] (SENTENCE... | --file SENTENCES.tsv)
 // Prints one line per sentence: the label, its probability, and the text;
-// with --file and a labelled TSV, also the accuracy.
+// with --file and a labelled TSV, also the accuracy. Every argument that
+// starts with "-" is an option (an unknown one is an error); after "--" every
+// argument is a sentence, so `classify M.fp8 --vocab V -- "-5 stars"` works.
+// Usage errors exit 2; --help prints the usage and exits 0.
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -20,12 +25,25 @@
 
 namespace {
 
-int Usage(const char* error) {
-  if (error) std::fprintf(stderr, "classify: %s\n", error);
-  std::fprintf(stderr,
-               "usage: classify MODEL.fp8 --vocab VOCAB.txt [--device D] [--max-length N]\n"
-               "                [--batch N] (SENTENCE... | --file SENTENCES.tsv)\n");
+constexpr const char kUsage[] =
+    "usage: classify MODEL.fp8 --vocab VOCAB.txt [--device auto|cpu|cuda|vulkan|reference]\n"
+    "                [--max-length 3..1048576] [--batch 1..4096]\n"
+    "                (SENTENCE... | --file SENTENCES.tsv)   (-- ends the options)\n";
+
+int Usage(const std::string& error) {
+  std::fprintf(stderr, "classify: %s\n%s", error.c_str(), kUsage);
   return 2;
+}
+
+// A decimal integer in [lo, hi], nothing else ("10abc", "", " 5" are not).
+bool ParseInt(const char* s, int lo, int hi, int* out) {
+  if (!s || !std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  const long v = std::strtol(s, &end, 10);
+  if (*end != '\0' || errno == ERANGE || v < lo || v > hi) return false;
+  *out = static_cast<int>(v);
+  return true;
 }
 
 }  // namespace
@@ -35,38 +53,63 @@ int main(int argc, char** argv) {
   if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) {
     if (chdir(wd) != 0) std::perror("chdir");
   }
-  std::string model_path, vocab, file, device = "auto";
+  std::string model_path, vocab, file;
+  fp8_device_kind_t kind = FP8_DEVICE_AUTO;
   std::vector<std::string> sentences;
   int max_length = 128, batch = 32;
+  bool options = true;  // until "--"
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (a == "--vocab") {
+    if (!options || a.size() < 2 || a[0] != '-') {  // "-" alone is not an option
+      if (model_path.empty()) {
+        model_path = a;
+      } else {
+        sentences.push_back(a);
+      }
+    } else if (a == "--") {
+      options = false;
+    } else if (a == "--vocab" || a == "--file") {
       const char* v = next();
-      if (!v) return Usage("--vocab needs a file");
-      vocab = v;
-    } else if (a == "--file") {
-      const char* v = next();
-      if (!v) return Usage("--file needs a file");
-      file = v;
+      if (!v || !*v) return Usage(a + " needs a file");
+      (a == "--vocab" ? vocab : file) = v;
     } else if (a == "--device") {
       const char* v = next();
-      if (!v) return Usage("--device needs a value");
-      device = v;
-    } else if (a == "--max-length" || a == "--batch") {
+      const std::string d = v ? v : "";
+      if (d == "auto") {
+        kind = FP8_DEVICE_AUTO;
+      } else if (d == "cpu") {
+        kind = FP8_DEVICE_CPU;
+      } else if (d == "cuda") {
+        kind = FP8_DEVICE_CUDA;
+      } else if (d == "vulkan") {
+        kind = FP8_DEVICE_VULKAN;
+      } else if (d == "reference") {
+        kind = FP8_DEVICE_REFERENCE;
+      } else {
+        return Usage("--device must be auto, cpu, cuda, vulkan or reference, got '" + d + "'");
+      }
+    } else if (a == "--max-length") {
       const char* v = next();
-      const int n = v ? std::atoi(v) : 0;
-      if (n < (a == "--batch" ? 1 : 3)) return Usage("--max-length must be >= 3 and --batch >= 1");
-      (a == "--batch" ? batch : max_length) = n;
+      if (!ParseInt(v, 3, 1 << 20, &max_length)) {
+        return Usage("--max-length needs an integer in [3, 1048576], got '" +
+                     std::string(v ? v : "") + "'");
+      }
+    } else if (a == "--batch") {
+      const char* v = next();
+      if (!ParseInt(v, 1, 4096, &batch)) {
+        return Usage("--batch needs an integer in [1, 4096], got '" + std::string(v ? v : "") +
+                     "'");
+      }
     } else if (a == "-h" || a == "--help") {
-      return Usage(nullptr);
-    } else if (model_path.empty()) {
-      model_path = a;
+      std::printf("%s", kUsage);
+      return 0;
     } else {
-      sentences.push_back(a);
+      return Usage("unknown option '" + a + "' (use -- before a sentence that starts with -)");
     }
   }
   if (model_path.empty() || vocab.empty()) return Usage("a model and --vocab are required");
+  if (!file.empty() && !sentences.empty()) return Usage("give sentences or --file, not both");
   std::vector<int32_t> labels;
   if (!file.empty()) {
     auto data = fp8sdk::text::ReadTextDataset(file);
@@ -78,11 +121,6 @@ int main(int argc, char** argv) {
     labels = data.value().labels;
   }
   if (sentences.empty()) return Usage("no sentences");
-  const fp8_device_kind_t kind = device == "cpu"         ? FP8_DEVICE_CPU
-                                 : device == "cuda"      ? FP8_DEVICE_CUDA
-                                 : device == "vulkan"    ? FP8_DEVICE_VULKAN
-                                 : device == "reference" ? FP8_DEVICE_REFERENCE
-                                                         : FP8_DEVICE_AUTO;
 
   fp8::Model model;
   fp8::Status st = fp8::Model::Load(model_path, &model);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The examples run: minimal prints two finite logits; bad input is an error.
+# The examples run: minimal prints two finite logits, classify labels
+# sentences; bad input is an error.
 set -u
 out=$(examples/minimal tests/tiny_bert_fp8.fp8 101 7 42 99 102) || { echo "minimal failed: $out"; exit 1; }
 [ "$(wc -w <<<"$out")" -eq 2 ] || { echo "expected 2 logits, got: $out"; exit 1; }
@@ -16,4 +17,25 @@ for bad in abc "" 0x10 --help 1.5 99999999999999999999999 " 7" 7x -; do
 done
 out=$(examples/minimal --help) || { echo "minimal --help failed"; exit 1; }
 grep -q "^usage: minimal" <<<"$out" || { echo "minimal --help: $out"; exit 1; }
+# classify: the test model (64 positions, vocabulary 1000) with a vocabulary
+# of a few words.
+v="$TEST_TMPDIR/vocab.txt"
+printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\ngood\nbad\nmovie\nstars\n-\n5\n' > "$v"
+classify() { examples/classify tests/tiny_bert_fp8.fp8 --vocab "$v" --max-length 64 "$@"; }
+out=$(classify "good movie" "bad movie") || { echo "classify failed: $out"; exit 1; }
+[ "$(wc -l <<<"$out")" -eq 2 ] || { echo "classify: expected 2 lines, got: $out"; exit 1; }
+# "--" ends the options: a sentence may start with "-".
+out=$(classify --batch 2 -- "-5 stars" --bogus) || { echo "classify -- failed: $out"; exit 1; }
+grep -q -- "-5 stars" <<<"$out" && grep -q -- "--bogus" <<<"$out" || { echo "classify --: $out"; exit 1; }
+out=$(examples/classify --help) || { echo "classify --help failed"; exit 1; }
+grep -q "^usage: classify" <<<"$out" || { echo "classify --help: $out"; exit 1; }
+# Unknown options and bad values are usage errors naming them.
+for args in "--batch 10abc" "--batch 99999999999" "--batch 0" "--batch ''" "--max-length 2" \
+            "--max-length 64x" "--device gpu" "--bogus" "-x"; do
+  eval "set -- $args"
+  bad=${2-$1}
+  err=$(classify "$@" "good movie" 2>&1); rc=$?
+  [ $rc -eq 2 ] || { echo "classify $args: exit $rc, expected 2: $err"; exit 1; }
+  grep -qF "'$bad'" <<<"$err" || { echo "classify $args: message does not name '$bad': $err"; exit 1; }
+done
 exit 0
