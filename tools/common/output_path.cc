@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -19,7 +20,20 @@ bool Same(const struct stat& a, const struct stat& b) {
 
 std::string CheckOutputPath(const std::string& output, const std::vector<std::string>& inputs) {
   struct stat out;
-  if (stat(output.c_str(), &out) != 0) return "";  // a new file
+  if (stat(output.c_str(), &out) != 0) {  // a new file: in a directory we may write to
+    const size_t slash = output.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : output.substr(0, slash);
+    struct stat d;
+    if (stat(dir.c_str(), &d) != 0 || !S_ISDIR(d.st_mode)) {
+      return "cannot write '" + output + "': no directory '" + dir + "'";
+    }
+    if (access(dir.c_str(), W_OK) != 0) {
+      return "cannot write '" + output + "': " + std::strerror(errno);
+    }
+    return "";
+  }
   if (!S_ISREG(out.st_mode)) return "'" + output + "' exists and is not a regular file";
   for (const std::string& in : inputs) {
     struct stat s;

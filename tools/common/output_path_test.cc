@@ -36,6 +36,9 @@ TEST(OutputPathTest, RefusesAnInputAFileInAnInputDirectoryAndNonRegularFiles) {
   EXPECT_NE(CheckOutputPath("/dev/null", {}).find("not a regular file"), std::string::npos);
   // A new file, or an unrelated existing one, is fine.
   EXPECT_EQ(CheckOutputPath(TempDir() + "/out_new.fp8", {dir, vocab}), "");
+  EXPECT_NE(CheckOutputPath("/nonexistent-dir/x.json", {}).find("no directory '/nonexistent-dir'"),
+            std::string::npos);
+  EXPECT_NE(CheckOutputPath(vocab + "/x.json", {}).find("no directory"), std::string::npos);
   const std::string other = TempDir() + "/out_other.fp8";
   Touch(other);
   EXPECT_EQ(CheckOutputPath(other, {dir, vocab}), "");

@@ -57,26 +57,6 @@ int Usage(const std::string& error) {
   return 2;
 }
 
-// "" when `path` may be written (not an input, not a special file, in an
-// existing directory we may write to), else why not. Checked before the work
-// so that a typo does not cost a long run.
-std::string CheckJsonPath(const std::string& path, const std::string& model) {
-  std::string why = tools::CheckOutputPath(path, {model});
-  if (!why.empty()) return why;
-  const size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "."
-                          : slash == 0               ? "/"
-                                                     : path.substr(0, slash);
-  struct stat st;
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return "cannot write '" + path + "': no directory '" + dir + "'";
-  }
-  if (access(dir.c_str(), W_OK) != 0) {
-    return "cannot write '" + path + "': " + std::strerror(errno);
-  }
-  return "";
-}
-
 // A field of /proc/self/status in MB (VmHWM: peak resident, VmRSS: now).
 double StatusMb(const char* field) {
   std::ifstream in("/proc/self/status");
@@ -210,7 +190,7 @@ nlohmann::json ReportProfile(const std::vector<StepProfile>& steps, double media
 
 int Run(const Args& a) {
   if (!a.json.empty()) {
-    const std::string why = CheckJsonPath(a.json, a.model);
+    const std::string why = tools::CheckOutputPath(a.json, {a.model});
     if (!why.empty()) {
       std::fprintf(stderr, "fp8bench: %s\n", why.c_str());
       return 1;

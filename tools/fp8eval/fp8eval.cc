@@ -74,25 +74,6 @@ int Usage(const std::string& error) {
   return 2;
 }
 
-// "" when `path` may be written (not one of `inputs`, not a special file, in
-// an existing directory we may write to), else why not.
-std::string CheckOutPath(const std::string& path, const std::vector<std::string>& inputs) {
-  std::string why = tools::CheckOutputPath(path, inputs);
-  if (!why.empty()) return why;
-  const size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "."
-                          : slash == 0               ? "/"
-                                                     : path.substr(0, slash);
-  struct stat st;
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return "cannot write '" + path + "': no directory '" + dir + "'";
-  }
-  if (access(dir.c_str(), W_OK) != 0) {
-    return "cannot write '" + path + "': " + std::strerror(errno);
-  }
-  return "";
-}
-
 // The model's limit of the "sequence" dimension (its positions) from its
 // metadata, as sessions plan with it; 0 when the model declares none.
 int64_t SequenceLimit(const Graph& g) {
@@ -296,7 +277,7 @@ nlohmann::json Metrics(const BackendRun& r, const text::TextDataset& ds, size_t 
 
 int Run(Args a) {
   // The output file first: a typo should not cost a whole evaluation.
-  std::string why = a.out.empty() ? "" : CheckOutPath(a.out, {a.model, a.data, a.vocab});
+  std::string why = a.out.empty() ? "" : tools::CheckOutputPath(a.out, {a.model, a.data, a.vocab});
   if (!why.empty()) {
     std::fprintf(stderr, "fp8eval: %s\n", why.c_str());
     return 1;
