@@ -10,6 +10,7 @@
 // Usage errors exit 2; --help prints the usage and exits 0.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   fp8_device_kind_t kind = FP8_DEVICE_AUTO;
   std::vector<std::string> sentences;
   int max_length = 128, batch = 32;
+  bool max_length_given = false;
   bool options = true;  // until "--"
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -95,6 +97,7 @@ int main(int argc, char** argv) {
         return Usage("--max-length needs an integer in [3, 1048576], got '" +
                      std::string(v ? v : "") + "'");
       }
+      max_length_given = true;
     } else if (a == "--batch") {
       const char* v = next();
       if (!ParseInt(v, 1, 4096, &batch)) {
@@ -132,6 +135,12 @@ int main(int argc, char** argv) {
   if (!tok.ok()) {
     std::fprintf(stderr, "classify: %s\n", tok.status().ToString().c_str());
     return 1;
+  }
+  // The default length stays within the model's positions; an explicit one
+  // beyond them is the session's error, naming both.
+  const std::string positions = model.Metadata("limit.sequence");
+  if (!max_length_given && !positions.empty()) {
+    max_length = std::min<int>(max_length, std::atoi(positions.c_str()));
   }
   fp8::SessionOptions opts;
   opts.device = kind;

@@ -27,6 +27,9 @@ out=$(classify "good movie" "bad movie") || { echo "classify failed: $out"; exit
 # "--" ends the options: a sentence may start with "-".
 out=$(classify --batch 2 -- "-5 stars" --bogus) || { echo "classify -- failed: $out"; exit 1; }
 grep -q -- "-5 stars" <<<"$out" && grep -q -- "--bogus" <<<"$out" || { echo "classify --: $out"; exit 1; }
+# Without --max-length the default (128) stays within the model's 64 positions.
+out=$(examples/classify tests/tiny_bert_fp8.fp8 --vocab "$v" "good movie") ||
+  { echo "classify with the default length failed: $out"; exit 1; }
 out=$(examples/classify --help) || { echo "classify --help failed"; exit 1; }
 grep -q "^usage: classify" <<<"$out" || { echo "classify --help: $out"; exit 1; }
 # Unknown options and bad values are usage errors naming them.

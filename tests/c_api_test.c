@@ -71,6 +71,8 @@ int main(void) {
   CHECK(strcmp(fp8_model_metadata(model, "producer"), "fp8sdk tests") == 0);
   CHECK(strcmp(fp8_model_metadata(model, "label.1"), "positive") == 0);
   CHECK(fp8_model_metadata(model, "no.such.key") == NULL);
+  CHECK(strcmp(fp8_model_metadata(model, "limit.sequence"), "64") == 0); /* its positions */
+  CHECK(strcmp(fp8_model_metadata(model, "limit.batch"), "8") == 0);
 
   fp8_session_options_init(&opts);
   opts.num_threads = 2;

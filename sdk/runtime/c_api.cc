@@ -74,6 +74,7 @@ void FillMetadata(fp8_model* m) {
     put("calibration.num_samples", std::to_string(md.calibration.num_samples));
   for (size_t i = 0; i < md.label_names.size(); ++i)
     put("label." + std::to_string(i), md.label_names[i]);
+  for (const auto& [symbol, max] : md.dim_limits) put("limit." + symbol, std::to_string(max));
   for (const auto& [k, v] : md.extra) put(k, v);
 }
 

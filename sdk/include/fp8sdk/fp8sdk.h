@@ -69,8 +69,10 @@ FP8_API fp8_status_t* fp8_model_input_info(const fp8_model_t* model, size_t inde
 FP8_API fp8_status_t* fp8_model_output_info(const fp8_model_t* model, size_t index,
                                             fp8_tensor_info_t* out_info);
 /* Metadata by key: "producer", "producer_version", "source_model",
- * "source_model_sha256", "calibration.method", "label.<i>", or any extra
- * key the converter stored. NULL when absent. Owned by the model. */
+ * "source_model_sha256", "calibration.method", "label.<i>", "limit.<symbol>"
+ * (the largest size a symbolic dimension may take, e.g. "limit.sequence":
+ * the model's positions), or any extra key the converter stored. NULL when
+ * absent. Owned by the model. */
 FP8_API const char* fp8_model_metadata(const fp8_model_t* model, const char* key);
 FP8_API size_t fp8_model_operator_count(const fp8_model_t* model);
 
