@@ -104,6 +104,14 @@ Status RunConvert(const ConvertOptions& o, ConvertReport* report_out) {
   report.import_s = Since(t);
 
   if (o.quantize) {
+    const int layers = model->config.num_layers;
+    for (const auto& [flag, n] : {std::pair{"--keep-first", o.quant.keep_first},
+                                  std::pair{"--keep-last", o.quant.keep_last}}) {
+      if (n > layers) {
+        return InvalidArgument(
+            StrFormat("%s %d: the model has %d encoder layers", flag, n, layers));
+      }
+    }
     // 2. Calibration data.
     CalibDataOptions cd;
     cd.path = o.calib;

@@ -199,6 +199,9 @@ TEST_F(ConvertTest, ClearErrors) {
   o = Options("x.fp8");
   o.calib_is_ids = false;
   expect(o, "no vocabulary");
+  o = Options("x.fp8");
+  o.quant.keep_first = 99;
+  expect(o, "--keep-first 99: the model has 2 encoder layers");
   // No quantization needs no calibration.
   o = Options("f32.fp8");
   o.quantize = false;
