@@ -218,23 +218,29 @@ int main(int argc, char** argv) {
   if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) {
     if (chdir(wd) != 0) std::perror("chdir");
   }
+  static const char kUsage[] = "usage: fp8inspect MODEL.fp8 [--verify] [--no-operators]\n";
+  const auto usage = [&](const std::string& why) {
+    std::fprintf(stderr, "fp8inspect: %s\n%s", why.c_str(), kUsage);
+    return 2;
+  };
   const char* path = nullptr;
   bool verify = false, operators = true;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--verify") == 0) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::printf("%s", kUsage);
+      return 0;
+    } else if (std::strcmp(argv[i], "--verify") == 0) {
       verify = true;
     } else if (std::strcmp(argv[i], "--no-operators") == 0) {
       operators = false;
-    } else if (argv[i][0] == '-' || path) {
-      std::fprintf(stderr, "usage: fp8inspect MODEL.fp8 [--verify] [--no-operators]\n");
-      return 2;
+    } else if (argv[i][0] == '-') {
+      return usage(std::string("unknown option '") + argv[i] + "'");
+    } else if (path) {
+      return usage(std::string("one model at a time (got '") + path + "' and '" + argv[i] + "')");
     } else {
       path = argv[i];
     }
   }
-  if (!path) {
-    std::fprintf(stderr, "usage: fp8inspect MODEL.fp8 [--verify] [--no-operators]\n");
-    return 2;
-  }
+  if (!path) return usage("no model file");
   return fp8sdk::Inspect(path, verify, operators);
 }

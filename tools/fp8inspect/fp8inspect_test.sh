@@ -24,5 +24,10 @@ check "$err" "invalid model file"
 err=$($inspect /no/such.fp8 2>&1); rc=$?
 [ $rc -eq 1 ] || { echo "missing file: exit $rc"; fail=1; }
 $inspect >/dev/null 2>&1; [ $? -eq 2 ] || { echo "no args: expected exit 2"; fail=1; }
+err=$($inspect "$model" --bogus 2>&1); rc=$?
+[ $rc -eq 2 ] || { echo "unknown option: exit $rc"; fail=1; }
+check "$err" "unknown option '--bogus'"
+out=$($inspect --help) || { echo "--help: exit $?"; fail=1; }
+check "$out" "usage: fp8inspect"
 rm -f "$bad"
 exit $fail
