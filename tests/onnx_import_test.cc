@@ -169,6 +169,9 @@ TEST(OnnxImport, EditedGraphsAreRefused) {
     e.mutable_graph()->clear_output();
     expect(e, "has no outputs");
     e = m;
+    e.mutable_graph()->mutable_initializer(0)->set_dims(0, -3);
+    expect(e, "has a negative dimension -3");
+    e = m;
     e.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
         onnx::TensorProto::FLOAT);
     expect(e, "input 'input_ids' has element type 1");

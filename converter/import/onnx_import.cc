@@ -121,7 +121,16 @@ class OnnxModel {
     }
     if (!model_->has_graph()) return InvalidArgument(StrFormat("'%s' has no graph", path.c_str()));
     const onnx::GraphProto& g = model_->graph();
-    for (const auto& t : g.initializer()) tensors_[t.name()] = &t;
+    for (const auto& t : g.initializer()) {
+      for (int64_t d : t.dims()) {
+        if (d < 0) {
+          return InvalidArgument(StrFormat("'%s': initializer '%s' has a negative dimension %lld",
+                                           path.c_str(), t.name().c_str(),
+                                           static_cast<long long>(d)));
+        }
+      }
+      tensors_[t.name()] = &t;
+    }
     for (int i = 0; i < g.node_size(); ++i) {
       const onnx::NodeProto& n = g.node(i);
       if (!n.domain().empty() && n.domain() != "ai.onnx") {
