@@ -101,6 +101,12 @@ const ShaderBuild kBuilds[] = {  // in Shader order
     {FP8SDK_SPV(kSoftmaxRowsSpv), {2, 0}, "softmax_rows_additive"},  // additive
     {FP8SDK_SPV(kGemmLargeSpv), {}, "gemm_large"},
     {FP8SDK_SPV(kGemmCoopSpv), {}, "gemm_coop"},
+    {FP8SDK_SPV(kPackRowsSpv), {0, 0, 1}, "pack_rows_vec"},         // VEC: 4 values a lane
+    {FP8SDK_SPV(kPackRowsSpv), {1, 0, 1}, "pack_rows_vec_fp8"},
+    {FP8SDK_SPV(kPackRowsSpv), {2, 0, 1}, "pack_rows_vec_int8"},
+    {FP8SDK_SPV(kPackRowsSpv), {0, 1, 1}, "pack_rows_vec_b"},
+    {FP8SDK_SPV(kPackRowsSpv), {1, 1, 1}, "pack_rows_vec_b_fp8"},
+    {FP8SDK_SPV(kPackRowsSpv), {2, 1, 1}, "pack_rows_vec_b_int8"},
 };
 // clang-format on
 #undef FP8SDK_SPV
@@ -233,6 +239,7 @@ bool CpuOnly(int shader) {
   return (shader >= kGemmDirect && shader <= kGemmDirectF32) || shader == kBmmDirect ||
          shader == kLayerNormRows || shader == kBinaryRows || shader == kCopyRows ||
          shader == kCopyRows64 || (shader >= kPackRowsIn1 && shader <= kPackRowsIn1Int8) ||
+         (shader >= kPackRowsVecIn1 && shader <= kPackRowsVecIn1Int8) ||
          (shader >= kSoftmaxRows && shader <= kSoftmaxRowsAdditive);
 }
 

@@ -59,6 +59,12 @@ enum Shader : int {
   kSoftmaxRowsAdditive,
   kGemmLarge,
   kGemmCoop,
+  kPackRowsVec,  // kPackRows's six variants, four values an invocation (uvec4)
+  kPackRowsVecFp8,
+  kPackRowsVecInt8,
+  kPackRowsVecIn1,
+  kPackRowsVecIn1Fp8,
+  kPackRowsVecIn1Int8,
   kShaderCount
 };
 

@@ -39,7 +39,12 @@ struct PackedRows {
 };
 
 void PlanPackRows(const RunContext& c, const QuantOperand& q, const PackedRows& r, Dispatch* d) {
-  d->shader = static_cast<Shader>(kPackRows + 3 * r.input + static_cast<int>(q.mode));
+  // Four values an invocation where rows are contiguous and every row's
+  // start, length and padded length are whole uvec4s.
+  const bool vec = r.k_stride == 1 && r.k % 4 == 0 && r.kp % 4 == 0 && r.x_word % 4 == 0 &&
+                   r.row_stride % 4 == 0 && r.batch_stride % 4 == 0 && r.out_off % 4 == 0;
+  d->shader = static_cast<Shader>((vec ? kPackRowsVec : kPackRows) + 3 * r.input +
+                                  static_cast<int>(q.mode));
   PushWriter(d)
       .U(r.rows)
       .U(r.k)
@@ -54,8 +59,9 @@ void PlanPackRows(const RunContext& c, const QuantOperand& q, const PackedRows& 
       .U(r.batches);
   if (r.rows <= 0 || r.batches <= 0 || r.kp <= 0) return;  // nothing to run
   // k along x, rows along y, batches along z: at most max_groups in all.
+  const int64_t lanes = vec ? r.kp / 4 : r.kp;  // invocations along k
   const uint32_t gx =
-      static_cast<uint32_t>(std::min<int64_t>((r.kp + 63) / 64, std::max(1u, c.max_groups)));
+      static_cast<uint32_t>(std::min<int64_t>((lanes + 63) / 64, std::max(1u, c.max_groups)));
   const uint32_t gz = static_cast<uint32_t>(std::min<int64_t>(
       r.batches, std::min<uint32_t>(65535, std::max<uint32_t>(1, c.max_groups / gx))));
   const uint32_t gy = static_cast<uint32_t>(std::min<int64_t>(

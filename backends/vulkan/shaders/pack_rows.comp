@@ -10,6 +10,7 @@
 // BATCH_MATMUL's B is read by columns (k_stride = N), so that its rows here
 // are B's columns.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 
 // What the operator does to this operand, a pipeline each (a branch on a
@@ -17,6 +18,11 @@
 // and which operand: 0 (binding 1) or 1 (binding 2).
 layout(constant_id = 0) const uint MODE = 0u;
 layout(constant_id = 1) const uint INPUT = 0u;
+// VEC = 1: four consecutive k per invocation, loaded and stored as uvec4
+// (the host takes it where rows are contiguous and every row start and
+// length is a multiple of 4 words). CPU devices run each load or store as a
+// loop over the lanes: four words in one costs about what one word does.
+layout(constant_id = 2) const uint VEC = 0u;
 
 // 64 invocations along k: a BATCH_MATMUL's rows are short (64 values per
 // attention head), and CPU devices run idle invocations too.
@@ -25,6 +31,9 @@ layout(local_size_x = 64) in;
 layout(std430, set = 0, binding = 1) readonly buffer In0 { uint x0[]; };
 layout(std430, set = 0, binding = 2) readonly buffer In1 { uint x1[]; };
 layout(std430, set = 0, binding = 3) buffer Packed { uint a[]; };
+layout(std430, set = 0, binding = 1) readonly buffer In0v { uvec4 x0v[]; };
+layout(std430, set = 0, binding = 2) readonly buffer In1v { uvec4 x1v[]; };
+layout(std430, set = 0, binding = 3) buffer Packed4 { uvec4 a4[]; };
 layout(std430, set = 0, binding = 4) readonly buffer Consts { uint c[]; };
 
 layout(push_constant) uniform Params {
@@ -36,6 +45,12 @@ layout(push_constant) uniform Params {
   uint row_stride, k_stride, batch_stride;  // the input's, in words
   uint batches;
 } p;
+
+float Quantized(float v, Fp8Grid g) {
+  if (MODE == 1u) return QuantizeDequantizeFp8(v * p.mul, g);
+  if (MODE == 2u) return float(QuantizeInt8(v * p.mul));
+  return v;
+}
 
 void main() {
   Fp8Grid g;
@@ -51,6 +66,18 @@ void main() {
     for (uint row = gl_WorkGroupID.y; row < p.M; row += gl_NumWorkGroups.y) {
       const uint in_row = p.x_off + b * p.batch_stride + row * p.row_stride;
       const uint out_row = p.out_off + (b * p.M + row) * p.Kp;
+      if (VEC == 1u) {
+        for (uint k4 = gl_GlobalInvocationID.x; k4 < p.Kp / 4u; k4 += gl_NumWorkGroups.x * 64u) {
+          vec4 v = vec4(0.0);
+          if (4u * k4 < p.K) {
+            const uint i = in_row / 4u + k4;
+            v = uintBitsToFloat(INPUT == 1u ? x1v[i] : x0v[i]);
+            [[unroll]] for (uint j = 0u; j < 4u; ++j) v[j] = Quantized(v[j], g);
+          }
+          a4[out_row / 4u + k4] = floatBitsToUint(v);
+        }
+        continue;
+      }
       for (uint k = gl_GlobalInvocationID.x; k < p.Kp; k += gl_NumWorkGroups.x * 64u) {
         float v = 0.0;
         if (k < p.K) {
@@ -60,8 +87,7 @@ void main() {
           } else {
             v = uintBitsToFloat(x0[i]);
           }
-          if (MODE == 1u) v = QuantizeDequantizeFp8(v * p.mul, g);
-          if (MODE == 2u) v = float(QuantizeInt8(v * p.mul));
+          v = Quantized(v, g);
         }
         a[out_row + k] = floatBitsToUint(v);
       }
