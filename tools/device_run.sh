@@ -63,7 +63,7 @@ step() {
   (cd "$root" && timeout "$limit" "$@") >"$out/step.log" 2>&1
   local rc=$?
   cat "$out/step.log" >>"$log"
-  grep -E '^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure|^BM_|FLOP/s|^device:|error|Error|median|accuracy' "$out/step.log" |
+  grep -E '^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure|^BM_|FLOP/s|^device:|^cooperative|error|Error|median|accuracy' "$out/step.log" |
     grep -vE '^\[ (RUN|      OK)' | head -n 40
   say "   rc=$rc in $((SECONDS - start)) s"
   rm -f "$out/step.log"
