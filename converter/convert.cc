@@ -13,6 +13,7 @@
 #include "converter/progress.h"
 #include "converter/report.h"
 #include "formats/model_writer.h"
+#include "tools/common/output_path.h"
 
 namespace fp8sdk {
 namespace convert {
@@ -207,6 +208,12 @@ Status RunConvert(const ConvertOptions& o, ConvertReport* report_out) {
   md.producer_version = "0.1.0";
   md.extra.emplace_back("recipe", report.recipe);
   md.extra.emplace_back("tokenizer", "bert-wordpiece-uncased");
+  // Never over a file the conversion read (external data included).
+  std::vector<std::string> inputs = model->input_files;
+  inputs.insert(inputs.end(), {o.input, o.vocab, model->vocab_path, o.calib});
+  if (const std::string why = tools::CheckOutputPath(o.output, inputs); !why.empty()) {
+    return InvalidArgument(why);
+  }
   FP8_RETURN_IF_ERROR(WriteModelFile(g, o.output));
   struct stat st;
   if (stat(o.output.c_str(), &st) == 0) report.output_bytes = static_cast<uint64_t>(st.st_size);
@@ -214,9 +221,12 @@ Status RunConvert(const ConvertOptions& o, ConvertReport* report_out) {
   report.total_s = Since(start);
   report.peak_rss_mb = PeakRssMb();
   if (!o.report_json.empty()) {
-    std::ofstream out(o.report_json);
-    out << report.ToJson() << "\n";
-    if (!out) return IoError(StrFormat("cannot write the report '%s'", o.report_json.c_str()));
+    inputs.push_back(o.output);  // written now: the same file under another name is caught too
+    if (const std::string why = tools::CheckOutputPath(o.report_json, inputs); !why.empty()) {
+      return InvalidArgument("the report: " + why);
+    }
+    const std::string why = tools::WriteTextFile(o.report_json, report.ToJson() + "\n");
+    if (!why.empty()) return IoError("the report: " + why);
   }
   if (report_out) *report_out = std::move(report);
   return Status::Ok();

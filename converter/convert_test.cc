@@ -199,6 +199,10 @@ TEST_F(ConvertTest, ClearErrors) {
   o = Options("x.fp8");
   o.calib_is_ids = false;
   expect(o, "no vocabulary");
+  // The report and the model under two names of one file.
+  o = Options("same.fp8");
+  o.report_json = dir_ + "/./same.fp8";
+  expect(o, "the report: ");
   o = Options("x.fp8");
   o.quant.keep_first = 99;
   expect(o, "--keep-first 99: the model has 2 encoder layers");

@@ -3,7 +3,6 @@
 // report of what was quantized and how well.
 //
 // Exit status: 0 success, 1 conversion failed, 2 usage error.
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,30 +22,20 @@ namespace {
 using fp8sdk::convert::CalibMethod;
 using fp8sdk::convert::ConvertOptions;
 
-// The files a conversion may read: the model file or directory's
-// configuration, weights, vocabulary and (ONNX) external data, i.e. every
-// regular file there but earlier outputs (.fp8 model files, .json reports
-// other than config.json), plus the vocabulary and calibration files.
+// The files a conversion reads that are known before it starts: the model
+// file, or every file of a model directory but earlier outputs (.fp8 model
+// files, .json reports other than config.json); an ONNX file's config.json
+// and vocab.txt; the vocabulary and calibration files. (RunConvert checks
+// again before writing, with the external data files the import read.)
 std::vector<std::string> InputFiles(const ConvertOptions& o) {
   std::vector<std::string> files = {o.vocab, o.calib};
   struct stat s;
-  std::string dir = o.input;
   if (stat(o.input.c_str(), &s) == 0 && !S_ISDIR(s.st_mode)) {
-    files.push_back(o.input);
     const size_t slash = o.input.rfind('/');
-    dir = slash == std::string::npos ? "." : o.input.substr(0, slash + 1);
-  }
-  auto ends_with = [](const std::string& a, const char* b) {
-    const size_t n = std::strlen(b);
-    return a.size() >= n && a.compare(a.size() - n, n, b) == 0;
-  };
-  if (DIR* d = opendir(dir.c_str())) {
-    while (const dirent* e = readdir(d)) {
-      const std::string name = e->d_name, path = dir + "/" + name;
-      if (ends_with(name, ".fp8") || (ends_with(name, ".json") && name != "config.json")) continue;
-      if (stat(path.c_str(), &s) == 0 && S_ISREG(s.st_mode)) files.push_back(path);
-    }
-    closedir(d);
+    const std::string dir = slash == std::string::npos ? "." : o.input.substr(0, slash);
+    files.insert(files.end(), {o.input, dir + "/config.json", dir + "/vocab.txt"});
+  } else {
+    files.push_back(o.input);  // CheckOutputPath looks inside (outputs left out)
   }
   return files;
 }
@@ -260,13 +249,12 @@ int Convert(int argc, char** argv) {
   if (o.output.empty()) return Usage("convert needs -o OUTPUT.fp8");
   o.input = positional[0];
   o.progress = !quiet;
-  // Inputs are files (the model may be a directory): a FIFO or a device
-  // would block or stream forever.
-  for (const std::string& in : {o.input, o.vocab, o.calib}) {
+  // The model is a file or a directory (it is mapped, not streamed); the
+  // vocabulary and calibration data may come from a pipe (<(zcat ...)).
+  {
     struct stat s;
-    if (in.empty() || stat(in.c_str(), &s) != 0) continue;  // missing: the import says so
-    if (!S_ISREG(s.st_mode) && !(in == o.input && S_ISDIR(s.st_mode))) {
-      std::fprintf(stderr, "fp8conv: '%s' is not a regular file\n", in.c_str());
+    if (stat(o.input.c_str(), &s) == 0 && !S_ISREG(s.st_mode) && !S_ISDIR(s.st_mode)) {
+      std::fprintf(stderr, "fp8conv: '%s' is not a regular file or a directory\n", o.input.c_str());
       return 1;
     }
   }

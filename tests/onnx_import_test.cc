@@ -261,7 +261,7 @@ TEST(OnnxImport, EditedGraphsAreRefused) {
     if (std::string(fixture).find("erf") == 0) {
       e = m;
       first(&e, "Erf")->set_op_type("Tanh");
-      expect(e, "the GELUs are not all of one form");
+      expect(e, "expected one GELU per layer, all erf or all tanh");
     }
   }
 }

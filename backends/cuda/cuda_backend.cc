@@ -353,10 +353,11 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
     const fp8_status_code_t st = LaunchAll(p, rc);
     cudaGraph_t graph = nullptr;
     const cudaError_t e = cudaStreamEndCapture(d.stream, &graph);
-    if (st != FP8_STATUS_OK) {
+    if (st != FP8_STATUS_OK && e == cudaSuccess) {  // a failure of its own, not of capturing
       if (graph) cudaGraphDestroy(graph);
       return st;
     }
+    if (st != FP8_STATUS_OK && graph) cudaGraphDestroy(graph);
     cudaError_t ie = e;
     if (e == cudaSuccess) {
       ie = cudaGraphInstantiate(&p->graph, graph, 0);

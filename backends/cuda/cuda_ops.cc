@@ -60,7 +60,9 @@ class LinearKernel : public Kernel {
     } else {
       path_ = kF32;
     }
-    const int64_t max_m = g.PlanShape(g.Input(node, 0)).NumElements() / std::max<int64_t>(1, k_);
+    const Shape xs = g.PlanShape(g.Input(node, 0));
+    int64_t max_m = 1;  // the rows: every dimension but the last (K may be 0)
+    for (int d = 0; d + 1 < xs.rank; ++d) max_m *= xs[d];
     if (path_ == kFp8) {
       // [Np, Kp]: rows and K padded with code 0 (+0); cuBLASLt's FP8 GEMMs
       // want dimensions in multiples of 16 (PyTorch's _scaled_mm requires it).

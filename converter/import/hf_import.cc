@@ -84,6 +84,7 @@ Result<std::unique_ptr<ImportedModel>> ImportHfDirectory(const std::string& dir)
   FP8_ASSIGN_OR_RETURN(m->graph, BuildBertGraph(m->config, weights));
   if (Exists(dir + "/vocab.txt")) m->vocab_path = dir + "/vocab.txt";
   m->source = dir;
+  m->input_files = {dir + "/config.json", weights_path};
   FP8_ASSIGN_OR_RETURN(m->source_sha256, Sha256File(weights_path));
   m->source_bytes = file->file_size();
   Metadata& md = m->graph.metadata;

@@ -23,6 +23,9 @@ struct ImportedModel {
   std::string source;      // what was read
   std::string source_sha256;
   uint64_t source_bytes = 0;
+  // Every file the import read (model, weights, external data,
+  // configuration): outputs must not replace them.
+  std::vector<std::string> input_files;
   std::vector<std::shared_ptr<void>> keep_alive;
 };
 

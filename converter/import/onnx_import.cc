@@ -288,6 +288,13 @@ class OnnxModel {
     return true;
   }
 
+  // The external data files read so far.
+  std::vector<std::string> ExternalFiles() const {
+    std::vector<std::string> out;
+    for (const auto& [file, m] : files_) out.push_back(file);
+    return out;
+  }
+
   std::vector<std::shared_ptr<void>> TakeMappings() {
     std::vector<std::shared_ptr<void>> out(mappings_.begin(), mappings_.end());
     return out;
@@ -568,7 +575,10 @@ Status CheckStructure(OnnxModel& m, const std::string& path) {
     } else if (op == "Mul") {
       double v;
       for (const std::string& x : n.input()) {
-        if (m.Scalar(x, &v) && std::fabs(v - 0.044715) < 1e-6) tanh_gelu_constant = true;
+        // (2e-3 relative: the constant as an F16 or BF16 export stores it)
+        if (m.Scalar(x, &v) && std::fabs(v - 0.044715) < 2e-3 * 0.044715) {
+          tanh_gelu_constant = true;
+        }
       }
     }
     if (op != "Add" && op != "Gemm" && op != "LayerNormalization") {
@@ -655,8 +665,9 @@ Result<BertConfig> RecoverConfig(OnnxModel& m, const std::string& path, const st
                             : tanhs == c.num_layers || tanhs == c.num_layers + 1;
   if (!one_form) {
     return Unsupported(
-        StrFormat("'%s': %d Erf and %d Tanh nodes for %d layers: the GELUs are "
-                  "not all of one form (erf or tanh)",
+        StrFormat("'%s': %d Erf and %d Tanh nodes for %d layers: expected one GELU per layer, "
+                  "all erf or all tanh, and the pooler's Tanh (other heads, e.g. masked-LM, "
+                  "are not supported)",
                   path.c_str(), erfs, tanhs, c.num_layers));
   }
   // LayerNorm epsilon: the LayerNormalization attribute, or the constant
@@ -728,6 +739,11 @@ Result<std::unique_ptr<ImportedModel>> Import(std::shared_ptr<OnnxModel> onnx_mo
   FP8_ASSIGN_OR_RETURN(model->graph, BuildBertGraph(model->config, weights));
   model->source = path;
   model->source_bytes = m.bytes();
+  model->input_files = m.ExternalFiles();
+  if (!dir.empty()) {
+    model->input_files.push_back(path);
+    model->input_files.push_back(dir + "config.json");
+  }
   for (auto& keep : onnx_model->TakeMappings()) model->keep_alive.push_back(keep);
   model->keep_alive.push_back(onnx_model);
   model->graph.metadata.source_model = path;

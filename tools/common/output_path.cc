@@ -40,13 +40,19 @@ std::string CheckOutputPath(const std::string& output, const std::vector<std::st
     if (in.empty() || stat(in.c_str(), &s) != 0) continue;
     if (Same(s, out)) return "'" + output + "' is an input ('" + in + "'); choose another path";
     if (!S_ISDIR(s.st_mode)) continue;
-    // A model directory: none of its files either.
+    // A model directory: none of its files either, but earlier outputs
+    // (.fp8 model files; .json reports, config.json aside).
     DIR* dir = opendir(in.c_str());
     if (!dir) continue;
     std::string why;
     while (const dirent* e = readdir(dir)) {
       struct stat f;
-      const std::string path = in + "/" + e->d_name;
+      const std::string name = e->d_name, path = in + "/" + name;
+      const auto ends_with = [&](const char* suffix) {
+        const size_t n = std::strlen(suffix);
+        return name.size() >= n && name.compare(name.size() - n, n, suffix) == 0;
+      };
+      if (ends_with(".fp8") || (ends_with(".json") && name != "config.json")) continue;
       if (stat(path.c_str(), &f) == 0 && S_ISREG(f.st_mode) && Same(f, out)) {
         why = "'" + output + "' is an input ('" + path + "'); choose another path";
         break;

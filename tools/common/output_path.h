@@ -11,7 +11,8 @@ namespace tools {
 
 // "" when `output` may be written, else why not: it is the same file as one
 // of `inputs` (after symbolic links; an input may be a directory, whose files
-// then count as inputs too), or it exists and is not a regular file (after
+// then count as inputs too, but .fp8 model files and .json reports other than
+// config.json: earlier outputs), or it exists and is not a regular file (after
 // symbolic links), or it does not exist and its directory does not or may
 // not be written to. A missing input is fine.
 std::string CheckOutputPath(const std::string& output, const std::vector<std::string>& inputs);

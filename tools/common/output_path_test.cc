@@ -39,6 +39,13 @@ TEST(OutputPathTest, RefusesAnInputAFileInAnInputDirectoryAndNonRegularFiles) {
   EXPECT_NE(CheckOutputPath("/nonexistent-dir/x.json", {}).find("no directory '/nonexistent-dir'"),
             std::string::npos);
   EXPECT_NE(CheckOutputPath(vocab + "/x.json", {}).find("no directory"), std::string::npos);
+  // Earlier outputs in a model directory may be replaced (a re-run).
+  Touch(dir + "/eval.json");
+  Touch(dir + "/model.fp8");
+  EXPECT_EQ(CheckOutputPath(dir + "/eval.json", {dir}), "");
+  EXPECT_EQ(CheckOutputPath(dir + "/model.fp8", {dir}), "");
+  Touch(dir + "/config.json");
+  EXPECT_NE(CheckOutputPath(dir + "/config.json", {dir}).find("is an input"), std::string::npos);
   const std::string other = TempDir() + "/out_other.fp8";
   Touch(other);
   EXPECT_EQ(CheckOutputPath(other, {dir, vocab}), "");
