@@ -27,9 +27,10 @@ __device__ __forceinline__ uint32_t EncodeFp8(float x, const Fp8Encode& p) {
     r = (a - p.rebias + p.half_m1 + ((a >> p.shift) & 1u)) >> p.shift;
     if (r > p.max_code) r = p.overflow_code;
   } else {
-    int s = static_cast<int>(p.sub_base) - static_cast<int>(a >> 23);
+    // A float denormal is m x 2^-149: exponent 1, no implicit leading bit.
+    int s = static_cast<int>(p.sub_base) - (a >= 0x800000u ? static_cast<int>(a >> 23) : 1);
     s = s < 1 ? 1 : (s > 31 ? 31 : s);
-    const uint32_t m24 = (a & 0x7FFFFFu) | 0x800000u;
+    const uint32_t m24 = (a & 0x7FFFFFu) | (a >= 0x800000u ? 0x800000u : 0u);
     r = (m24 + (1u << (s - 1)) - 1u + ((m24 >> s) & 1u)) >> s;
   }
   return r | sign;

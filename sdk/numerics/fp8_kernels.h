@@ -63,10 +63,12 @@ static inline uint8_t EncodeFp8Bits(uint32_t u, const Fp8EncodeParams& p) {
     r = (a - p.rebias + p.half_m1 + ((a >> p.shift) & 1u)) >> p.shift;
     if (r > p.max_code) r = p.overflow_code;
   } else {
-    const int32_t e = static_cast<int32_t>(a >> 23);
+    // A float denormal (exponent field 0) is m x 2^-149: exponent 1, no
+    // implicit leading bit.
+    const int32_t e = a >= 0x800000u ? static_cast<int32_t>(a >> 23) : 1;
     int32_t s = static_cast<int32_t>(p.sub_base) - e;
     s = s < 1 ? 1 : (s > 31 ? 31 : s);
-    const uint32_t m24 = (a & 0x7FFFFFu) | 0x800000u;
+    const uint32_t m24 = (a & 0x7FFFFFu) | (a >= 0x800000u ? 0x800000u : 0u);
     r = (m24 + (1u << (s - 1)) - 1u + ((m24 >> s) & 1u)) >> s;
   }
   return static_cast<uint8_t>(r | sign);

@@ -37,10 +37,12 @@ inline __m256i EncodeLanes(__m256i u, const EncodeConsts& k) {
   __m256i nrm = _mm256_add_epi32(_mm256_sub_epi32(a, k.rebias), _mm256_add_epi32(k.half_m1, lsb));
   nrm = _mm256_srl_epi32(nrm, k.shift);
   nrm = Select(_mm256_cmpgt_epi32(nrm, k.max_code), nrm, k.overflow_code);
-  __m256i s = _mm256_sub_epi32(k.sub_base, _mm256_srli_epi32(a, 23));
+  // A float denormal is m x 2^-149: exponent 1, no implicit leading bit.
+  const __m256i normal = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7FFFFF));
+  __m256i s = _mm256_sub_epi32(k.sub_base, _mm256_max_epi32(_mm256_srli_epi32(a, 23), one));
   s = _mm256_min_epi32(_mm256_max_epi32(s, one), _mm256_set1_epi32(31));
   const __m256i m24 = _mm256_or_si256(_mm256_and_si256(a, _mm256_set1_epi32(0x7FFFFF)),
-                                      _mm256_set1_epi32(0x800000));
+                                      _mm256_and_si256(normal, _mm256_set1_epi32(0x800000)));
   const __m256i half = _mm256_sllv_epi32(one, _mm256_sub_epi32(s, one));
   const __m256i sub_lsb = _mm256_and_si256(_mm256_srlv_epi32(m24, s), one);
   __m256i sub = _mm256_add_epi32(_mm256_add_epi32(m24, half), _mm256_sub_epi32(sub_lsb, one));

@@ -40,10 +40,13 @@ inline __m512i EncodeLanes(__m512i u, const EncodeConsts& k) {
   nrm = _mm512_srl_epi32(nrm, k.shift);
   nrm = _mm512_mask_mov_epi32(nrm, _mm512_cmpgt_epu32_mask(nrm, k.max_code), k.overflow_code);
   // Subnormal range.
-  __m512i s = _mm512_sub_epi32(k.sub_base, _mm512_srli_epi32(a, 23));
+  // A float denormal is m x 2^-149: exponent 1, no implicit leading bit.
+  __m512i s = _mm512_sub_epi32(k.sub_base, _mm512_max_epi32(_mm512_srli_epi32(a, 23), one));
   s = _mm512_min_epi32(_mm512_max_epi32(s, one), _mm512_set1_epi32(31));
-  const __m512i m24 = _mm512_or_si512(_mm512_and_si512(a, _mm512_set1_epi32(0x7FFFFF)),
-                                      _mm512_set1_epi32(0x800000));
+  const __m512i m24 = _mm512_mask_or_epi32(_mm512_and_si512(a, _mm512_set1_epi32(0x7FFFFF)),
+                                           _mm512_cmpgt_epu32_mask(a, _mm512_set1_epi32(0x7FFFFF)),
+                                           _mm512_and_si512(a, _mm512_set1_epi32(0x7FFFFF)),
+                                           _mm512_set1_epi32(0x800000));
   const __m512i half = _mm512_sllv_epi32(one, _mm512_sub_epi32(s, one));
   const __m512i sub_lsb = _mm512_and_si512(_mm512_srlv_epi32(m24, s), one);
   __m512i sub = _mm512_add_epi32(_mm512_add_epi32(m24, half), _mm512_sub_epi32(sub_lsb, one));
@@ -192,13 +195,12 @@ inline __m256i QuantizeBf16Lanes(__m512 x, const QuantBf16Consts& k) {
                                             _mm512_cmpgt_epu32_mask(t, k.max_bits), k.overflow16);
   constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
   const __m512 af = _mm512_castsi512_ps(a);
-  const __m512 sub = _mm512_sub_round_ps(_mm512_add_round_ps(af, k.magic, kNearest), k.magic,
-                                         kNearest);
+  const __m512 sub =
+      _mm512_sub_round_ps(_mm512_add_round_ps(af, k.magic, kNearest), k.magic, kNearest);
   __m512i r = _mm512_mask_mov_epi32(_mm512_srli_epi32(_mm512_castps_si512(sub), 16),
                                     _mm512_cmpge_epu32_mask(a, k.normal_min), nrm);
   r = _mm512_or_si512(r, sign16);
-  r = _mm512_mask_mov_epi32(r, _mm512_cmpgt_epu32_mask(a, _mm512_set1_epi32(0x7F800000)),
-                            k.nan16);
+  r = _mm512_mask_mov_epi32(r, _mm512_cmpgt_epu32_mask(a, _mm512_set1_epi32(0x7F800000)), k.nan16);
   return _mm512_cvtepi32_epi16(r);
 }
 

@@ -135,6 +135,8 @@ inline std::vector<Fp8Format> AllTestFormats() {
     v.push_back(SimulatedFp8Format(e));
     v.push_back(SimulatedFp8Format(e, def + 5));
     v.push_back(SimulatedFp8Format(e, def - 9));
+    // The smallest subnormal 2^-126: float denormals round onto its grid.
+    v.push_back(SimulatedFp8Format(e, 127 - (7 - e)));
   }
   return v;
 }

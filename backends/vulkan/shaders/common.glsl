@@ -20,8 +20,9 @@ uint EncodeFp8(float x, EncodeParams p) {
     r = (a - p.rebias + p.half_m1 + ((a >> p.shift) & 1u)) >> p.shift;
     if (r > p.max_code) r = p.overflow_code;
   } else {
-    const int s = clamp(int(p.sub_base) - int(a >> 23), 1, 31);
-    const uint m24 = (a & 0x7FFFFFu) | 0x800000u;
+    // A float denormal is m x 2^-149: exponent 1, no implicit leading bit.
+    const int s = clamp(int(p.sub_base) - max(int(a >> 23), 1), 1, 31);
+    const uint m24 = (a & 0x7FFFFFu) | (a >= 0x800000u ? 0x800000u : 0u);
     r = (m24 + (1u << uint(s - 1)) - 1u + ((m24 >> uint(s)) & 1u)) >> uint(s);
   }
   return r | sign;
