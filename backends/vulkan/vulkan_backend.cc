@@ -5,12 +5,8 @@
 // uploaded at prepare into one buffer per partition; an execute records the
 // partition's dispatches into a command buffer (re-recorded only when the
 // shapes or buffers change), submits it and waits, so between bind and read
-// the whole graph stays on the device.
-//
-// FP8SDK_VULKAN_PROFILE=1: the device time of every dispatch, from timestamps
-// written after each one, summed per pipeline over the session and printed
-// to stderr when the session ends (a table like fp8bench's profile, without
-// the per-operator synchronization that one needs).
+// the whole graph stays on the device. FP8SDK_VULKAN_PROFILE=1: device time
+// per pipeline (vk_profile.h).
 #include <vulkan/vulkan.h>
 
 #include <algorithm>
@@ -29,6 +25,7 @@
 #include "backends/common/graph_access.h"
 #include "backends/vulkan/vk_device.h"
 #include "backends/vulkan/vk_kernels.h"
+#include "backends/vulkan/vk_profile.h"
 #include "fp8sdk/backend.h"
 
 namespace fp8sdk {
@@ -50,15 +47,6 @@ fp8_status_code_t VkFail(fp8_error_t* err, VkResult r, const char* what) {
     const VkResult r_ = (call);                         \
     if (r_ != VK_SUCCESS) return VkFail(err, r_, what); \
   } while (0)
-
-// FP8SDK_VULKAN_PROFILE: device time per pipeline, summed over the
-// partitions of one device.
-struct DispatchProfile {
-  std::mutex mutex;
-  std::array<uint64_t, kShaderCount> dispatches{};
-  std::array<double, kShaderCount> ns{};
-  uint64_t executes = 0;
-};
 
 // Per device of an instance: command pool, a command buffer and fence for
 // copies, and a host-visible staging buffer for devices without mapped
@@ -95,13 +83,7 @@ struct Partition {
   std::vector<uint32_t> recorded;   // the signature of the recorded commands
   std::vector<uint32_t> signature;  // this run's (kept: no allocation per run)
   std::vector<Dispatch> dispatches;
-  // FP8SDK_VULKAN_PROFILE: timestamp 0 before the first dispatch and one
-  // after each; query i + 1 ends a dispatch of query_shaders[i] (as
-  // recorded). Sized at prepare: executes allocate nothing.
-  VkQueryPool queries = VK_NULL_HANDLE;
-  uint32_t query_capacity = 0;
-  std::vector<Shader> query_shaders;
-  std::vector<uint64_t> query_ticks;
+  ProfileQueries queries;  // FP8SDK_VULKAN_PROFILE only
 };
 
 Instance* Self(void* p) { return static_cast<Instance*>(p); }
@@ -271,8 +253,7 @@ fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_err
   auto self = std::make_unique<Instance>();
   self->ctx = ctx;
   self->memory_limit = backend::DeviceMemoryLimit(config);
-  const char* profile_env = std::getenv("FP8SDK_VULKAN_PROFILE");
-  const bool profile = profile_env && std::strcmp(profile_env, "0") != 0;
+  const bool profile = ProfileRequested();
   size_t cpu_devices = 0;
   for (size_t i = 0; i < ctx->devices().size(); ++i) {
     const VkPhysicalDeviceType type = ctx->devices()[i].props.deviceType;
@@ -301,37 +282,11 @@ fp8_status_code_t Create(const fp8_backend_config_t* config, void** out, fp8_err
   return FP8_STATUS_OK;
 }
 
-// The FP8SDK_VULKAN_PROFILE table of one device, slowest pipeline first.
-void PrintProfile(const DeviceState& ds) {
-  DispatchProfile& p = *ds.profile;
-  std::lock_guard<std::mutex> lock(p.mutex);
-  if (p.executes == 0) return;
-  std::array<int, kShaderCount> order;
-  for (int i = 0; i < kShaderCount; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return p.ns[a] > p.ns[b]; });
-  double total = 0;
-  for (double v : p.ns) total += v;
-  std::fprintf(stderr,
-               "fp8sdk vulkan profile: %s, device time of %llu executes (timestamps)\n"
-               "  %-24s %10s %12s %12s %7s\n",
-               ds.dev->properties().deviceName, static_cast<unsigned long long>(p.executes),
-               "pipeline", "dispatches", "total ms", "us each", "share");
-  for (int s : order) {
-    if (p.dispatches[s] == 0) continue;
-    std::fprintf(stderr, "  %-24s %10llu %12.3f %12.2f %6.1f%%\n",
-                 ShaderName(static_cast<Shader>(s)),
-                 static_cast<unsigned long long>(p.dispatches[s]), p.ns[s] * 1e-6,
-                 p.ns[s] * 1e-3 / static_cast<double>(p.dispatches[s]),
-                 total > 0 ? 100.0 * p.ns[s] / total : 0.0);
-  }
-  std::fprintf(stderr, "  %-24s %10s %12.3f\n", "all", "", total * 1e-6);
-}
-
 void Destroy(void* instance) {
   Instance* self = Self(instance);
   for (DeviceState& ds : self->devices) {
     if (!ds.dev) continue;
-    if (ds.profile) PrintProfile(ds);
+    if (ds.profile) ds.profile->Print(ds.dev->properties().deviceName);
     VkDevice d = ds.dev->device();
     ds.dev->DestroyBuffer(&ds.staging);
     if (ds.fence != VK_NULL_HANDLE) vkDestroyFence(d, ds.fence, nullptr);
@@ -411,7 +366,7 @@ void ReleasePartition(Partition* p) {
     Device* dev = p->ds->dev;
     VkDevice d = dev->device();
     if (p->fence != VK_NULL_HANDLE) vkDestroyFence(d, p->fence, nullptr);
-    if (p->queries != VK_NULL_HANDLE) vkDestroyQueryPool(d, p->queries, nullptr);
+    p->queries.Destroy(d);
     if (p->cb != VK_NULL_HANDLE) vkFreeCommandBuffers(d, p->ds->pool, 1, &p->cb);
     if (p->pool != VK_NULL_HANDLE) vkDestroyDescriptorPool(d, p->pool, nullptr);
     FreeDeviceBuffer(*p->ds, &p->consts);
@@ -557,13 +512,8 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   FP8_VK_CHECK(vkCreateFence(dev->device(), &fi, nullptr, &p->fence), "vkCreateFence");
   p->dispatches.resize(count * kMaxDispatches);
   if (ds.profile && dev->timestamp_bits() > 0) {
-    p->query_capacity = static_cast<uint32_t>(1 + count * kMaxDispatches);
-    VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
-    qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
-    qi.queryCount = p->query_capacity;
-    FP8_VK_CHECK(vkCreateQueryPool(dev->device(), &qi, nullptr, &p->queries), "vkCreateQueryPool");
-    p->query_shaders.reserve(p->query_capacity);
-    p->query_ticks.resize(p->query_capacity);
+    FP8_VK_CHECK(p->queries.Create(*dev, static_cast<uint32_t>(count * kMaxDispatches)),
+                 "vkCreateQueryPool");
   }
   *out = p.release();
   return FP8_STATUS_OK;
@@ -613,8 +563,6 @@ fp8_status_code_t Record(Partition* p, fp8_error_t* err) {
   FP8_VK_CHECK(vkResetCommandBuffer(cb, 0), "vkResetCommandBuffer");
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   FP8_VK_CHECK(vkBeginCommandBuffer(cb, &bi), "vkBeginCommandBuffer");
-  p->query_shaders.clear();
-  if (p->queries != VK_NULL_HANDLE) vkCmdResetQueryPool(cb, p->queries, 0, p->query_capacity);
   if (p->status_words > 0) {
     vkCmdFillBuffer(cb, p->status.buffer, 0, VK_WHOLE_SIZE, 0xFFFFFFFFu);
     VkMemoryBarrier m{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
@@ -623,9 +571,7 @@ fp8_status_code_t Record(Partition* p, fp8_error_t* err) {
     vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                          0, 1, &m, 0, nullptr, 0, nullptr);
   }
-  if (p->queries != VK_NULL_HANDLE) {
-    vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, p->queries, 0);
-  }
+  p->queries.Begin(cb);
   Shader bound = kShaderCount;
   for (size_t i = 0; i < p->dispatches.size(); ++i) {
     const Dispatch& d = p->dispatches[i];
@@ -640,12 +586,7 @@ fp8_status_code_t Record(Partition* p, fp8_error_t* err) {
     vkCmdPushConstants(cb, dev->pipeline_layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                        kPushConstantBytes, d.push.data());
     vkCmdDispatch(cb, d.groups[0], d.groups[1], d.groups[2]);
-    if (p->queries != VK_NULL_HANDLE) {
-      // Written once this dispatch (and all before it) has finished.
-      p->query_shaders.push_back(d.shader);
-      vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, p->queries,
-                          static_cast<uint32_t>(p->query_shaders.size()));
-    }
+    p->queries.After(cb, d.shader);
     // Each operator reads what the ones before it wrote.
     VkMemoryBarrier m{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     m.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
@@ -702,29 +643,6 @@ fp8_status_code_t ReportBadIndex(Partition* p, const fp8_tensor_binding_t* bindi
   return FP8_STATUS_OK;
 }
 
-// FP8SDK_VULKAN_PROFILE: this execute's dispatch times into the device's
-// profile.
-fp8_status_code_t AddToProfile(Partition* p, fp8_error_t* err) {
-  const Device* dev = p->ds->dev;
-  const uint32_t n = static_cast<uint32_t>(p->query_shaders.size()) + 1;
-  FP8_VK_CHECK(vkGetQueryPoolResults(dev->device(), p->queries, 0, n, n * sizeof(uint64_t),
-                                     p->query_ticks.data(), sizeof(uint64_t),
-                                     VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
-               "vkGetQueryPoolResults");
-  const uint32_t bits = dev->timestamp_bits();
-  const uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
-  DispatchProfile& prof = *p->ds->profile;
-  std::lock_guard<std::mutex> lock(prof.mutex);
-  ++prof.executes;
-  for (uint32_t i = 0; i + 1 < n; ++i) {
-    const uint64_t ticks = (p->query_ticks[i + 1] - p->query_ticks[i]) & mask;
-    const Shader s = p->query_shaders[i];
-    ++prof.dispatches[s];
-    prof.ns[s] += static_cast<double>(ticks) * dev->timestamp_period_ns();
-  }
-  return FP8_STATUS_OK;
-}
-
 fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_binding_t* bindings,
                           size_t binding_count, fp8_error_t* err) {
   Partition* p = static_cast<Partition*>(partition);
@@ -777,9 +695,8 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
   }
   const fp8_status_code_t st = SubmitAndWait(p->ds->dev, p->cb, p->fence, err);
   if (st != FP8_STATUS_OK) return st;
-  if (p->queries != VK_NULL_HANDLE) {
-    const fp8_status_code_t pst = AddToProfile(p, err);
-    if (pst != FP8_STATUS_OK) return pst;
+  if (p->queries.active()) {
+    FP8_VK_CHECK(p->queries.Collect(*p->ds->dev, p->ds->profile.get()), "vkGetQueryPoolResults");
   }
   if (p->status_words > 0) return ReportBadIndex(p, bindings, err);
   return FP8_STATUS_OK;
