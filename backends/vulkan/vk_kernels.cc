@@ -371,7 +371,10 @@ uint32_t GroupsFor(uint64_t n, uint32_t max_groups) {
 }
 
 Kernel::Kernel(const backend::GraphAccess& g, size_t node, ConstantPool* pool)
-    : label_(g.NodeLabel(node)), output_(g.Output(node)), const_base_(pool->base()) {
+    : label_(g.NodeLabel(node)),
+      output_(g.Output(node)),
+      output_dtype_(g.TensorDType(g.Output(node))),
+      const_base_(pool->base()) {
   for (size_t i = 0; i < 3; ++i) {
     Operand& op = ops_[i];
     op.tensor = g.Input(node, i);
@@ -402,14 +405,21 @@ Shape Kernel::OutShape(const RunContext& c) const {
   return backend::BindingShape(c.bindings[output_]);
 }
 
-uint32_t Kernel::WordOf(const RunContext& c, const Operand& o) const {
-  if (!o.present()) return 0;
-  return o.constant ? o.const_word : static_cast<uint32_t>(c.bindings[o.tensor].offset / 4);
+namespace {
+
+uint32_t BoundWord(const RunContext& c, int32_t tensor) {
+  const uint64_t base = c.bases ? c.bases[tensor] : 0;
+  return static_cast<uint32_t>((c.bindings[tensor].offset - base) / 4);
 }
 
-uint32_t Kernel::OutWord(const RunContext& c) const {
-  return static_cast<uint32_t>(c.bindings[output_].offset / 4);
+}  // namespace
+
+uint32_t Kernel::WordOf(const RunContext& c, const Operand& o) const {
+  if (!o.present()) return 0;
+  return o.constant ? o.const_word : BoundWord(c, o.tensor);
 }
+
+uint32_t Kernel::OutWord(const RunContext& c) const { return BoundWord(c, output_); }
 
 fp8_status_code_t Kernel::Fail(const RunContext& c, fp8_status_code_t code,
                                const std::string& what) const {

@@ -75,6 +75,11 @@ struct RunContext {
   fp8_error_t* err = nullptr;
   // Most workgroups of a grid-stride dispatch (DeviceTraits::max_groups).
   uint32_t max_groups = 65535;
+  // The byte of its buffer where each activation's descriptor starts
+  // (indexed like bindings; null: all at 0). Buffers larger than the device
+  // lets a descriptor cover (maxStorageBufferRange) are bound from near the
+  // tensor instead of whole, so word offsets count from there.
+  const uint64_t* bases = nullptr;
 };
 
 class Kernel {
@@ -90,6 +95,7 @@ class Kernel {
   // Binding 0 is the output; bindings 1..3 the operands below (absent ones
   // are bound to the constant buffer and never read).
   int32_t output() const { return output_; }
+  DType output_dtype() const { return output_dtype_; }
   const std::array<Operand, 3>& operands() const { return ops_; }
   const std::string& label() const { return label_; }
   // Its range of the constant buffer: [const_base(), const_base() +
@@ -113,6 +119,7 @@ class Kernel {
 
   std::string label_;
   int32_t output_ = -1;
+  DType output_dtype_ = DType::kF32;
   std::array<Operand, 3> ops_;
   int status_word_ = -1;
   uint64_t scratch_words_ = 0;

@@ -58,7 +58,12 @@ struct DeviceState {
   VkCommandBuffer copy_cb = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
   Buffer staging;
-  uint64_t held = 0;                         // device-local bytes of arenas and partitions
+  uint64_t held = 0;  // device-local bytes of arenas and partitions
+  // The most bytes a storage buffer descriptor covers: the device's
+  // maxStorageBufferRange (lavapipe and many phones: 128 MiB), or less with
+  // FP8SDK_VULKAN_MAX_BINDING=<bytes> (to try a model against a smaller
+  // device's limit).
+  uint64_t max_binding = 0;
   std::shared_ptr<DispatchProfile> profile;  // FP8SDK_VULKAN_PROFILE=1 only
 };
 
@@ -77,7 +82,16 @@ struct Partition {
   uint32_t max_groups = 65535;  // DeviceTraits::max_groups
   VkDescriptorPool pool = VK_NULL_HANDLE;
   std::vector<VkDescriptorSet> sets;
-  std::vector<std::array<VkBuffer, 4>> set_buffers;  // what each set points at now
+  // What bindings 0..3 of each set point at now.
+  struct Bound {
+    VkBuffer buffer = VK_NULL_HANDLE;
+    uint64_t offset = 0, range = 0;
+    bool operator==(const Bound& o) const {
+      return buffer == o.buffer && offset == o.offset && range == o.range;
+    }
+  };
+  std::vector<std::array<Bound, 4>> set_buffers;
+  std::vector<uint64_t> bases;  // RunContext::bases of this run (kept: no allocation per run)
   VkCommandBuffer cb = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
   std::vector<uint32_t> recorded;   // the signature of the recorded commands
@@ -114,6 +128,11 @@ fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
                "vkAllocateCommandBuffers");
   VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
   FP8_VK_CHECK(vkCreateFence(dev->device(), &fi, nullptr, &ds.fence), "vkCreateFence");
+  ds.max_binding = dev->properties().limits.maxStorageBufferRange;
+  if (const char* env = std::getenv("FP8SDK_VULKAN_MAX_BINDING")) {
+    const long long v = std::atoll(env);
+    if (v >= 256) ds.max_binding = std::min<uint64_t>(ds.max_binding, static_cast<uint64_t>(v));
+  }
   ds.dev = dev;
   return FP8_STATUS_OK;
 }
@@ -207,8 +226,8 @@ fp8_status_code_t Download(DeviceState& ds, void* dst, const Buffer* src, uint64
 
 // Device-local memory within the session's limit; `what` names it in errors.
 // `bound_whole`: descriptors bind all of it (VK_WHOLE_SIZE), so it may not
-// pass the device's maxStorageBufferRange (the constants are bound a range
-// per operator instead).
+// pass DeviceState::max_binding (the constants are bound a range per
+// operator instead, activations a range from near each tensor).
 fp8_status_code_t DeviceBuffer(const Instance* self, DeviceState& ds, uint64_t size, Buffer* out,
                                const char* what, fp8_error_t* err, bool bound_whole = true) {
   if (self->memory_limit > 0 && ds.held + size > self->memory_limit) {
@@ -219,7 +238,7 @@ fp8_status_code_t DeviceBuffer(const Instance* self, DeviceState& ds, uint64_t s
                 static_cast<unsigned long long>(self->memory_limit),
                 static_cast<unsigned long long>(ds.held));
   }
-  const uint64_t range = ds.dev->properties().limits.maxStorageBufferRange;
+  const uint64_t range = ds.max_binding;
   if (bound_whole && (size + 15) / 16 * 16 > range) {
     return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
                 "Vulkan: %s: %llu bytes pass the device's largest storage buffer "
@@ -330,7 +349,8 @@ fp8_status_code_t BufferAlloc(void* instance, uint32_t device, uint64_t size, vo
   fp8_status_code_t st = Open(self, device, err);
   if (st != FP8_STATUS_OK) return st;
   auto b = std::make_unique<Buffer>();
-  st = DeviceBuffer(self, self->devices[device], size, b.get(), "allocating device memory", err);
+  st = DeviceBuffer(self, self->devices[device], size, b.get(), "allocating device memory", err,
+                    /*bound_whole=*/false);
   if (st != FP8_STATUS_OK) return st;
   *out = b.release();
   return FP8_STATUS_OK;
@@ -467,7 +487,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
     }
   }
   // Each operator's constants are bound as one range of the buffer.
-  const uint64_t max_range = dev->properties().limits.maxStorageBufferRange;
+  const uint64_t max_range = ds.max_binding;
   for (const auto& k : p->kernels) {
     if ((k->const_bytes() + 15) / 16 * 16 > max_range) {
       return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
@@ -492,7 +512,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   const uint32_t sets = static_cast<uint32_t>(std::max<size_t>(1, count));
   FP8_VK_CHECK(dev->CreateDescriptorPool(sets, &p->pool), "vkCreateDescriptorPool");
   p->sets.resize(count);
-  p->set_buffers.assign(count, {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE});
+  p->set_buffers.assign(count, {});
   std::vector<VkDescriptorSetLayout> layouts(count, dev->set_layout());
   if (count > 0) {
     VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
@@ -519,32 +539,79 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   return FP8_STATUS_OK;
 }
 
+// What an activation's descriptor covers: all of a buffer a descriptor can
+// cover whole (offset 0, VK_WHOLE_SIZE); in a larger one, max_binding bytes
+// (or up to the buffer's end) from the tensor's offset rounded down to the
+// device's minStorageBufferOffsetAlignment.
+Partition::Bound ActivationBinding(const DeviceState& ds, const fp8_tensor_binding_t& t) {
+  const Buffer* b = static_cast<const Buffer*>(t.buffer);
+  const uint64_t extent = (b->size + 15) / 16 * 16;  // the VkBuffer's size (CreateBuffer)
+  if (extent <= ds.max_binding) return {b->buffer, 0, VK_WHOLE_SIZE};
+  const uint64_t align =
+      std::max<uint64_t>(4, ds.dev->properties().limits.minStorageBufferOffsetAlignment);
+  const uint64_t base = t.offset - t.offset % align;
+  return {b->buffer, base, std::min(extent - base, ds.max_binding)};
+}
+
+// This run's RunContext::bases, and that every activation lies within what
+// its descriptor covers (else RESOURCE_EXHAUSTED naming it).
+fp8_status_code_t PlaceActivations(Partition* p, const fp8_tensor_binding_t* bindings,
+                                   size_t binding_count, fp8_error_t* err) {
+  p->bases.assign(binding_count, 0);
+  const auto place = [&](const Kernel& k, int32_t t, DType dtype, const char* what) {
+    const Partition::Bound bound = ActivationBinding(*p->ds, bindings[t]);
+    p->bases[t] = bound.offset;
+    if (bound.range == VK_WHOLE_SIZE) return FP8_STATUS_OK;
+    const uint64_t bytes =
+        (static_cast<uint64_t>(backend::BindingShape(bindings[t]).NumElements()) *
+             DTypeSize(dtype) +
+         3) /
+        4 * 4;
+    if (bindings[t].offset - bound.offset + bytes <= bound.range) return FP8_STATUS_OK;
+    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                "Vulkan: %s: its %s (%llu bytes) passes the most one descriptor covers on this "
+                "device (maxStorageBufferRange %llu bytes)",
+                k.label().c_str(), what, static_cast<unsigned long long>(bytes),
+                static_cast<unsigned long long>(p->ds->max_binding));
+  };
+  static const char* const kInputs[3] = {"input 0", "input 1", "input 2"};
+  for (const auto& k : p->kernels) {
+    fp8_status_code_t st = place(*k, k->output(), k->output_dtype(), "output");
+    for (size_t s = 0; s < 3 && st == FP8_STATUS_OK; ++s) {
+      const Operand& o = k->operands()[s];
+      if (o.present() && !o.constant) st = place(*k, o.tensor, o.dtype, kInputs[s]);
+    }
+    if (st != FP8_STATUS_OK) return st;
+  }
+  return FP8_STATUS_OK;
+}
+
 // Points each node's descriptor set at this run's buffers (only where they
 // changed; no command buffer is pending here).
 void UpdateSets(Partition* p, const fp8_tensor_binding_t* bindings) {
   VkDevice d = p->ds->dev->device();
   for (size_t i = 0; i < p->kernels.size(); ++i) {
     const Kernel& k = *p->kernels[i];
-    std::array<VkBuffer, 4> want;
-    want[0] = static_cast<Buffer*>(bindings[k.output()].buffer)->buffer;
-    for (size_t s = 0; s < 3; ++s) {
-      const Operand& o = k.operands()[s];
-      want[s + 1] = !o.present() || o.constant
-                        ? p->consts.buffer
-                        : static_cast<Buffer*>(bindings[o.tensor].buffer)->buffer;
-    }
-    if (k.scratch_words() > 0) want[3] = p->scratch.buffer;
-    if (want == p->set_buffers[i]) continue;
     // The constants: this operator's range (16 bytes at the start when it
     // has none: bound, never read).
-    const VkDeviceSize const_off = k.const_bytes() > 0 ? k.const_base() : 0;
-    const VkDeviceSize const_range = std::max<uint64_t>(16, (k.const_bytes() + 15) / 16 * 16);
+    const Partition::Bound consts{p->consts.buffer, k.const_bytes() > 0 ? k.const_base() : 0,
+                                  std::max<uint64_t>(16, (k.const_bytes() + 15) / 16 * 16)};
+    std::array<Partition::Bound, 4> want;
+    want[0] = ActivationBinding(*p->ds, bindings[k.output()]);
+    for (size_t s = 0; s < 3; ++s) {
+      const Operand& o = k.operands()[s];
+      want[s + 1] =
+          !o.present() || o.constant ? consts : ActivationBinding(*p->ds, bindings[o.tensor]);
+    }
+    if (k.scratch_words() > 0) want[3] = {p->scratch.buffer, 0, VK_WHOLE_SIZE};
+    if (want == p->set_buffers[i]) continue;
     VkDescriptorBufferInfo info[kBindings];
     VkWriteDescriptorSet w[kBindings];
     for (uint32_t b = 0; b < kBindings; ++b) {
-      const VkBuffer buf = b < 4 ? want[b] : b == 4 ? p->consts.buffer : p->status.buffer;
-      info[b] = buf == p->consts.buffer ? VkDescriptorBufferInfo{buf, const_off, const_range}
-                                        : VkDescriptorBufferInfo{buf, 0, VK_WHOLE_SIZE};
+      const Partition::Bound x = b < 4    ? want[b]
+                                 : b == 4 ? consts
+                                          : Partition::Bound{p->status.buffer, 0, VK_WHOLE_SIZE};
+      info[b] = VkDescriptorBufferInfo{x.buffer, x.offset, x.range};
       w[b] = VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
       w[b].dstSet = p->sets[i];
       w[b].dstBinding = b;
@@ -651,6 +718,9 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
   rc.binding_count = binding_count;
   rc.err = err;
   rc.max_groups = p->max_groups;
+  const fp8_status_code_t placed = PlaceActivations(p, bindings, binding_count, err);
+  if (placed != FP8_STATUS_OK) return placed;
+  rc.bases = p->bases.data();
   std::vector<uint32_t>& signature = p->signature;
   signature.clear();
   for (size_t i = 0; i < p->kernels.size(); ++i) {
@@ -678,11 +748,12 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
     }
   }
   UpdateSets(p, bindings);
-  for (const auto& bufs : p->set_buffers) {
-    for (VkBuffer b : bufs) {
-      const uint64_t v = reinterpret_cast<uint64_t>(b);
-      signature.push_back(static_cast<uint32_t>(v));
-      signature.push_back(static_cast<uint32_t>(v >> 32));
+  for (const auto& bound : p->set_buffers) {
+    for (const Partition::Bound& b : bound) {
+      for (const uint64_t v : {reinterpret_cast<uint64_t>(b.buffer), b.offset, b.range}) {
+        signature.push_back(static_cast<uint32_t>(v));
+        signature.push_back(static_cast<uint32_t>(v >> 32));
+      }
     }
   }
   if (signature != p->recorded) {

@@ -3,7 +3,9 @@
 // in FP32 and E4M3 with changing shapes, an index error and a fresh session
 // must produce no validation warning or error. Also: both LINEAR kernels
 // (the tiled one GPUs use, and the one for CPU-type devices) agree with the
-// reference backend on every weight type.
+// reference backend on every weight type; a device that binds less than
+// the session's arena at once (maxStorageBufferRange) runs it bound a
+// tensor at a time.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -115,6 +117,123 @@ TEST_F(VulkanValidationTest, ProfileTimesEveryDispatch) {
   // The LINEARs' pipeline (the CPU-type one on CPU devices) and Softmax's.
   EXPECT_NE(out.find(dev->cpu_kernels() ? "gemm_direct_e4m3" : "gemm"), std::string::npos) << out;
   EXPECT_NE(out.find("softmax"), std::string::npos) << out;
+  for (const std::string& m : vulkan::Context::ValidationMessages()) {
+    ADD_FAILURE() << "validation: " << m;
+  }
+}
+
+// FP8SDK_VULKAN_MAX_BINDING lowers the most one descriptor covers (as on
+// phones and lavapipe, 128 MiB, against a model's arenas): activations in an
+// arena past it are bound from near each tensor, with the same results,
+// under the validation layer (offset alignment, ranges); a limit below an
+// operator's constants (or the scratch) refuses the session.
+TEST_F(VulkanValidationTest, ArenasPastTheBindingLimitRunBoundPerTensor) {
+  testing::TinyBertConfig c;
+  const auto w = testing::MakeTinyBertWeights(c);
+  testing::TinyBertQuant e4m3;
+  const Graph g = testing::BuildTinyBert(c, w, &e4m3);
+  // 16 x 64 tokens: an arena of 7 MiB, scratch 2 MiB, the word embeddings
+  // 0.5 MiB (limits of 2 and 4 MiB run).
+  const auto in = testing::MakeTinyBertInputs(c, 16, 64, 5);
+  SessionOptions o;
+  o.device = FP8_DEVICE_VULKAN;
+  o.strict_device = true;
+  o.max_batch = 16;
+  o.max_sequence = 64;
+  for (const char* kernel : {"auto", "tiled"}) {
+    SCOPED_TRACE(kernel);
+    setenv("FP8SDK_VULKAN_GEMM", kernel, 1);
+    auto whole = Session::Create(g, o);
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    Status st;
+    const std::vector<float> want = testing::RunBertSession(whole.value().get(), in, &st);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    const uint64_t arena = whole.value()->PlannedBytes();
+    int ran_split = 0, refused = 0;
+    for (uint64_t limit = 256; limit < 2 * arena; limit *= 2) {
+      SCOPED_TRACE(limit);
+      setenv("FP8SDK_VULKAN_MAX_BINDING", std::to_string(limit).c_str(), 1);  // read at open
+      auto s = Session::Create(g, o);
+      unsetenv("FP8SDK_VULKAN_MAX_BINDING");
+      if (!s.ok()) {
+        EXPECT_EQ(s.status().code(), StatusCode::kRESOURCE_EXHAUSTED) << s.status().ToString();
+        EXPECT_NE(s.status().message().find("maxStorageBufferRange"), std::string::npos)
+            << s.status().ToString();
+        ++refused;
+        continue;
+      }
+      EXPECT_EQ(testing::RunBertSession(s.value().get(), in, &st), want);
+      EXPECT_TRUE(st.ok()) << st.ToString();
+      if (limit < arena) ++ran_split;
+    }
+    unsetenv("FP8SDK_VULKAN_GEMM");
+    EXPECT_GT(ran_split, 0) << "no limit below the arena (" << arena << " bytes) ran";
+    EXPECT_GT(refused, 0);
+  }
+  for (const std::string& m : vulkan::Context::ValidationMessages()) {
+    ADD_FAILURE() << "validation: " << m;
+  }
+}
+
+// A tensor larger than the binding limit (in a graph without constants or
+// scratch, which would refuse the session first): the run fails naming it.
+TEST_F(VulkanValidationTest, ATensorPastTheBindingLimitFailsTheRunNamingIt) {
+  for (const int64_t n : {int64_t{600}, int64_t{2000}}) {  // 2400 and 8000 bytes
+    Graph g;
+    for (const char* name : {"x", "y", "z"}) {
+      TensorDesc t;
+      t.name = name;
+      t.shape = {Dim{n, ""}};
+      g.tensors.push_back(t);
+    }
+    for (int i = 0; i < 2; ++i) {
+      Node node;
+      node.type = OpType::kGELU;
+      node.name = "gelu" + std::to_string(i);
+      node.inputs = {i};
+      node.outputs = {i + 1};
+      g.nodes.push_back(node);
+    }
+    g.inputs = {0};
+    g.outputs = {2};
+    SessionOptions o;
+    o.device = FP8_DEVICE_VULKAN;
+    o.strict_device = true;
+    setenv("FP8SDK_VULKAN_MAX_BINDING", "4096", 1);
+    auto s = Session::Create(g, o);
+    unsetenv("FP8SDK_VULKAN_MAX_BINDING");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    std::vector<float> x(static_cast<size_t>(n));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = 0.01f * static_cast<float>(i) - 3.0f;
+    ASSERT_TRUE(s.value()->SetInput("x", DType::kF32, &n, 1, x.data(), x.size() * 4).ok());
+    const Status st = s.value()->Run();
+    if (n == 600) {
+      // Three tensors of 2400 bytes: an arena past 4096 bytes, bound a tensor
+      // at a time; GELU(GELU(x)) as the reference computes it.
+      ASSERT_GT(s.value()->PlannedBytes(), 4096u);
+      ASSERT_TRUE(st.ok()) << st.ToString();
+      SessionOptions ro;
+      ro.device = FP8_DEVICE_REFERENCE;
+      auto ref = Session::Create(g, ro);
+      ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+      ASSERT_TRUE(ref.value()->SetInput("x", DType::kF32, &n, 1, x.data(), x.size() * 4).ok());
+      ASSERT_TRUE(ref.value()->Run().ok());
+      TensorView got, want;
+      ASSERT_TRUE(s.value()->GetOutput("z", &got).ok());
+      ASSERT_TRUE(ref.value()->GetOutput("z", &want).ok());
+      ASSERT_EQ(got.size_bytes, want.size_bytes);
+      const float* a = static_cast<const float*>(got.data);
+      const float* b = static_cast<const float*>(want.data);
+      for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5f) << i;
+    } else {
+      EXPECT_EQ(st.code(), StatusCode::kRESOURCE_EXHAUSTED) << st.ToString();
+      EXPECT_NE(st.message().find("operator 0 'gelu0' (GELU): its output (8000 bytes) passes "
+                                  "the most one descriptor covers on this device "
+                                  "(maxStorageBufferRange 4096 bytes)"),
+                std::string::npos)
+          << st.ToString();
+    }
+  }
   for (const std::string& m : vulkan::Context::ValidationMessages()) {
     ADD_FAILURE() << "validation: " << m;
   }
