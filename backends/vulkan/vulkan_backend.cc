@@ -486,14 +486,18 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
       if (t >= 0 && g.ConstData(t)) g.ConstDone(t);
     }
   }
-  // Each operator's constants are bound as one range of the buffer.
+  // Each operator's constants are bound as one range of the buffer, the
+  // scratch whole (sized for the operator that needs the most).
   const uint64_t max_range = ds.max_binding;
   for (const auto& k : p->kernels) {
-    if ((k->const_bytes() + 15) / 16 * 16 > max_range) {
+    const uint64_t need[2] = {k->const_bytes(), 4 * k->scratch_words()};
+    for (int i = 0; i < 2; ++i) {
+      if ((need[i] + 15) / 16 * 16 <= max_range) continue;
       return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
-                  "Vulkan: %s: its constants (%llu bytes) pass the device's largest storage "
-                  "buffer (maxStorageBufferRange %llu bytes)",
-                  k->label().c_str(), static_cast<unsigned long long>(k->const_bytes()),
+                  "Vulkan: %s: its %s (%llu bytes) pass the device's largest storage buffer "
+                  "(maxStorageBufferRange %llu bytes)",
+                  k->label().c_str(), i == 0 ? "constants" : "scratch",
+                  static_cast<unsigned long long>(need[i]),
                   static_cast<unsigned long long>(max_range));
     }
   }

@@ -157,6 +157,13 @@ TEST_F(VulkanValidationTest, ArenasPastTheBindingLimitRunBoundPerTensor) {
       unsetenv("FP8SDK_VULKAN_MAX_BINDING");
       if (!s.ok()) {
         EXPECT_EQ(s.status().code(), StatusCode::kRESOURCE_EXHAUSTED) << s.status().ToString();
+        // The operator whose constants (the word embeddings) or scratch (the
+        // FFN's packed rows) pass the limit is named.
+        EXPECT_NE(s.status().message().find(limit < 512000 ? "'embeddings.word' (GATHER): its "
+                                                             "constants (512000 bytes)"
+                                                           : "its scratch"),
+                  std::string::npos)
+            << s.status().ToString();
         EXPECT_NE(s.status().message().find("maxStorageBufferRange"), std::string::npos)
             << s.status().ToString();
         ++refused;
