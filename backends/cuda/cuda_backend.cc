@@ -281,6 +281,12 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
       p->kernels[i]->FuseResidual(p->kernels[i - 1].get());
     }
   }
+  // A GEMM cuBLASLt cannot run fails here, where the session can still
+  // leave this device out, not in a run.
+  for (const auto& k : p->kernels) {
+    st = k->Check(d.lt, err);
+    if (st != FP8_STATUS_OK) return st;
+  }
   for (size_t i = 0; i < count; ++i) {
     for (size_t k = 0; k < g.InputCount(nodes[i]); ++k) {
       const int32_t t = g.Input(nodes[i], k);

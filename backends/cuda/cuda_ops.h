@@ -78,6 +78,14 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   virtual fp8_status_code_t Launch(const RunContext& c) = 0;
+  // At prepare, once the kernels are built: what can be known before a run
+  // to fail (LINEAR: cuBLASLt has an algorithm for its GEMM at the largest
+  // shape). `lt` is the device's handle.
+  virtual fp8_status_code_t Check(cublasLtHandle_t lt, fp8_error_t* err) {
+    (void)lt;
+    (void)err;
+    return FP8_STATUS_OK;
+  }
   size_t scratch_bytes() const { return scratch_bytes_; }
   int status_word() const { return status_word_; }
   const std::string& label() const { return label_; }

@@ -61,9 +61,24 @@ fp8_status_code_t LtGemm::Run(cublasLtHandle_t lt, cudaStream_t stream, void* wo
                               int64_t ldx, void* y, int64_t ldy, int64_t M, int64_t N, int64_t K,
                               float alpha, int batch, int64_t stride_w, int64_t stride_x,
                               int64_t stride_y, fp8_error_t* err) {
-  const int64_t align_w = Alignment(w, stride_w, ElementBytes(w_type_), batch);
-  const int64_t align_x = Alignment(x, stride_x, ElementBytes(x_type_), batch);
-  const int64_t align_y = Alignment(y, stride_y, ElementBytes(y_type_), batch);
+  const int64_t align[3] = {Alignment(w, stride_w, ElementBytes(w_type_), batch),
+                            Alignment(x, stride_x, ElementBytes(x_type_), batch),
+                            Alignment(y, stride_y, ElementBytes(y_type_), batch)};
+  const fp8_status_code_t planned = Plan(lt, ldw, w_transposed, ldx, ldy, M, N, K, batch, stride_w,
+                                         stride_x, stride_y, align, err);
+  if (planned != FP8_STATUS_OK) return planned;
+  const float beta = 0.0f;
+  FP8_LT(cublasLtMatmul(lt, desc_, &alpha, w, a_, x, b_, &beta, y, c_, y, c_, &heuristic_.algo,
+                        workspace, kWorkspaceBytes, stream),
+         "cublasLtMatmul");
+  return FP8_STATUS_OK;
+}
+
+fp8_status_code_t LtGemm::Plan(cublasLtHandle_t lt, int64_t ldw, bool w_transposed, int64_t ldx,
+                               int64_t ldy, int64_t M, int64_t N, int64_t K, int batch,
+                               int64_t stride_w, int64_t stride_x, int64_t stride_y,
+                               const int64_t align[3], fp8_error_t* err) {
+  const int64_t align_w = align[0], align_x = align[1], align_y = align[2];
   const Key key = {M,        N,        K,        batch,        ldw,     ldx,     ldy,
                    stride_w, stride_x, stride_y, w_transposed, align_w, align_x, align_y};
   if (!valid_ || key != key_) {
@@ -124,10 +139,6 @@ fp8_status_code_t LtGemm::Run(cublasLtHandle_t lt, cudaStream_t stream, void* wo
     key_ = key;
     valid_ = true;
   }
-  const float beta = 0.0f;
-  FP8_LT(cublasLtMatmul(lt, desc_, &alpha, w, a_, x, b_, &beta, y, c_, y, c_, &heuristic_.algo,
-                        workspace, kWorkspaceBytes, stream),
-         "cublasLtMatmul");
   return FP8_STATUS_OK;
 }
 

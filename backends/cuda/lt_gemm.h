@@ -35,6 +35,16 @@ class LtGemm {
                         int64_t ldw, bool w_transposed, const void* x, int64_t ldx, void* y,
                         int64_t ldy, int64_t M, int64_t N, int64_t K, float alpha, int batch,
                         int64_t stride_w, int64_t stride_x, int64_t stride_y, fp8_error_t* err);
+  // What Run does first: the descriptors and an algorithm for this shape
+  // and the operands' alignments in bytes (W, X, Y; powers of two, at most
+  // 256), kept for the runs that match. Called at prepare with the largest
+  // M, so that a GEMM cuBLASLt has no algorithm for is found before the
+  // session is made (and the session can leave the device out), not in a
+  // run.
+  fp8_status_code_t Plan(cublasLtHandle_t lt, int64_t ldw, bool w_transposed, int64_t ldx,
+                         int64_t ldy, int64_t M, int64_t N, int64_t K, int batch, int64_t stride_w,
+                         int64_t stride_x, int64_t stride_y, const int64_t align[3],
+                         fp8_error_t* err);
 
  private:
   void Reset();
