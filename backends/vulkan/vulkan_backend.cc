@@ -133,6 +133,9 @@ fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
     const long long v = std::atoll(env);
     if (v >= 256) ds.max_binding = std::min<uint64_t>(ds.max_binding, static_cast<uint64_t>(v));
   }
+  // Whole 16-byte texels: shaders read some tensors as uvec4s, and a limit
+  // such as 2^32 - 1 (NVIDIA) is not a multiple of 16.
+  ds.max_binding = ds.max_binding / 16 * 16;
   ds.dev = dev;
   return FP8_STATUS_OK;
 }
