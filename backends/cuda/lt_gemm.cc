@@ -130,11 +130,12 @@ fp8_status_code_t LtGemm::Plan(cublasLtHandle_t lt, int64_t ldw, bool w_transpos
     }
     cublasLtMatmulPreferenceDestroy(pref);
     if (st != CUBLAS_STATUS_SUCCESS) return LtFail(err, st, "no algorithm for this GEMM");
-    if (found == 0) {
+    if (found == 0 || heuristic_.state != CUBLAS_STATUS_SUCCESS) {
       return backend::Fail(err, FP8_STATUS_UNSUPPORTED,
-                           "cuBLASLt: no algorithm for a %s GEMM of %lldx%lldx%lld",
-                           fp8_ ? "FP8" : "GEMM", static_cast<long long>(M),
-                           static_cast<long long>(N), static_cast<long long>(K));
+                           "cuBLASLt: no algorithm for %s GEMM of M=%lld N=%lld K=%lld%s",
+                           fp8_ ? "an FP8" : "a", static_cast<long long>(M),
+                           static_cast<long long>(N), static_cast<long long>(K),
+                           batch > 1 ? " (batched)" : "");
     }
     key_ = key;
     valid_ = true;

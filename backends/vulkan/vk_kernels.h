@@ -3,8 +3,9 @@
 // buffer, decoding tables and FP8 encoding parameters with them) and asked at
 // each execute for its dispatch: which shader, the push constants for this
 // run's shapes, and the workgroup counts. Every tensor is addressed in 32-bit
-// words: activations at their binding's offset / 4, constants at their place
-// in the constant buffer.
+// words: activations from where their descriptor starts (RunContext::bases:
+// the buffer's start unless it is larger than a descriptor covers),
+// constants from the start of their operator's range of the constant buffer.
 #ifndef FP8SDK_BACKENDS_VULKAN_VK_KERNELS_H_
 #define FP8SDK_BACKENDS_VULKAN_VK_KERNELS_H_
 

@@ -64,6 +64,7 @@ struct DeviceState {
   // FP8SDK_VULKAN_MAX_BINDING=<bytes> (to try a model against a smaller
   // device's limit).
   uint64_t max_binding = 0;
+  bool max_binding_from_env = false;
   std::shared_ptr<DispatchProfile> profile;  // FP8SDK_VULKAN_PROFILE=1 only
 };
 
@@ -131,7 +132,10 @@ fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
   ds.max_binding = dev->properties().limits.maxStorageBufferRange;
   if (const char* env = std::getenv("FP8SDK_VULKAN_MAX_BINDING")) {
     const long long v = std::atoll(env);
-    if (v >= 256) ds.max_binding = std::min<uint64_t>(ds.max_binding, static_cast<uint64_t>(v));
+    if (v >= 256 && static_cast<uint64_t>(v) < ds.max_binding) {
+      ds.max_binding = static_cast<uint64_t>(v);
+      ds.max_binding_from_env = true;
+    }
   }
   // Whole 16-byte texels: shaders read some tensors as uvec4s, and a limit
   // such as 2^32 - 1 (NVIDIA) is not a multiple of 16.
@@ -227,6 +231,16 @@ fp8_status_code_t Download(DeviceState& ds, void* dst, const Buffer* src, uint64
   return FP8_STATUS_OK;
 }
 
+// "the most one descriptor covers on this device (maxStorageBufferRange: N
+// bytes)" for messages, naming FP8SDK_VULKAN_MAX_BINDING where it lowered it.
+std::string BindingLimit(const DeviceState& ds) {
+  char s[160];
+  std::snprintf(s, sizeof(s), "the most one descriptor covers on this device (%s: %llu bytes)",
+                ds.max_binding_from_env ? "FP8SDK_VULKAN_MAX_BINDING" : "maxStorageBufferRange",
+                static_cast<unsigned long long>(ds.max_binding));
+  return s;
+}
+
 // Device-local memory within the session's limit; `what` names it in errors.
 // `bound_whole`: descriptors bind all of it (VK_WHOLE_SIZE), so it may not
 // pass DeviceState::max_binding (the constants are bound a range per
@@ -241,13 +255,9 @@ fp8_status_code_t DeviceBuffer(const Instance* self, DeviceState& ds, uint64_t s
                 static_cast<unsigned long long>(self->memory_limit),
                 static_cast<unsigned long long>(ds.held));
   }
-  const uint64_t range = ds.max_binding;
-  if (bound_whole && (size + 15) / 16 * 16 > range) {
-    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
-                "Vulkan: %s: %llu bytes pass the device's largest storage buffer "
-                "(maxStorageBufferRange %llu bytes)",
-                what, static_cast<unsigned long long>(size),
-                static_cast<unsigned long long>(range));
+  if (bound_whole && (size + 15) / 16 * 16 > ds.max_binding) {
+    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED, "Vulkan: %s: %llu bytes pass %s", what,
+                static_cast<unsigned long long>(size), BindingLimit(ds).c_str());
   }
   FP8_VK_CHECK(ds.dev->CreateBuffer(size, /*host=*/false, out), what);
   ds.held += out->size;
@@ -491,17 +501,14 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   }
   // Each operator's constants are bound as one range of the buffer, the
   // scratch whole (sized for the operator that needs the most).
-  const uint64_t max_range = ds.max_binding;
   for (const auto& k : p->kernels) {
     const uint64_t need[2] = {k->const_bytes(), 4 * k->scratch_words()};
     for (int i = 0; i < 2; ++i) {
-      if ((need[i] + 15) / 16 * 16 <= max_range) continue;
-      return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
-                  "Vulkan: %s: its %s (%llu bytes) pass the device's largest storage buffer "
-                  "(maxStorageBufferRange %llu bytes)",
-                  k->label().c_str(), i == 0 ? "constants" : "scratch",
-                  static_cast<unsigned long long>(need[i]),
-                  static_cast<unsigned long long>(max_range));
+      if ((need[i] + 15) / 16 * 16 <= ds.max_binding) continue;
+      return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED, "Vulkan: %s: %s (%llu bytes) %s %s",
+                  k->label().c_str(), i == 0 ? "its constants" : "the scratch it needs",
+                  static_cast<unsigned long long>(need[i]), i == 0 ? "pass" : "passes",
+                  BindingLimit(ds).c_str());
     }
   }
   const std::vector<uint8_t>& bytes = pool.bytes();
@@ -556,7 +563,9 @@ Partition::Bound ActivationBinding(const DeviceState& ds, const fp8_tensor_bindi
   if (extent <= ds.max_binding) return {b->buffer, 0, VK_WHOLE_SIZE};
   const uint64_t align =
       std::max<uint64_t>(4, ds.dev->properties().limits.minStorageBufferOffsetAlignment);
-  const uint64_t base = t.offset - t.offset % align;
+  uint64_t base = t.offset - t.offset % align;
+  // An empty tensor at the buffer's end: a range may not be empty.
+  if (base + 16 > extent) base = (extent - 16) / align * align;
   return {b->buffer, base, std::min(extent - base, ds.max_binding)};
 }
 
@@ -574,12 +583,12 @@ fp8_status_code_t PlaceActivations(Partition* p, const fp8_tensor_binding_t* bin
              DTypeSize(dtype) +
          3) /
         4 * 4;
-    if (bindings[t].offset - bound.offset + bytes <= bound.range) return FP8_STATUS_OK;
+    const uint64_t lead = bindings[t].offset - bound.offset;  // to the aligned start
+    if (lead + bytes <= bound.range) return FP8_STATUS_OK;
     return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
-                "Vulkan: %s: its %s (%llu bytes) passes the most one descriptor covers on this "
-                "device (maxStorageBufferRange %llu bytes)",
+                "Vulkan: %s: its %s (%llu bytes, %llu from its binding's aligned start) passes %s",
                 k.label().c_str(), what, static_cast<unsigned long long>(bytes),
-                static_cast<unsigned long long>(p->ds->max_binding));
+                static_cast<unsigned long long>(lead + bytes), BindingLimit(*p->ds).c_str());
   };
   static const char* const kInputs[3] = {"input 0", "input 1", "input 2"};
   for (const auto& k : p->kernels) {

@@ -107,9 +107,11 @@ Session::~Session() {
 
 Result<std::unique_ptr<Session>> Session::Create(const Graph& graph,
                                                  const SessionOptions& options) {
-  // A device backend that runs out of memory (or past the session's limit)
-  // is left out and the session is made again on the others, unless the
-  // caller insists on that device.
+  // A device backend that runs out of memory (or past the session's limit),
+  // or that claimed nodes its prepare then finds it cannot run (UNSUPPORTED:
+  // e.g. cuBLASLt has no algorithm for a GEMM's shape), is left out and the
+  // session is made again on the others, unless the caller insists on that
+  // device.
   std::set<std::string> left_out;
   std::vector<std::string> notes;  // why each was left out
   for (;;) {
@@ -125,13 +127,13 @@ Result<std::unique_ptr<Session>> Session::Create(const Graph& graph,
                     "max_sequence, decide the activation memory)");
     }
     if (st.ok()) return s;
-    const std::string failed = s->exhausted_backend_;
+    const std::string failed = s->failed_backend_;
     const bool insisted =
         options.strict_device && options.device != FP8_DEVICE_AUTO &&
         std::any_of(s->slots_.begin(), s->slots_.end(), [&](const std::unique_ptr<Slot>& x) {
           return failed == x->entry.vtable->name && x->entry.vtable->kind == options.device;
         });
-    if (st.code() != StatusCode::kRESOURCE_EXHAUSTED || failed.empty() || insisted) return st;
+    if (failed.empty() || insisted) return st;
     left_out.insert(failed);
     notes.push_back(StrFormat("backend '%s' left out: %s", failed.c_str(), st.message().c_str()));
   }
@@ -226,7 +228,7 @@ Status Session::CreateSlots(const SessionOptions& o) {
   for (const BackendEntry& e : entries) {
     const fp8_backend_vtable_t* vt = e.vtable;
     if (o.device == FP8_DEVICE_REFERENCE && vt->kind != FP8_DEVICE_REFERENCE) continue;
-    if (left_out_.count(vt->name)) continue;  // ran out of device memory (Create)
+    if (left_out_.count(vt->name)) continue;  // failed a previous try (Create)
     void* inst = nullptr;
     fp8_error_t err{};
     const fp8_status_code_t st = vt->create(&config, &inst, &err);
@@ -482,7 +484,7 @@ Status Session::PlanAndAllocate() {
       const fp8_status_code_t st =
           slot.entry.vtable->buffer_alloc(slot.instance, slot.device, bytes, &dom.arena, &err);
       if (st != FP8_STATUS_OK) {
-        if (st == FP8_STATUS_RESOURCE_EXHAUSTED) exhausted_backend_ = slot.entry.vtable->name;
+        if (st == FP8_STATUS_RESOURCE_EXHAUSTED) failed_backend_ = slot.entry.vtable->name;
         return FromBackend(st, err,
                            StrFormat("%s: allocating the %llu-byte arena", slot.entry.vtable->name,
                                      static_cast<unsigned long long>(bytes)));
@@ -536,8 +538,10 @@ Status Session::PrepareSteps() {
                                    s.nodes.data(), s.nodes.size(), &s.partition, &err);
     graph_view_.release = nullptr;
     if (st != FP8_STATUS_OK) {
-      if (st == FP8_STATUS_RESOURCE_EXHAUSTED && !slot.info.host_memory)
-        exhausted_backend_ = slot.entry.vtable->name;
+      if ((st == FP8_STATUS_RESOURCE_EXHAUSTED || st == FP8_STATUS_UNSUPPORTED) &&
+          !slot.info.host_memory) {
+        failed_backend_ = slot.entry.vtable->name;
+      }
       return FromBackend(st, err,
                          StrFormat("backend '%s' could not prepare operators %zu..%zu",
                                    slot.entry.vtable->name, s.nodes.front(), s.nodes.back()));

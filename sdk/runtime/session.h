@@ -127,8 +127,12 @@ class Session {
   std::vector<int> node_slot_;
   std::vector<std::string> declines_;
   std::vector<std::string> notes_;
-  std::set<std::string> left_out_;  // backends Create left out (out of device memory)
-  std::string exhausted_backend_;   // the device backend whose memory ran out in Init
+  // Backends Create left out (out of device memory, or a partition they
+  // could not prepare).
+  std::set<std::string> left_out_;
+  // The device backend that failed Init so (its memory ran out, or its
+  // prepare found a node it cannot run after all).
+  std::string failed_backend_;
   std::vector<Instance> instances_;
   std::vector<std::vector<int>> instance_index_;  // [tensor] -> instance per domain (-1)
   std::vector<Step> steps_;
