@@ -353,6 +353,12 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   d->coop_n_ = CoopMatrixUsable(instance, physical, d->props_);
   d->coop_matrix_ = d->coop_n_ > 0;
   vkGetPhysicalDeviceMemoryProperties(physical, &d->mem_props_);
+  VkPhysicalDeviceMaintenance3Properties m3{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &m3;
+  vkGetPhysicalDeviceProperties2(physical, &p2);  // Vulkan 1.1 core
+  d->max_allocation_bytes_ = m3.maxMemoryAllocationSize;
   const int family = ComputeFamily(physical);
   if (family < 0) {
     *err = "no compute queue";

@@ -120,6 +120,9 @@ class Device {
   // Timestamps on the compute queue: valid bits (0: none) and nanoseconds a
   // tick.
   uint32_t timestamp_bits() const { return timestamp_bits_; }
+  // The largest single allocation the device promises
+  // (maxMemoryAllocationSize; 0 where it reports none).
+  uint64_t max_allocation_bytes() const { return max_allocation_bytes_; }
   double timestamp_period_ns() const { return props_.limits.timestampPeriod; }
   VkPipeline pipeline(Shader s) const { return pipelines_[s]; }
   VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
@@ -149,6 +152,7 @@ class Device {
   VkQueue queue_ = VK_NULL_HANDLE;
   uint32_t family_ = 0;
   uint32_t timestamp_bits_ = 0;
+  uint64_t max_allocation_bytes_ = 0;
   VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
   VkPipelineLayout pipeline_layout_ = VK_NULL_HANDLE;
   std::array<VkPipeline, kShaderCount> pipelines_{};

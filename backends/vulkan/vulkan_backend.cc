@@ -255,6 +255,14 @@ fp8_status_code_t DeviceBuffer(const Instance* self, DeviceState& ds, uint64_t s
                 static_cast<unsigned long long>(self->memory_limit),
                 static_cast<unsigned long long>(ds.held));
   }
+  const uint64_t max_alloc = ds.dev->max_allocation_bytes();
+  if (max_alloc > 0 && (size + 15) / 16 * 16 > max_alloc) {
+    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                "Vulkan: %s: %llu bytes pass the device's largest allocation "
+                "(maxMemoryAllocationSize: %llu bytes)",
+                what, static_cast<unsigned long long>(size),
+                static_cast<unsigned long long>(max_alloc));
+  }
   if (bound_whole && (size + 15) / 16 * 16 > ds.max_binding) {
     return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED, "Vulkan: %s: %llu bytes pass %s", what,
                 static_cast<unsigned long long>(size), BindingLimit(ds).c_str());
