@@ -70,6 +70,8 @@ struct Partition {
 
 Instance* Self(void* p) { return static_cast<Instance*>(p); }
 
+const char* const kInputNames[3] = {"input 0", "input 1", "input 2"};
+
 std::string Lower(std::string s) {
   for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
@@ -326,6 +328,22 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
                   static_cast<unsigned long long>(need[i]), i == 0 ? "pass" : "passes",
                   BindingLimit(ds).c_str());
     }
+    // Each activation is bound from near its start (ActivationBinding): one
+    // larger than a binding at the session's largest shapes would fail runs.
+    const auto fits = [&](int32_t t, DType dtype, const char* what) {
+      const uint64_t b = static_cast<uint64_t>(g.PlanShape(t).NumElements()) * DTypeSize(dtype);
+      if ((b + 15) / 16 * 16 <= ds.max_binding) return FP8_STATUS_OK;
+      return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                  "Vulkan: %s: its %s (%llu bytes at the session's largest shapes) passes %s",
+                  k->label().c_str(), what, static_cast<unsigned long long>(b),
+                  BindingLimit(ds).c_str());
+    };
+    st = fits(k->output(), k->output_dtype(), "output");
+    for (size_t i = 0; i < 3 && st == FP8_STATUS_OK; ++i) {
+      const Operand& o = k->operands()[i];
+      if (o.present() && !o.constant) st = fits(o.tensor, o.dtype, kInputNames[i]);
+    }
+    if (st != FP8_STATUS_OK) return st;
   }
   const std::vector<uint8_t>& bytes = pool.bytes();
   st = DeviceBuffer(self->memory_limit, ds, bytes.size(), &p->consts, "allocating the constants",
@@ -407,12 +425,11 @@ fp8_status_code_t PlaceActivations(Partition* p, const fp8_tensor_binding_t* bin
                 k.label().c_str(), what, static_cast<unsigned long long>(bytes),
                 static_cast<unsigned long long>(lead + bytes), BindingLimit(*p->ds).c_str());
   };
-  static const char* const kInputs[3] = {"input 0", "input 1", "input 2"};
   for (const auto& k : p->kernels) {
     fp8_status_code_t st = place(*k, k->output(), k->output_dtype(), "output");
     for (size_t s = 0; s < 3 && st == FP8_STATUS_OK; ++s) {
       const Operand& o = k->operands()[s];
-      if (o.present() && !o.constant) st = place(*k, o.tensor, o.dtype, kInputs[s]);
+      if (o.present() && !o.constant) st = place(*k, o.tensor, o.dtype, kInputNames[s]);
     }
     if (st != FP8_STATUS_OK) return st;
   }
