@@ -125,8 +125,9 @@ TEST_F(VulkanValidationTest, ProfileTimesEveryDispatch) {
 // FP8SDK_VULKAN_MAX_BINDING lowers the most one descriptor covers (as on
 // phones and lavapipe, 128 MiB, against a model's arenas): activations in an
 // arena past it are bound from near each tensor, with the same results,
-// under the validation layer (offset alignment, ranges); a limit below an
-// operator's constants (or the scratch) refuses the session.
+// under the validation layer (offset alignment, ranges), on each GEMM family
+// (CPU-type, tiled, 128 x 128 tiles); a limit below an operator's constants,
+// scratch or activations refuses the session.
 TEST_F(VulkanValidationTest, ArenasPastTheBindingLimitRunBoundPerTensor) {
   testing::TinyBertConfig c;
   const auto w = testing::MakeTinyBertWeights(c);
@@ -140,7 +141,7 @@ TEST_F(VulkanValidationTest, ArenasPastTheBindingLimitRunBoundPerTensor) {
   o.strict_device = true;
   o.max_batch = 16;
   o.max_sequence = 64;
-  for (const char* kernel : {"auto", "tiled"}) {
+  for (const char* kernel : {"auto", "tiled", "large"}) {
     SCOPED_TRACE(kernel);
     setenv("FP8SDK_VULKAN_GEMM", kernel, 1);
     auto whole = Session::Create(g, o);
