@@ -59,7 +59,10 @@ struct Partition {
     }
   };
   std::vector<std::array<Bound, 4>> set_buffers;
-  std::vector<uint64_t> bases;  // RunContext::bases of this run (kept: no allocation per run)
+  // This run's (BindActivations; kept: no allocation per run): what the
+  // sets should point at, and RunContext::bases.
+  std::vector<std::array<Bound, 4>> want;
+  std::vector<uint64_t> bases;
   VkCommandBuffer cb = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
   std::vector<uint32_t> recorded;   // the signature of the recorded commands
@@ -70,7 +73,22 @@ struct Partition {
 
 Instance* Self(void* p) { return static_cast<Instance*>(p); }
 
-const char* const kInputNames[3] = {"input 0", "input 1", "input 2"};
+// Calls f(slot, tensor, dtype) for a kernel's output (binding 0) and each
+// operand held in an activation (binding s + 1), until one returns an error.
+template <typename F>
+fp8_status_code_t ForEachActivation(const Kernel& k, F&& f) {
+  fp8_status_code_t st = f(0, k.output(), k.output_dtype());
+  for (size_t s = 0; s < 3 && st == FP8_STATUS_OK; ++s) {
+    const Operand& o = k.operands()[s];
+    if (o.present() && !o.constant) st = f(static_cast<int>(s + 1), o.tensor, o.dtype);
+  }
+  return st;
+}
+
+const char* SlotName(int slot) {
+  static const char* const kNames[4] = {"output", "input 0", "input 1", "input 2"};
+  return kNames[slot];
+}
 
 std::string Lower(std::string s) {
   for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -330,19 +348,14 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
     }
     // Each activation is bound from near its start (ActivationBinding): one
     // larger than a binding at the session's largest shapes would fail runs.
-    const auto fits = [&](int32_t t, DType dtype, const char* what) {
+    st = ForEachActivation(*k, [&](int slot, int32_t t, DType dtype) {
       const uint64_t b = static_cast<uint64_t>(g.PlanShape(t).NumElements()) * DTypeSize(dtype);
       if ((b + 15) / 16 * 16 <= ds.max_binding) return FP8_STATUS_OK;
       return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
                   "Vulkan: %s: its %s (%llu bytes at the session's largest shapes) passes %s",
-                  k->label().c_str(), what, static_cast<unsigned long long>(b),
+                  k->label().c_str(), SlotName(slot), static_cast<unsigned long long>(b),
                   BindingLimit(ds).c_str());
-    };
-    st = fits(k->output(), k->output_dtype(), "output");
-    for (size_t i = 0; i < 3 && st == FP8_STATUS_OK; ++i) {
-      const Operand& o = k->operands()[i];
-      if (o.present() && !o.constant) st = fits(o.tensor, o.dtype, kInputNames[i]);
-    }
+    });
     if (st != FP8_STATUS_OK) return st;
   }
   const std::vector<uint8_t>& bytes = pool.bytes();
@@ -362,6 +375,7 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   FP8_VK_CHECK(dev->CreateDescriptorPool(sets, &p->pool), "vkCreateDescriptorPool");
   p->sets.resize(count);
   p->set_buffers.assign(count, {});
+  p->want.resize(count);
   std::vector<VkDescriptorSetLayout> layouts(count, dev->set_layout());
   if (count > 0) {
     VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
@@ -404,57 +418,56 @@ Partition::Bound ActivationBinding(const DeviceState& ds, const fp8_tensor_bindi
   return {b->buffer, base, std::min(extent - base, ds.max_binding)};
 }
 
-// This run's RunContext::bases, and that every activation lies within what
-// its descriptor covers (else RESOURCE_EXHAUSTED naming it).
-fp8_status_code_t PlaceActivations(Partition* p, const fp8_tensor_binding_t* bindings,
-                                   size_t binding_count, fp8_error_t* err) {
+// Binding 4 of a kernel's set, and its unused operand bindings: its range
+// of the constant buffer (16 bytes at the start when it has none: bound,
+// never read).
+Partition::Bound ConstantsBinding(const Partition& p, const Kernel& k) {
+  return {p.consts.buffer, k.const_bytes() > 0 ? k.const_base() : 0,
+          std::max<uint64_t>(16, (k.const_bytes() + 15) / 16 * 16)};
+}
+
+// What this run's sets should point at (Partition::want) and where each
+// activation's words count from (RunContext::bases); RESOURCE_EXHAUSTED
+// naming a tensor that lies past what its descriptor covers.
+fp8_status_code_t BindActivations(Partition* p, const fp8_tensor_binding_t* bindings,
+                                  size_t binding_count, fp8_error_t* err) {
   p->bases.assign(binding_count, 0);
-  const auto place = [&](const Kernel& k, int32_t t, DType dtype, const char* what) {
-    const Partition::Bound bound = ActivationBinding(*p->ds, bindings[t]);
-    p->bases[t] = bound.offset;
-    if (bound.range == VK_WHOLE_SIZE) return FP8_STATUS_OK;
-    const uint64_t bytes =
-        (static_cast<uint64_t>(backend::BindingShape(bindings[t]).NumElements()) *
-             DTypeSize(dtype) +
-         3) /
-        4 * 4;
-    const uint64_t lead = bindings[t].offset - bound.offset;  // to the aligned start
-    if (lead + bytes <= bound.range) return FP8_STATUS_OK;
-    return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
-                "Vulkan: %s: its %s (%llu bytes, %llu from its binding's aligned start) passes %s",
-                k.label().c_str(), what, static_cast<unsigned long long>(bytes),
-                static_cast<unsigned long long>(lead + bytes), BindingLimit(*p->ds).c_str());
-  };
-  for (const auto& k : p->kernels) {
-    fp8_status_code_t st = place(*k, k->output(), k->output_dtype(), "output");
-    for (size_t s = 0; s < 3 && st == FP8_STATUS_OK; ++s) {
-      const Operand& o = k->operands()[s];
-      if (o.present() && !o.constant) st = place(*k, o.tensor, o.dtype, kInputNames[s]);
-    }
+  for (size_t i = 0; i < p->kernels.size(); ++i) {
+    const Kernel& k = *p->kernels[i];
+    std::array<Partition::Bound, 4>& want = p->want[i];
+    want.fill(ConstantsBinding(*p, k));
+    const fp8_status_code_t st = ForEachActivation(k, [&](int slot, int32_t t, DType dtype) {
+      const Partition::Bound bound = ActivationBinding(*p->ds, bindings[t]);
+      want[static_cast<size_t>(slot)] = bound;
+      p->bases[t] = bound.offset;
+      if (bound.range == VK_WHOLE_SIZE) return FP8_STATUS_OK;
+      const uint64_t bytes =
+          (static_cast<uint64_t>(backend::BindingShape(bindings[t]).NumElements()) *
+               DTypeSize(dtype) +
+           3) /
+          4 * 4;
+      const uint64_t lead = bindings[t].offset - bound.offset;  // to the aligned start
+      if (lead + bytes <= bound.range) return FP8_STATUS_OK;
+      return Fail(err, FP8_STATUS_RESOURCE_EXHAUSTED,
+                  "Vulkan: %s: its %s (%llu bytes, %llu from its binding's aligned start) "
+                  "passes %s",
+                  k.label().c_str(), SlotName(slot), static_cast<unsigned long long>(bytes),
+                  static_cast<unsigned long long>(lead + bytes), BindingLimit(*p->ds).c_str());
+    });
     if (st != FP8_STATUS_OK) return st;
+    if (k.scratch_words() > 0) want[3] = {p->scratch.buffer, 0, VK_WHOLE_SIZE};
   }
   return FP8_STATUS_OK;
 }
 
-// Points each node's descriptor set at this run's buffers (only where they
+// Points each node's descriptor set at Partition::want (only where it
 // changed; no command buffer is pending here).
-void UpdateSets(Partition* p, const fp8_tensor_binding_t* bindings) {
+void UpdateSets(Partition* p) {
   VkDevice d = p->ds->dev->device();
   for (size_t i = 0; i < p->kernels.size(); ++i) {
-    const Kernel& k = *p->kernels[i];
-    // The constants: this operator's range (16 bytes at the start when it
-    // has none: bound, never read).
-    const Partition::Bound consts{p->consts.buffer, k.const_bytes() > 0 ? k.const_base() : 0,
-                                  std::max<uint64_t>(16, (k.const_bytes() + 15) / 16 * 16)};
-    std::array<Partition::Bound, 4> want;
-    want[0] = ActivationBinding(*p->ds, bindings[k.output()]);
-    for (size_t s = 0; s < 3; ++s) {
-      const Operand& o = k.operands()[s];
-      want[s + 1] =
-          !o.present() || o.constant ? consts : ActivationBinding(*p->ds, bindings[o.tensor]);
-    }
-    if (k.scratch_words() > 0) want[3] = {p->scratch.buffer, 0, VK_WHOLE_SIZE};
+    const std::array<Partition::Bound, 4>& want = p->want[i];
     if (want == p->set_buffers[i]) continue;
+    const Partition::Bound consts = ConstantsBinding(*p, *p->kernels[i]);
     VkDescriptorBufferInfo info[kBindings];
     VkWriteDescriptorSet w[kBindings];
     for (uint32_t b = 0; b < kBindings; ++b) {
@@ -568,7 +581,7 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
   rc.binding_count = binding_count;
   rc.err = err;
   rc.max_groups = p->max_groups;
-  const fp8_status_code_t placed = PlaceActivations(p, bindings, binding_count, err);
+  const fp8_status_code_t placed = BindActivations(p, bindings, binding_count, err);
   if (placed != FP8_STATUS_OK) return placed;
   rc.bases = p->bases.data();
   std::vector<uint32_t>& signature = p->signature;
@@ -597,7 +610,7 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
       signature.insert(signature.end(), d[j].groups, d[j].groups + 3);
     }
   }
-  UpdateSets(p, bindings);
+  UpdateSets(p);
   for (const auto& bound : p->set_buffers) {
     for (const Partition::Bound& b : bound) {
       for (const uint64_t v : {reinterpret_cast<uint64_t>(b.buffer), b.offset, b.range}) {
