@@ -9,7 +9,8 @@
 // Attention products: cuBLASLt strided batched f32 GEMMs on fake-quantized
 // operands. LayerNorm (with the residual ADD fused), Softmax, GELU, gather,
 // quantize and data movement: kernels of our own (kernels_*.cu). A partition
-// is captured into a CUDA graph per input shape and replayed.
+// is captured into a CUDA graph per input shape and replayed (the last 8
+// shapes are kept).
 //
 // On a machine without a GPU or driver the plugin loads, create() fails with
 // the CUDA error's name, and the session runs elsewhere.
@@ -27,6 +28,7 @@
 
 #include "backends/common/device_ops.h"
 #include "backends/common/graph_access.h"
+#include "backends/common/lru_cache.h"
 #include "backends/cuda/cuda_ops.h"
 #include "backends/cuda/lt_gemm.h"
 #include "fp8sdk/backend.h"
@@ -114,6 +116,18 @@ fp8_status_code_t Open(Instance* self, uint32_t device, fp8_error_t* err) {
   return FP8_STATUS_OK;
 }
 
+// A captured and instantiated CUDA graph.
+struct GraphExec {
+  explicit GraphExec(cudaGraphExec_t e) : exec(e) {}
+  GraphExec(const GraphExec&) = delete;
+  GraphExec& operator=(const GraphExec&) = delete;
+  ~GraphExec() {
+    if (exec) cudaGraphExecDestroy(exec);
+  }
+  cudaGraphExec_t exec;
+};
+constexpr size_t kGraphs = 8;  // shapes a partition keeps captured
+
 struct Partition {
   DeviceState* dev = nullptr;
   std::vector<std::unique_ptr<Kernel>> kernels;
@@ -122,16 +136,17 @@ struct Partition {
   unsigned long long* status = nullptr;  // device
   std::vector<unsigned long long> status_host;
   int status_words = 0;
-  // CUDA graph of the last shape (bindings signature).
-  std::vector<int64_t> signature, run_signature;
-  cudaGraphExec_t graph = nullptr;
+  // CUDA graphs of the last kGraphs shapes and places of the bindings
+  // (their signature), replayed when a run matches one.
+  backend::LruCache<std::vector<int64_t>, GraphExec> graphs{kGraphs};
+  std::vector<int64_t> run_signature;
   bool use_graphs = true;
 };
 
 void ReleasePartition(Partition* p) {
   if (!p) return;
   if (p->dev) cudaSetDevice(p->dev->ordinal);
-  if (p->graph) cudaGraphExecDestroy(p->graph);
+  p->graphs.Clear();
   if (p->dev) {
     Free(*p->dev, p->consts);
     Free(*p->dev, p->scratch);
@@ -338,7 +353,7 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
                            p->status_host.size() * sizeof(unsigned long long),
                            cudaMemcpyHostToDevice, d.stream),
            "cudaMemcpyAsync (status)");
-  // The shapes and places of this run; the same as the last: replay its graph.
+  // The shapes and places of this run; one captured before: replay its graph.
   std::vector<int64_t>& sig = p->run_signature;  // kept: no allocation per run
   sig.clear();
   for (size_t t = 0; t < binding_count; ++t) {
@@ -347,13 +362,10 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
     sig.push_back(static_cast<int64_t>(reinterpret_cast<uintptr_t>(b.buffer) + b.offset));
     for (int r = 0; r < b.rank; ++r) sig.push_back(b.dims[r]);
   }
-  if (p->use_graphs && p->graph && sig == p->signature) {
-    FP8_CUDA(cudaGraphLaunch(p->graph, d.stream), "cudaGraphLaunch");
+  GraphExec* replay = p->use_graphs ? p->graphs.Find(sig) : nullptr;
+  if (replay) {
+    FP8_CUDA(cudaGraphLaunch(replay->exec, d.stream), "cudaGraphLaunch");
   } else if (p->use_graphs) {
-    if (p->graph) {
-      cudaGraphExecDestroy(p->graph);
-      p->graph = nullptr;
-    }
     FP8_CUDA(cudaStreamBeginCapture(d.stream, cudaStreamCaptureModeThreadLocal),
              "cudaStreamBeginCapture");
     const fp8_status_code_t st = LaunchAll(p, rc);
@@ -364,22 +376,23 @@ fp8_status_code_t Execute(void*, uint32_t, void* partition, const fp8_tensor_bin
       return st;
     }
     if (st != FP8_STATUS_OK && graph) cudaGraphDestroy(graph);
+    cudaGraphExec_t exec = nullptr;
     cudaError_t ie = e;
     if (e == cudaSuccess) {
-      ie = cudaGraphInstantiate(&p->graph, graph, 0);
+      ie = cudaGraphInstantiate(&exec, graph, 0);
       cudaGraphDestroy(graph);
     }
     if (ie != cudaSuccess) {
       // Something in the partition cannot be captured (nothing ran while
       // capturing): run it launch by launch from now on.
       cudaGetLastError();
-      p->graph = nullptr;
+      p->graphs.Clear();
       p->use_graphs = false;
       const fp8_status_code_t eager = LaunchAll(p, rc);
       if (eager != FP8_STATUS_OK) return eager;
     } else {
-      p->signature.swap(sig);
-      FP8_CUDA(cudaGraphLaunch(p->graph, d.stream), "cudaGraphLaunch");
+      GraphExec& added = p->graphs.Insert(sig, std::make_unique<GraphExec>(exec));
+      FP8_CUDA(cudaGraphLaunch(added.exec, d.stream), "cudaGraphLaunch");
     }
   } else {
     const fp8_status_code_t st = LaunchAll(p, rc);

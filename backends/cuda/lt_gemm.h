@@ -1,7 +1,9 @@
 // cuBLASLt GEMMs in row-major terms, shared by the CUDA backend and its
 // benchmark: Y[M, N] = alpha * sum_k X[M, K] * W[N, K] (or W as [K, N]),
 // optionally strided-batched. Descriptors and the algorithm are created on
-// first use of a shape and kept for the next run of the same shape.
+// first use of a shape and kept for later runs of it: the last kPlans shapes
+// (a session whose sequence lengths alternate does not ask cuBLASLt again on
+// every run).
 #ifndef FP8SDK_BACKENDS_CUDA_LT_GEMM_H_
 #define FP8SDK_BACKENDS_CUDA_LT_GEMM_H_
 
@@ -11,19 +13,20 @@
 #include <array>
 #include <cstdint>
 
+#include "backends/common/lru_cache.h"
 #include "fp8sdk/backend.h"
 
 namespace fp8sdk {
 namespace cuda {
 
 constexpr size_t kWorkspaceBytes = 32u << 20;  // cuBLASLt workspace per device
+constexpr size_t kPlans = 8;                   // shapes a GEMM keeps planned
 
 // Writes "cuBLASLt: <what>: <status name>" and returns the matching code.
 fp8_status_code_t LtFail(fp8_error_t* err, cublasStatus_t s, const char* what);
 
 class LtGemm {
  public:
-  ~LtGemm() { Reset(); }
   LtGemm() = default;
   LtGemm(const LtGemm&) = delete;
   LtGemm& operator=(const LtGemm&) = delete;
@@ -47,19 +50,32 @@ class LtGemm {
                          fp8_error_t* err);
 
  private:
-  void Reset();
-  cudaDataType_t w_type_ = CUDA_R_32F, x_type_ = CUDA_R_32F, y_type_ = CUDA_R_32F;
-  cublasComputeType_t compute_ = CUBLAS_COMPUTE_32F;
-  bool fp8_ = false;
-  cublasLtMatmulDesc_t desc_ = nullptr;
-  cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, c_ = nullptr;
-  cublasLtMatmulHeuristicResult_t heuristic_{};
   // What the descriptors and algorithm were made for: shape, batch, leading
   // dimensions, strides, W's orientation and the operands' alignments (the
   // heuristic otherwise assumes 256-byte aligned pointers).
   using Key = std::array<int64_t, 14>;
-  Key key_{};
-  bool valid_ = false;
+  // The descriptors and algorithm of one Key.
+  struct Prepared {
+    Prepared() = default;
+    Prepared(const Prepared&) = delete;
+    Prepared& operator=(const Prepared&) = delete;
+    ~Prepared();
+    cublasLtMatmulDesc_t desc = nullptr;
+    cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+    cublasLtMatmulHeuristicResult_t heuristic{};
+  };
+  static Key KeyOf(int64_t ldw, bool w_transposed, int64_t ldx, int64_t ldy, int64_t M, int64_t N,
+                   int64_t K, int batch, int64_t stride_w, int64_t stride_x, int64_t stride_y,
+                   const int64_t align[3]);
+  // The plan of `key` (made now if not kept), or nullptr with *err set.
+  const Prepared* Lookup(cublasLtHandle_t lt, const Key& key, fp8_status_code_t* status,
+                         fp8_error_t* err);
+  fp8_status_code_t Make(cublasLtHandle_t lt, const Key& key, Prepared* p, fp8_error_t* err);
+
+  cudaDataType_t w_type_ = CUDA_R_32F, x_type_ = CUDA_R_32F, y_type_ = CUDA_R_32F;
+  cublasComputeType_t compute_ = CUBLAS_COMPUTE_32F;
+  bool fp8_ = false;
+  backend::LruCache<Key, Prepared> plans_{kPlans};
 };
 
 }  // namespace cuda
