@@ -3,13 +3,18 @@
 # Usage: tools/setup.sh        (as root, or with sudo available)
 #        tools/setup.sh --train  also installs what models/train_sst2.py and
 #                                models/make_fixtures.py need (torch, onnx, numpy, OpenBLAS)
+#        tools/setup.sh --aarch64  also the 64-bit ARM cross compiler, the arm64
+#                                libraries (multiarch) and qemu-user, for
+#                                bazel build --config=aarch64 and tools/test.sh --aarch64
 set -euo pipefail
 
 TRAIN=0
+AARCH64=0
 for arg in "$@"; do
   case "$arg" in
     --train) TRAIN=1 ;;
-    *) echo "usage: tools/setup.sh [--train]" >&2; exit 2 ;;
+    --aarch64) AARCH64=1 ;;
+    *) echo "usage: tools/setup.sh [--train] [--aarch64]" >&2; exit 2 ;;
   esac
 done
 
@@ -37,6 +42,27 @@ if [ "$TRAIN" = 1 ]; then
   )
 fi
 
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+if [ "$AARCH64" = 1 ]; then
+  PACKAGES+=(
+    # 64-bit ARM: cross compiler, user-mode emulator for the tests, and the
+    # arm64 builds of the libraries the runtime and backends link (oneDNN's
+    # library alone: libdnnl-dev:arm64 cannot sit next to the host's, and
+    # the headers are the host's). The converter's ONNX import is not built
+    # for ARM (libonnxifi:arm64 cannot sit next to the host's either).
+    g++-aarch64-linux-gnu qemu-user
+    libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64 libdnnl2:arm64
+    libflatbuffers-dev:arm64 libvulkan-dev:arm64 mesa-vulkan-drivers:arm64 vulkan-validationlayers:arm64
+    libutf8proc-dev:arm64
+  )
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "setup: adding the arm64 architecture (multiarch)"
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -q
+  fi
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -45,8 +71,6 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q

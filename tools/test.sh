@@ -5,10 +5,18 @@
 # or a time-out, counts as one failure). Exits non-zero on any failure.
 # Extra arguments go to `bazel test` (e.g. a target pattern).
 #
-#   tools/test.sh [--asan | --tsan] [bazel test arguments...]
+#   tools/test.sh [--asan | --tsan | --aarch64] [bazel test arguments...]
 # --asan / --tsan build and run the suite under AddressSanitizer +
 # UndefinedBehaviorSanitizer / ThreadSanitizer (.bazelrc configs) in an
 # output base of their own, so the default build stays as it is.
+# --aarch64 cross-compiles for 64-bit ARM (tools/setup.sh --aarch64 installs
+# what it needs) and runs the C++ tests under qemu-aarch64, also in an output
+# base of its own: every cc_test but those that link the ONNX import (not
+# built for ARM), the x86 FP8 GEMM products' test and the conformance
+# variants that only force those products, and
+# the Vulkan variants (the main conformance test runs the Vulkan backend on
+# lavapipe too). No SST-2 data under emulation (each backend's 872 sentences
+# take ~5 minutes there): those cases skip, TinyBERT's end-to-end cases run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +36,13 @@ case "${1:-}" in
     flags+=(--test_env=TSAN_OPTIONS=halt_on_error=1:suppressions="$(pwd)/tools/tsan.supp")
     [ "$config" = tsan ] && flags+=(--test_tag_filters=-no_tsan)
     ;;
+  --aarch64)
+    shift
+    aarch64=1
+    startup=(--output_base="$HOME/.cache/fp8sdk-bazel-aarch64-$(pwd | md5sum | cut -c1-8)")
+    flags+=(--config=aarch64 --symlink_prefix=/ --run_under=/usr/bin/qemu-aarch64)
+    testlogs="$(bazel "${startup[@]}" info --config=aarch64 bazel-testlogs 2>/dev/null)"
+    ;;
 esac
 if [ -n "${CI:-}" ] || [ ! -t 1 ]; then
   flags+=(--curses=no --color=no --show_progress_rate_limit=30)
@@ -43,10 +58,16 @@ if [ -z "${FP8SDK_DATA:-}" ] && [ -d ../shared/data ]; then
   FP8SDK_DATA=$(cd ../shared/data && pwd)
 fi
 export FP8SDK_DATA="${FP8SDK_DATA:-}"
+[ -n "${aarch64:-}" ] && FP8SDK_DATA=""
 export FP8SDK_NODE_MODULES="${FP8SDK_NODE_MODULES:-$(pwd)/tools/npm/node_modules}"
 flags+=(--test_env=FP8SDK_DATA --test_env=FP8SDK_NODE_MODULES --test_env=PATH)
 
 targets=("$@")
+if [ ${#targets[@]} -eq 0 ] && [ -n "${aarch64:-}" ]; then
+  mapfile -t targets < <(bazel "${startup[@]}" query \
+    'kind(cc_test, //...) except rdeps(//..., @onnx//:onnx) except //backends/cuda/... except //fuzz/... except //backends/onednn:fp8_gemm_test except attr(name, "conformance_(onednn|vulkan)_.*", //tests/...)' 2>/dev/null)
+  [ ${#targets[@]} -gt 0 ] || { echo "aarch64: no test targets found"; echo "0 passed, 1 failed"; exit 1; }
+fi
 [ ${#targets[@]} -gt 0 ] || targets=(//...)
 
 log=$(mktemp)

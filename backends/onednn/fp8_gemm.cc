@@ -1,8 +1,12 @@
 // The FP8 GEMM's choice of product, packing and dispatch (fp8_gemm.h). Built
-// without ISA flags: everything here runs on any x86-64 CPU.
+// without ISA flags: everything here runs on any x86-64 CPU. The products
+// are x86 code: on other CPUs no product runs (Fp8GemmPathRuns is false) and
+// the backend's FP8 LINEARs take oneDNN's matmul.
 #include "backends/onednn/fp8_gemm.h"
 
+#if defined(__x86_64__)
 #include <cpuid.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +22,7 @@ namespace {
 struct CpuExtras {
   bool vbmi = false, bf16 = false, f16c = false;
   CpuExtras() {
+#if defined(__x86_64__)
     __builtin_cpu_init();
     vbmi = __builtin_cpu_supports("avx512vbmi");
     bf16 = __builtin_cpu_supports("avx512bf16");
@@ -25,6 +30,7 @@ struct CpuExtras {
     // does not know "f16c".
     unsigned a = 0, b = 0, c = 0, d = 0;
     f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+#endif
   }
 };
 
@@ -88,9 +94,11 @@ Fp8GemmPath PreferredFp8GemmPath(const Fp8Format& format) {
       if (std::strcmp(env, Fp8GemmPathName(p)) == 0 && Fp8GemmPathRuns(p, format)) return p;
     }
   }
+#if defined(__x86_64__)
   if (Fp8GemmPathRuns(Fp8GemmPath::kBf16Dot, format) && !__builtin_cpu_is("intel")) {
     return Fp8GemmPath::kBf16Dot;
   }
+#endif
   if (Fp8GemmPathRuns(Fp8GemmPath::kF32Fma, format)) return Fp8GemmPath::kF32Fma;
   if (Fp8GemmPathRuns(Fp8GemmPath::kAvx2Fma, format)) return Fp8GemmPath::kAvx2Fma;
   return Fp8GemmPath::kAuto;
@@ -140,6 +148,7 @@ void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& form
 }
 
 size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
+#if defined(__x86_64__)
   switch (w.path) {
     case Fp8GemmPath::kBf16Dot:
     case Fp8GemmPath::kF32Fma:
@@ -149,12 +158,15 @@ size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
     case Fp8GemmPath::kAuto:
       break;
   }
+#endif
+  static_cast<void>(w);
   return 0;
 }
 
 void Fp8Gemm(const void* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
              const float* bias, float* y, uint16_t* scratch, int threads,
              const Fp8GemmPrologue& prologue) {
+#if defined(__x86_64__)
   switch (w.path) {
     case Fp8GemmPath::kBf16Dot:
     case Fp8GemmPath::kF32Fma:
@@ -167,6 +179,11 @@ void Fp8Gemm(const void* x, int64_t rows, const Fp8PackedWeight& w, const float*
     case Fp8GemmPath::kAuto:
       break;
   }
+#else  // no product runs here (Fp8GemmPathRuns), so PackFp8Weight chose none
+  static_cast<void>(x), static_cast<void>(rows), static_cast<void>(w), static_cast<void>(scale);
+  static_cast<void>(bias), static_cast<void>(y), static_cast<void>(scratch);
+  static_cast<void>(threads), static_cast<void>(prologue);
+#endif
 }
 
 }  // namespace onednn

@@ -11,6 +11,7 @@
 // reference's bit for bit. E4M3's NaN codes (S.1111.111) would decode
 // as 480 / 256; weights that contain one take a variant that maps them to
 // an f16 NaN.
+#if defined(__x86_64__)  // empty on other architectures (the BUILD drops the -m flags there)
 #include <immintrin.h>
 
 #include <algorithm>
@@ -231,3 +232,5 @@ void Fp8GemmAvx2(const float* x, int64_t rows, const Fp8PackedWeight& w, const f
 
 }  // namespace onednn
 }  // namespace fp8sdk
+
+#endif  // defined(__x86_64__)

@@ -3,6 +3,7 @@
 // unless Fp8GemmPathRuns(kF32Fma, format). The functions that use
 // AVX512_BF16 carry it as a target attribute (FP8_BF16) and run only for
 // kBf16Dot weights (Fp8GemmPathRuns(kBf16Dot, format)).
+#if defined(__x86_64__)  // empty on other architectures (the BUILD drops the -m flags there)
 #include <immintrin.h>
 
 #include <algorithm>
@@ -437,3 +438,5 @@ void Fp8GemmAvx512(const void* x_in, int64_t rows, const Fp8PackedWeight& w, con
 
 }  // namespace onednn
 }  // namespace fp8sdk
+
+#endif  // defined(__x86_64__)

@@ -9,7 +9,9 @@
 // FP8SDK_ONEDNN_FP8_GEMM (read at prepare): 0 keeps the oneDNN path, to
 // compare the two; bf16, f32 or avx2 picks the GEMM's product
 // (PreferredFp8GemmPath), resolved here at prepare.
+#if defined(__x86_64__)
 #include <emmintrin.h>
+#endif
 #include <omp.h>
 
 #include <algorithm>
@@ -28,15 +30,17 @@ namespace {
 
 // f32 of n bf16 values (exact: the bits << 16), eight at a time with SSE2
 // (every x86-64 CPU; this file has no ISA flags): each 16-bit word becomes the
-// high half of a 32-bit lane.
+// high half of a 32-bit lane. Elsewhere a loop the compiler vectorizes.
 void WidenBf16(const uint16_t* src, int64_t n, float* dst) {
-  const __m128i zero = _mm_setzero_si128();
   int64_t i = 0;
+#if defined(__x86_64__)
+  const __m128i zero = _mm_setzero_si128();
   for (; i + 8 <= n; i += 8) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_unpacklo_epi16(zero, v));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 4), _mm_unpackhi_epi16(zero, v));
   }
+#endif
   for (; i < n; ++i) dst[i] = Bf16ToFloat(src[i]);
 }
 

@@ -66,11 +66,13 @@ namespace internal {
 
 const ConvertKernels& KernelsFor(CpuIsa isa) {
   switch (BestSupportedAtMost(isa)) {
+#if defined(__x86_64__)
     case CpuIsa::kAvx512:
       return kAvx512Kernels;
     case CpuIsa::kAvx2:
       return kAvx2Kernels;
-    case CpuIsa::kScalar:
+#endif
+    default:
       break;
   }
   return kScalarKernels;

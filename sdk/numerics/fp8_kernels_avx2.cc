@@ -1,6 +1,7 @@
 // AVX2 kernels, 8 lanes, scalar tails. Compiled with -mavx2; only called
 // after a CPUID check (fp8_convert.cc). All 32-bit compares are signed: every
 // value compared is below 2^31.
+#if defined(__x86_64__)  // empty on other architectures (the BUILD drops the -m flags there)
 #include <immintrin.h>
 
 #include "sdk/numerics/fp8_kernels.h"
@@ -196,3 +197,5 @@ const ConvertKernels kAvx2Kernels = {
 
 }  // namespace internal
 }  // namespace fp8sdk
+
+#endif  // defined(__x86_64__)

@@ -2,6 +2,7 @@
 // masked tails (narrowing stores with a mask are microcoded on some CPUs, so
 // they stay out of the loops). Compiled with -mavx512f -mavx512bw
 // -mavx512vl; only called after a CPUID check (fp8_convert.cc).
+#if defined(__x86_64__)  // empty on other architectures (the BUILD drops the -m flags there)
 #include <immintrin.h>
 
 #include "sdk/numerics/fp8_kernels.h"
@@ -288,3 +289,5 @@ const ConvertKernels kAvx512Kernels = {
 
 }  // namespace internal
 }  // namespace fp8sdk
+
+#endif  // defined(__x86_64__)
