@@ -21,6 +21,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 startup=()
+aarch64=""
 flags=(--test_summary=short)
 testlogs=bazel-testlogs
 case "${1:-}" in

@@ -3,7 +3,8 @@
 // shapes alternate (sequence lengths, batch sizes) does not rebuild it on
 // every run. At most `capacity` entries; inserting into a full cache drops
 // the least recently used one (its Value's destructor releases what it
-// holds). Linear search: capacities are a handful of entries.
+// holds). Linear search: capacities are a handful of entries. What Find and
+// Insert return stays valid until the next Insert or Clear.
 #ifndef FP8SDK_BACKENDS_COMMON_LRU_CACHE_H_
 #define FP8SDK_BACKENDS_COMMON_LRU_CACHE_H_
 

@@ -179,10 +179,13 @@ void Fp8Gemm(const void* x, int64_t rows, const Fp8PackedWeight& w, const float*
     case Fp8GemmPath::kAuto:
       break;
   }
-#else  // no product runs here (Fp8GemmPathRuns), so PackFp8Weight chose none
-  static_cast<void>(x), static_cast<void>(rows), static_cast<void>(w), static_cast<void>(scale);
+#else
+  // No product runs here (Fp8GemmPathRuns), so PackFp8Weight chose none and
+  // no kernel calls this (MakeFp8LinearKernel returns none).
+  static_cast<void>(x), static_cast<void>(rows), static_cast<void>(scale);
   static_cast<void>(bias), static_cast<void>(y), static_cast<void>(scratch);
   static_cast<void>(threads), static_cast<void>(prologue);
+  if (w.path != Fp8GemmPath::kAuto) std::abort();
 #endif
 }
 

@@ -97,7 +97,7 @@ TEST_F(BundledPluginsTest, FindsThePluginsBuiltWithTheBinary) {
     if (colon == std::string::npos) break;
     rest = rest.substr(colon + 1);
   }
-#if defined(__x86_64__)
+#if FP8SDK_BUNDLES_CUDA
   const std::vector<std::string> names = {"vulkan", "cuda"};
 #else
   const std::vector<std::string> names = {"vulkan"};
