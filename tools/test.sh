@@ -12,10 +12,9 @@
 # --aarch64 cross-compiles for 64-bit ARM (tools/setup.sh --aarch64 installs
 # what it needs) and runs the C++ tests under qemu-aarch64, also in an output
 # base of its own: every cc_test but those that link the ONNX import (not
-# built for ARM), the x86 FP8 GEMM products' test and the conformance
-# variants that only force those products, and
-# the Vulkan variants (the main conformance test runs the Vulkan backend on
-# lavapipe too). No SST-2 data under emulation (each backend's 872 sentences
+# built for ARM), the x86 FP8 GEMM products' test, the conformance variants
+# that only force those products, and the Vulkan variants (the main
+# conformance test runs the Vulkan backend on lavapipe too). No SST-2 data under emulation (each backend's 872 sentences
 # take ~5 minutes there): those cases skip, TinyBERT's end-to-end cases run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
