@@ -24,6 +24,7 @@ in tests/data/bert_random/.
 import argparse
 import collections
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -490,8 +491,12 @@ def export_onnx(model, path, opset, constant_folding):
     tt = torch.tensor([[0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 1, 1, 1]])
     axes = {n: {0: "batch", 1: "sequence"} for n in INPUT_NAMES}
     axes["logits"] = {0: "batch"}
+    # The TorchScript exporter (standard ONNX ops at the opset asked for); newer torch defaults to
+    # another exporter, which it still selects with dynamo=False.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     torch.onnx.export(model, (ids, mask, tt), path, input_names=INPUT_NAMES, output_names=["logits"],
-                      dynamic_axes=axes, opset_version=opset, do_constant_folding=constant_folding)
+                      dynamic_axes=axes, opset_version=opset, do_constant_folding=constant_folding,
+                      **legacy)
 
 
 def externalize_initializers(onnx_path, st_spans, state_dict, st_name="model.safetensors"):

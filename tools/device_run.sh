@@ -8,12 +8,14 @@
 # cuda and vulkan). Everything goes to ${OUT:-/tmp/fp8sdk-device}/device.log;
 # the console gets each step's summary.
 #
-#   bash tools/device_run.sh [checks] [e2e]     (default: checks)
+#   bash tools/device_run.sh [checks] [e2e] [ncu]     (default: checks)
 #
 # e2e takes E2E_BATCH (32), E2E_ITERATIONS (20) and E2E_BACKENDS ("cuda vulkan");
-# a model already at /tmp/fp8sdk-bert-base/model.onnx is used as it is.
+# a model already at /tmp/fp8sdk-bert-base/e4m3.fp8 is used as it is. ncu lists
+# the FP8 GEMM's kernels under Nsight Compute.
 #
-# Each step has its own time limit; a step that fails does not stop the rest.
+# Each step has its own time limit, cut to DEVICE_BUDGET_S for the whole run;
+# a step that fails does not stop the rest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -53,49 +55,94 @@ export FP8SDK_DATA="$b/data"
 unset RUNFILES_DIR
 
 say() { echo "$@" | tee -a "$log"; }
+# A deadline for the whole run (DEVICE_BUDGET_S seconds from now): each step's
+# limit is cut to what is left, and a step with under 10 s left is skipped,
+# so the log comes back before the device call's own limit kills everything.
+deadline=$((SECONDS + ${DEVICE_BUDGET_S:-100000}))
 # step NAME SECONDS COMMAND...: runs in the runfiles root, full output to the
-# log, the lines that matter to the console.
+# log, the lines that matter (STEP_GREP adds some) to the console. Steps may
+# run in parallel (step ... &): each has its own files until it ends.
 step() {
   local name=$1 limit=$2
   shift 2
-  say "== $name"
+  local left=$((deadline - SECONDS - 5))
+  if [ "$left" -lt 10 ]; then
+    say "== $name: skipped, no time left"
+    return
+  fi
+  [ "$limit" -gt "$left" ] && limit=$left
   local start=$SECONDS
-  (cd "$root" && timeout "$limit" "$@") >"$out/step.log" 2>&1
+  (cd "$root" && timeout "$limit" "$@") >"$out/$name.step" 2>&1
   local rc=$?
-  cat "$out/step.log" >>"$log"
-  grep -E '^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure|^BM_|FLOP/s|^device:|^cooperative|error|Error|median|accuracy' "$out/step.log" |
-    grep -vE '^\[ (RUN|      OK)' | head -n 40
-  say "   rc=$rc in $((SECONDS - start)) s"
-  rm -f "$out/step.log"
+  {
+    echo "== $name"
+    grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure|^BM_|FLOP/s|^device:|^cooperative|error|Error|median|accuracy${STEP_GREP:+|$STEP_GREP}" "$out/$name.step" |
+      grep -vE '^\[ (RUN|      OK)' | head -n 40
+    echo "   rc=$rc in $((SECONDS - start)) s (limit $limit s)"
+  } >"$out/$name.summary"
+  # One writer at a time appends to the log and the console.
+  (
+    flock 9
+    cat "$out/$name.summary"
+    { cat "$out/$name.summary"; echo "-- $name output"; cat "$out/$name.step"; } >>"$log"
+  ) 9>"$out/.lock"
+  rm -f "$out/$name.step" "$out/$name.summary"
 }
 
 say "device_run $(date -u +%FT%TZ): $steps"
 { nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1
   echo "cuda libraries:${cudalib:- none found}; Vulkan ICD: ${VK_DRIVER_FILES:-loader default}"; } | tee -a "$log"
 
+# e2e's model is made and converted on the CPU cores while the GPU checks run:
+# a BERT-base-shaped Hugging Face directory (random weights) and its E4M3 file.
+work=/tmp/fp8sdk-bert-base
+if [[ " $steps " == *" e2e "* ]] && [ ! -f "$work/e4m3.fp8" ]; then
+  (
+    [ -f "$work/model.safetensors" ] ||
+      step make_bert_base 120 python3 "$repo/models/make_bert_base.py" --no-onnx "$work"
+    step fp8conv 180 converter/fp8conv convert "$work" -o "$work/e4m3.fp8" -q \
+      --calib "$b/data/sst2/train.tsv" --vocab "$b/data/vocab/bert-base-uncased-vocab.txt" \
+      --samples 32 --eval-samples 8 --device cpu --threads 8
+  ) &
+  prep=$!
+fi
+
 if [[ " $steps " == *" checks "* ]]; then
-  step cuda_backend_test 180 backends/cuda/cuda_backend_test
-  step conformance_cuda_vulkan 420 tests/conformance/conformance_test --gtest_filter='*cuda*:*vulkan*'
-  step vulkan_validation_test 240 backends/vulkan/vulkan_validation_test
-  step cuda_gemm_benchmark 240 backends/cuda/cuda_gemm_benchmark
-  step vk_gemm_benchmark 240 backends/vulkan/vk_gemm_benchmark
+  # Correctness first, side by side (the GPU is shared; none of these times).
+  step cuda_backend_test 180 backends/cuda/cuda_backend_test &
+  step conformance_cuda 240 tests/conformance/conformance_test --gtest_filter='*cuda*' &
+  step conformance_vulkan 240 tests/conformance/conformance_test --gtest_filter='*vulkan*' &
+  step vulkan_validation_test 240 backends/vulkan/vulkan_validation_test &
+  wait $(jobs -p | grep -vx "${prep:-none}")
+  # Then the timings, one at a time.
+  step cuda_gemm_benchmark 120 backends/cuda/cuda_gemm_benchmark
   step vk_alu_peak 60 backends/vulkan/vk_alu_peak
+  step vk_gemm_benchmark 120 backends/vulkan/vk_gemm_benchmark
 fi
 
 if [[ " $steps " == *" e2e "* ]]; then
-  work=/tmp/fp8sdk-bert-base
   batch="${E2E_BATCH:-32}"
   iterations="${E2E_ITERATIONS:-20}"
   export FP8SDK_BACKEND_PATH="$root/backends/vulkan:$root/backends/cuda"
-  [ -f "$work/model.onnx" ] || step make_bert_base 300 python3 "$repo/models/make_bert_base.py" "$work"
-  step fp8conv 300 converter/fp8conv convert "$work/model.onnx" -o "$work/e4m3.fp8" -q \
-    --calib "$b/data/sst2/train.tsv" --vocab "$b/data/vocab/bert-base-uncased-vocab.txt" \
-    --samples 32 --eval-samples 8
+  [ -n "${prep:-}" ] && wait "$prep"
   python3 -c "import torch" 2>/dev/null &&
-    step torch_bf16 300 python3 "$repo/tools/torch_bert_bench.py" --batch "$batch" --seq 128
+    step torch_bf16 120 python3 "$repo/tools/torch_bert_bench.py" --batch "$batch" --seq 128
   for be in ${E2E_BACKENDS:-cuda vulkan}; do
-    step "fp8bench_$be" 300 tools/fp8bench/fp8bench "$work/e4m3.fp8" --backend "$be" \
+    step "fp8bench_$be" 120 tools/fp8bench/fp8bench "$work/e4m3.fp8" --backend "$be" --strict \
       --batch "$batch" --seq 128 --iterations "$iterations"
   done
+fi
+
+# ncu: the names of the kernels the FP8 GEMM launches (cuBLASLt's FP8 tensor
+# core kernels on Hopper) and their throughput.
+if [[ " $steps " == *" ncu "* ]]; then
+  ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
+  if [ -n "$ncu" ]; then
+    STEP_GREP='CC [0-9]|Duration|Throughput' step ncu_fp8_gemm 120 "$ncu" --clock-control none \
+      --launch-count 10 backends/cuda/cuda_gemm_benchmark \
+      --benchmark_filter='BM_CublasLtFp8E4M3/8192|BM_BackendFp8Linear/4096' --benchmark_min_time=0.01
+  else
+    say "== ncu: not found"
+  fi
 fi
 say "device_run done: full log $log"
