@@ -352,7 +352,8 @@ class BertModel(nn.Module):
         self.pooler = BertPooler(c)
 
     def forward(self, input_ids, attention_mask, token_type_ids):
-        ext = attention_mask[:, None, None, :].to(torch.float32)
+        # In the weights' type (float32 as trained and exported; bf16 when timed in bf16).
+        ext = attention_mask[:, None, None, :].to(self.embeddings.word_embeddings.weight.dtype)
         ext = (1.0 - ext) * -10000.0
         h = self.encoder(self.embeddings(input_ids, token_type_ids), ext)
         return self.pooler(h)

@@ -8,8 +8,10 @@
 # cuda and vulkan). Everything goes to ${OUT:-/tmp/fp8sdk-device}/device.log;
 # the console gets each step's summary.
 #
-#   bash tools/device_run.sh [checks] [e2e] [ncu]     (default: checks)
+#   bash tools/device_run.sh [checks | tests | bench] [e2e [profile]] [ncu]
 #
+# checks (the default) = tests (correctness) + bench (GEMM timings); profile
+# adds a per-operator profile to each e2e backend.
 # e2e takes E2E_BATCH (32), E2E_ITERATIONS (20) and E2E_BACKENDS ("cuda vulkan");
 # a model already at /tmp/fp8sdk-bert-base/e4m3.fp8 is used as it is. ncu lists
 # the FP8 GEMM's kernels under Nsight Compute.
@@ -76,7 +78,7 @@ step() {
   local rc=$?
   {
     echo "== $name"
-    grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure|^BM_|FLOP/s|^device:|^cooperative|error|Error|median|accuracy${STEP_GREP:+|$STEP_GREP}" "$out/$name.step" |
+    grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure|^BM_|FLOP/s|^device:|^cooperative|error|Error|median|accuracy|max [|]diff[|]${STEP_GREP:+|$STEP_GREP}" "$out/$name.step" |
       grep -vE '^\[ (RUN|      OK)' | head -n 40
     echo "   rc=$rc in $((SECONDS - start)) s (limit $limit s)"
   } >"$out/$name.summary"
@@ -93,10 +95,12 @@ say "device_run $(date -u +%FT%TZ): $steps"
 { nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1
   echo "cuda libraries:${cudalib:- none found}; Vulkan ICD: ${VK_DRIVER_FILES:-loader default}"; } | tee -a "$log"
 
+has() { [[ " $steps " == *" $1 "* ]]; }
+
 # e2e's model is made and converted on the CPU cores while the GPU checks run:
 # a BERT-base-shaped Hugging Face directory (random weights) and its E4M3 file.
 work=/tmp/fp8sdk-bert-base
-if [[ " $steps " == *" e2e "* ]] && [ ! -f "$work/e4m3.fp8" ]; then
+if has e2e && [ ! -f "$work/e4m3.fp8" ]; then
   (
     [ -f "$work/model.safetensors" ] ||
       step make_bert_base 120 python3 "$repo/models/make_bert_base.py" --no-onnx "$work"
@@ -107,20 +111,22 @@ if [[ " $steps " == *" e2e "* ]] && [ ! -f "$work/e4m3.fp8" ]; then
   prep=$!
 fi
 
-if [[ " $steps " == *" checks "* ]]; then
+if has checks || has tests; then
   # Correctness first, side by side (the GPU is shared; none of these times).
   step cuda_backend_test 180 backends/cuda/cuda_backend_test &
   step conformance_cuda 240 tests/conformance/conformance_test --gtest_filter='*cuda*' &
   step conformance_vulkan 240 tests/conformance/conformance_test --gtest_filter='*vulkan*' &
   step vulkan_validation_test 240 backends/vulkan/vulkan_validation_test &
   wait $(jobs -p | grep -vx "${prep:-none}")
+fi
+if has checks || has bench; then
   # Then the timings, one at a time.
   step cuda_gemm_benchmark 120 backends/cuda/cuda_gemm_benchmark
   step vk_alu_peak 60 backends/vulkan/vk_alu_peak
   step vk_gemm_benchmark 120 backends/vulkan/vk_gemm_benchmark
 fi
 
-if [[ " $steps " == *" e2e "* ]]; then
+if has e2e; then
   batch="${E2E_BATCH:-32}"
   iterations="${E2E_ITERATIONS:-20}"
   export FP8SDK_BACKEND_PATH="$root/backends/vulkan:$root/backends/cuda"
@@ -130,12 +136,15 @@ if [[ " $steps " == *" e2e "* ]]; then
   for be in ${E2E_BACKENDS:-cuda vulkan}; do
     step "fp8bench_$be" 120 tools/fp8bench/fp8bench "$work/e4m3.fp8" --backend "$be" --strict \
       --batch "$batch" --seq 128 --iterations "$iterations"
+    # Where the time goes: every operator timed on its own (profile).
+    has profile && step "fp8bench_${be}_profile" 120 tools/fp8bench/fp8bench "$work/e4m3.fp8" \
+      --backend "$be" --strict --batch "$batch" --seq 128 --iterations 5 --profile
   done
 fi
 
 # ncu: the names of the kernels the FP8 GEMM launches (cuBLASLt's FP8 tensor
 # core kernels on Hopper) and their throughput.
-if [[ " $steps " == *" ncu "* ]]; then
+if has ncu; then
   ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
   if [ -n "$ncu" ]; then
     STEP_GREP='CC [0-9]|Duration|Throughput' step ncu_fp8_gemm 120 "$ncu" --clock-control none \

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "sdk/runtime/backend_registry.h"
@@ -87,7 +88,12 @@ TEST_F(CudaBackendTest, BertMatchesTheReferenceOnTheGpu) {
       max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[i])));
       max_diff = std::max(max_diff, std::fabs(static_cast<double>(got[i]) - want[i]));
     }
-    EXPECT_LE(max_diff, 1e-3 * max_ref);
+    // FP8: cuBLASLt's sums on Hopper flip some activation codes downstream
+    // (tests/conformance: EndToEndBound).
+    const double bound = q ? 0.1 : 1e-3;
+    EXPECT_LE(max_diff, bound * max_ref);
+    std::printf("tiny BERT %s: max |diff| / max |ref| = %.3g (bound %.3g)\n", q ? "e4m3" : "fp32",
+                max_diff / max_ref, bound);
   }
 }
 

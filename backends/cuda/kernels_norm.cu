@@ -1,6 +1,5 @@
 // LAYER_NORM (with the residual ADD before it fused) and SOFTMAX with masks:
 // one block per row, warp shuffles then shared memory for the sums.
-#include <cfloat>
 
 #include "backends/cuda/device_common.cuh"
 
@@ -29,7 +28,9 @@ __device__ float BlockMax(float v, float* shared) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   if (lane == 0) shared[warp] = v;
   __syncthreads();
-  v = threadIdx.x < (blockDim.x >> 5) ? shared[threadIdx.x] : -FLT_MAX;
+  v = threadIdx.x < (blockDim.x >> 5)
+          ? shared[threadIdx.x]
+          : -INFINITY;  // the identity: a row whose keys are all masked stays -inf
   if (warp == 0) {
     for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xFFFFFFFFu, v, o));
     if (lane == 0) shared[0] = v;

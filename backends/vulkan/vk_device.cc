@@ -263,7 +263,9 @@ bool HasExtensions(VkPhysicalDevice physical, const char* const* names, size_t c
 constexpr uint32_t kCoopSharedBytes = 27648;  // gemm_coop.comp's shared arrays
 
 // The features gemm_coop.comp's SPIR-V needs (CooperativeMatrixNV, Float16,
-// VulkanMemoryModel: GLSL's cooperative matrices name a Vulkan scope), as one
+// VulkanMemoryModel with its device scope: GLSL's cooperative matrices name a
+// Vulkan scope, and NVIDIA's validation layer run found the module using the
+// device scope), as one
 // pNext chain; Chain(true) also asks for them (device creation).
 struct CoopFeatures {
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{
@@ -283,6 +285,7 @@ struct CoopFeatures {
       coop.cooperativeMatrix = VK_TRUE;
       f16.shaderFloat16 = VK_TRUE;
       memory_model.vulkanMemoryModel = VK_TRUE;
+      memory_model.vulkanMemoryModelDeviceScope = VK_TRUE;
     }
   }
 };
@@ -307,7 +310,8 @@ uint32_t CoopMatrixUsable(VkInstance instance, VkPhysicalDevice physical,
   VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   f2.pNext = &f.coop;
   vkGetPhysicalDeviceFeatures2(physical, &f2);
-  if (!f.coop.cooperativeMatrix || !f.f16.shaderFloat16 || !f.memory_model.vulkanMemoryModel) {
+  if (!f.coop.cooperativeMatrix || !f.f16.shaderFloat16 || !f.memory_model.vulkanMemoryModel ||
+      !f.memory_model.vulkanMemoryModelDeviceScope) {
     return 0;
   }
   VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
