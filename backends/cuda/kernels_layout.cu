@@ -8,15 +8,15 @@ namespace cuda {
 namespace {
 
 __global__ void GatherKernel(const void* table, bool codes, const float* lut, const float* scales,
-                             float scale, const void* idx, bool idx64, int64_t outer,
-                             int64_t count, int64_t dim, int64_t inner, int elem_bytes, void* y,
+                             float scale, const void* idx, bool idx64, int64_t outer, int64_t count,
+                             int64_t dim, int64_t inner, int elem_bytes, void* y,
                              unsigned long long* bad) {
   const int64_t total = outer * count * inner;
   for (int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; e < total;
        e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t j = e % inner, i = (e / inner) % count, o = e / (inner * count);
-    const int64_t id = idx64 ? static_cast<const int64_t*>(idx)[i]
-                             : static_cast<const int32_t*>(idx)[i];
+    const int64_t id =
+        idx64 ? static_cast<const int64_t*>(idx)[i] : static_cast<const int32_t*>(idx)[i];
     if (id < 0 || id >= dim) {
       atomicMin(bad, static_cast<unsigned long long>(i));
       if (codes || elem_bytes == 4) static_cast<float*>(y)[e] = 0.0f;
@@ -34,16 +34,29 @@ __global__ void GatherKernel(const void* table, bool codes, const float* lut, co
   }
 }
 
-template <typename T>
-__global__ void CopyKernel(const T* x, T* y, int64_t n, Strides s) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    int64_t rest = i, src = 0;
+template <typename T, typename I>
+__global__ void CopyKernel(const T* x, T* y, I n, Strides s) {
+  for (I i = blockIdx.x * static_cast<I>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<I>(gridDim.x) * blockDim.x) {
+    I rest = i, src = 0;
     for (int d = s.rank - 1; d >= 0; --d) {
-      src += (rest % s.dims[d]) * s.a[d];
-      rest /= s.dims[d];
+      const I dim = static_cast<I>(s.dims[d]);
+      src += (rest % dim) * static_cast<I>(s.a[d]);
+      rest /= dim;
     }
     y[i] = x[src];
+  }
+}
+
+// Index arithmetic in 32 bits where the tensor fits (cheaper division).
+template <typename T>
+void Copy(const void* x, void* y, int64_t n, const Strides& s, cudaStream_t stream) {
+  if (n < (int64_t{1} << 31)) {
+    CopyKernel<T, int32_t><<<GridFor(n), kThreads, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), static_cast<int32_t>(n), s);
+  } else {
+    CopyKernel<T, int64_t>
+        <<<GridFor(n), kThreads, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), n, s);
   }
 }
 
@@ -63,18 +76,29 @@ void LaunchGather(const void* table, bool codes, const float* lut, const float* 
 void LaunchCopy(const void* x, void* y, int64_t n, const Strides& s, int elem_bytes,
                 cudaStream_t stream) {
   if (n <= 0) return;
-  if (elem_bytes == 8) {
-    CopyKernel<<<GridFor(n), kThreads, 0, stream>>>(static_cast<const int64_t*>(x),
-                                                    static_cast<int64_t*>(y), n, s);
+  // Rows of 16 bytes: when the innermost dimension is read contiguously, spans
+  // a multiple of 16 bytes, and every other stride and both pointers are
+  // 16-byte aligned, the copy moves 16-byte vectors (SPLIT_HEADS,
+  // MERGE_HEADS and most TRANSPOSEs of activations).
+  const int last = s.rank - 1;
+  const int per = 16 / elem_bytes;
+  bool vec = s.a[last] == 1 && s.dims[last] % per == 0 &&
+             (reinterpret_cast<uintptr_t>(x) & 15u) == 0 &&
+             (reinterpret_cast<uintptr_t>(y) & 15u) == 0;
+  for (int d = 0; d < last && vec; ++d) vec = s.dims[d] == 1 || s.a[d] % per == 0;
+  if (vec) {
+    Strides v = s;
+    v.dims[last] = s.dims[last] / per;
+    for (int d = 0; d < last; ++d) v.a[d] = s.a[d] / per;
+    Copy<uint4>(x, y, n / per, v, stream);
+  } else if (elem_bytes == 8) {
+    Copy<int64_t>(x, y, n, s, stream);
   } else if (elem_bytes == 1) {
-    CopyKernel<<<GridFor(n), kThreads, 0, stream>>>(static_cast<const uint8_t*>(x),
-                                                    static_cast<uint8_t*>(y), n, s);
+    Copy<uint8_t>(x, y, n, s, stream);
   } else if (elem_bytes == 2) {
-    CopyKernel<<<GridFor(n), kThreads, 0, stream>>>(static_cast<const uint16_t*>(x),
-                                                    static_cast<uint16_t*>(y), n, s);
+    Copy<uint16_t>(x, y, n, s, stream);
   } else {
-    CopyKernel<<<GridFor(n), kThreads, 0, stream>>>(static_cast<const uint32_t*>(x),
-                                                    static_cast<uint32_t*>(y), n, s);
+    Copy<uint32_t>(x, y, n, s, stream);
   }
 }
 
