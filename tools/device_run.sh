@@ -136,11 +136,6 @@ if has e2e; then
   for be in ${E2E_BACKENDS:-cuda vulkan}; do
     step "fp8bench_$be" 120 tools/fp8bench/fp8bench "$work/e4m3.fp8" --backend "$be" --strict \
       --batch "$batch" --seq 128 --iterations "$iterations"
-    # The CUDA LINEARs with their scales and bias in a pass of ours instead
-    # of cuBLASLt's epilogue, for comparison.
-    [ "$be" = cuda ] && FP8SDK_CUDA_FUSED_EPILOGUE=0 step fp8bench_cuda_unfused 120 \
-      tools/fp8bench/fp8bench "$work/e4m3.fp8" --backend cuda --strict --batch "$batch" --seq 128 \
-      --iterations "$iterations"
     # Where the time goes: every operator timed on its own (profile).
     has profile && step "fp8bench_${be}_profile" 120 tools/fp8bench/fp8bench "$work/e4m3.fp8" \
       --backend "$be" --strict --batch "$batch" --seq 128 --iterations 5 --profile
@@ -155,7 +150,7 @@ if has ncu; then
     STEP_GREP='CC [0-9]|Duration|Throughput' step ncu_fp8_gemm 120 "$ncu" --clock-control none \
       --launch-count 10 backends/cuda/cuda_gemm_benchmark \
       --benchmark_filter='BM_CublasLtFp8E4M3/8192|BM_BackendFp8Linear/4096' --benchmark_min_time=0.01
-    # The GEMM kernels of a BERT run (FP8 with the fused epilogue or not).
+    # The first GEMM kernels of a BERT run (which cuBLASLt kernels serve it).
     [ -f "$work/e4m3.fp8" ] && STEP_GREP='CC [0-9]|Duration' step ncu_bert_gemms 120 "$ncu" \
       --clock-control none -k regex:'nvjet|gemm|Gemm' --launch-count 4 tools/fp8bench/fp8bench \
       "$work/e4m3.fp8" --backend cuda --strict --batch "${E2E_BATCH:-32}" --seq 128 --warmup 0 \

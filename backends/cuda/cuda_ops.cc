@@ -1,8 +1,6 @@
 #include "backends/cuda/cuda_ops.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 
 #include "backends/cuda/lt_gemm.h"
 #include "sdk/numerics/fp8_format.h"
@@ -75,17 +73,8 @@ class LinearKernel : public Kernel {
                     static_cast<size_t>(k_));
       }
       w_off_ = pool->Add(padded.data(), padded.size());
-      w_type_ = wt == DType::kFP8_E4M3 ? CUDA_R_8F_E4M3 : CUDA_R_8F_E5M2;
-      // Scales and bias in the GEMM's epilogue, the output written in place,
-      // where N needs no padding and the bias is a constant (256-byte aligned
-      // as the plan assumes). Check falls back to a separate pass where
-      // cuBLASLt has no such kernel; FP8SDK_CUDA_FUSED_EPILOGUE=0 turns it off.
-      const char* env = std::getenv("FP8SDK_CUDA_FUSED_EPILOGUE");
-      has_bias_ = ops_[2].present();
-      fused_ =
-          np_ == n_ && (!has_bias_ || ops_[2].constant) && !(env && std::strcmp(env, "0") == 0);
-      if (fused_) ones_off_ = pool->AddFloats(std::vector<float>(static_cast<size_t>(max_m), 1.0f));
-      ConfigureFp8();
+      gemm_.Configure(wt == DType::kFP8_E4M3 ? CUDA_R_8F_E4M3 : CUDA_R_8F_E5M2, CUDA_R_8F_E4M3,
+                      CUDA_R_32F, CUBLAS_COMPUTE_32F, true);
       x_bytes_ = static_cast<size_t>(max_m * kp_);
     } else {
       // Weights decoded once: to bf16 (codes, exact) or f32.
@@ -134,14 +123,8 @@ class LinearKernel : public Kernel {
   fp8_status_code_t Check(cublasLtHandle_t lt, fp8_error_t* err) override {
     if (k_ == 0 || max_m_ == 0) return FP8_STATUS_OK;
     const int64_t align[3] = {256, 256, 256};
-    fp8_status_code_t st = gemm_.Plan(lt, kp_, /*w_transposed=*/true, kp_, np_, max_m_, GemmN(),
-                                      kp_, 1, 0, 0, 0, align, err);
-    if (st != FP8_STATUS_OK && fused_) {  // no fused kernel: scales and bias in a pass of ours
-      fused_ = false;
-      ConfigureFp8();
-      st = gemm_.Plan(lt, kp_, /*w_transposed=*/true, kp_, np_, max_m_, GemmN(), kp_, 1, 0, 0, 0,
-                      align, err);
-    }
+    const fp8_status_code_t st = gemm_.Plan(lt, kp_, /*w_transposed=*/true, kp_, np_, max_m_,
+                                            GemmN(), kp_, 1, 0, 0, 0, align, err);
     if (st == FP8_STATUS_OK) return st;
     const std::string why = err ? err->message : "";
     return backend::Fail(err, st, "%s: %s", label_.c_str(), why.c_str());
@@ -175,12 +158,6 @@ class LinearKernel : public Kernel {
     }
     fp8_status_code_t s = LaunchStatus(c);
     if (s != FP8_STATUS_OK) return s;
-    if (fused_) {
-      const LtGemm::Epilogue e{scales, reinterpret_cast<const float*>(c.consts + ones_off_), bias};
-      return gemm_.Run(c.dev->lt, st, c.dev->workspace, c.consts + w_off_, kp_,
-                       /*w_transposed=*/true, xq, kp_, Out(c), n_, m, n_, kp_, 1.0f, 1, 0, 0, 0,
-                       c.err, e);
-    }
     s = gemm_.Run(c.dev->lt, st, c.dev->workspace, c.consts + w_off_, kp_, /*w_transposed=*/true,
                   xq, kp_, acc, np_, m, GemmN(), kp_, 1.0f, 1, 0, 0, 0, c.err);
     if (s != FP8_STATUS_OK) return s;
@@ -191,18 +168,11 @@ class LinearKernel : public Kernel {
  private:
   // The FP8 weights have np_ rows (zeros past n_): their GEMM is N = np_.
   int64_t GemmN() const { return path_ == kFp8 ? np_ : n_; }
-  void ConfigureFp8() {
-    gemm_.Configure(w_type_, CUDA_R_8F_E4M3, CUDA_R_32F, CUBLAS_COMPUTE_32F, true, fused_,
-                    has_bias_);
-  }
 
   int64_t n_ = 0, k_ = 0, kp_ = 0, np_ = 0, max_m_ = 0;
   Path path_ = kF32;
   QuantSpec act_;
-  size_t act_lut_off_ = 0, w_off_ = 0, scale_off_ = 0, x_bytes_ = 0, ones_off_ = 0;
-  cudaDataType_t w_type_ = CUDA_R_8F_E4M3;
-  bool fused_ = false;  // scales and bias in cuBLASLt's epilogue (kFp8)
-  bool has_bias_ = false;
+  size_t act_lut_off_ = 0, w_off_ = 0, scale_off_ = 0, x_bytes_ = 0;
   LtGemm gemm_;
 };
 

@@ -24,14 +24,12 @@ fp8_status_code_t LtFail(fp8_error_t* err, cublasStatus_t s, const char* what) {
   } while (0)
 
 void LtGemm::Configure(cudaDataType_t w_type, cudaDataType_t x_type, cudaDataType_t y_type,
-                       cublasComputeType_t compute, bool fp8, bool scaled, bool bias) {
+                       cublasComputeType_t compute, bool fp8) {
   w_type_ = w_type;
   x_type_ = x_type;
   y_type_ = y_type;
   compute_ = compute;
   fp8_ = fp8;
-  scaled_ = fp8 && scaled;
-  bias_ = scaled_ && bias;
   plans_.Clear();
 }
 
@@ -64,7 +62,7 @@ fp8_status_code_t LtGemm::Run(cublasLtHandle_t lt, cudaStream_t stream, void* wo
                               const void* w, int64_t ldw, bool w_transposed, const void* x,
                               int64_t ldx, void* y, int64_t ldy, int64_t M, int64_t N, int64_t K,
                               float alpha, int batch, int64_t stride_w, int64_t stride_x,
-                              int64_t stride_y, fp8_error_t* err, const LtEpilogue& epilogue) {
+                              int64_t stride_y, fp8_error_t* err) {
   const int64_t align[3] = {Alignment(w, stride_w, ElementBytes(w_type_), batch),
                             Alignment(x, stride_x, ElementBytes(x_type_), batch),
                             Alignment(y, stride_y, ElementBytes(y_type_), batch)};
@@ -73,16 +71,6 @@ fp8_status_code_t LtGemm::Run(cublasLtHandle_t lt, cudaStream_t stream, void* wo
   fp8_status_code_t status = FP8_STATUS_OK;
   const Prepared* p = Lookup(lt, key, &status, err);
   if (!p) return status;
-  if (scaled_) {  // this run's vectors (the descriptor is kept between runs)
-    const void* ptrs[3] = {epilogue.w_scale, epilogue.x_scale, epilogue.bias};
-    const cublasLtMatmulDescAttributes_t attrs[3] = {CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
-                                                     CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
-                                                     CUBLASLT_MATMUL_DESC_BIAS_POINTER};
-    for (int i = 0; i < (bias_ ? 3 : 2); ++i) {
-      FP8_LT(cublasLtMatmulDescSetAttribute(p->desc, attrs[i], &ptrs[i], sizeof(ptrs[i])),
-             "epilogue vector");
-    }
-  }
   const float beta = 0.0f;
   FP8_LT(cublasLtMatmul(lt, p->desc, &alpha, w, p->a, x, p->b, &beta, y, p->c, y, p->c,
                         &p->heuristic.algo, workspace, kWorkspaceBytes, stream),
@@ -132,33 +120,6 @@ fp8_status_code_t LtGemm::Make(cublasLtHandle_t lt, const Key& key, Prepared* p,
     FP8_LT(cublasLtMatrixLayoutCreate(&p->a, w_type_, K, N, ldw), "layout W");
   } else {
     FP8_LT(cublasLtMatrixLayoutCreate(&p->a, w_type_, N, K, ldw), "layout W");
-  }
-  if (scaled_) {
-    // In cuBLASLt's terms A is op(W) [N, K] and B is X^T [K, M]: A's outer
-    // vector scales D's rows (our channels n), B's its columns (our rows m).
-    const int32_t mode = CUBLASLT_MATMUL_MATRIX_SCALE_OUTER_VEC_32F;
-    FP8_LT(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &mode,
-                                          sizeof(mode)),
-           "A scale mode");
-    FP8_LT(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &mode,
-                                          sizeof(mode)),
-           "B scale mode");
-    if (bias_) {
-      const cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
-      const int32_t bias_type = CUDA_R_32F;
-      // The heuristic reads the bias pointer's alignment only; Run sets the
-      // real one (256-byte aligned like every constant).
-      const void* aligned = reinterpret_cast<const void*>(uintptr_t{256});
-      FP8_LT(
-          cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)),
-          "epilogue");
-      FP8_LT(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
-                                            &bias_type, sizeof(bias_type)),
-             "bias type");
-      FP8_LT(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &aligned,
-                                            sizeof(aligned)),
-             "bias");
-    }
   }
   FP8_LT(cublasLtMatrixLayoutCreate(&p->b, x_type_, K, M, ldx), "layout X");
   FP8_LT(cublasLtMatrixLayoutCreate(&p->c, y_type_, N, M, ldy), "layout Y");

@@ -25,32 +25,19 @@ constexpr size_t kPlans = 8;                   // shapes a GEMM keeps planned
 // Writes "cuBLASLt: <what>: <status name>" and returns the matching code.
 fp8_status_code_t LtFail(fp8_error_t* err, cublasStatus_t s, const char* what);
 
-// Device vectors of a scaled GEMM (LtGemm::Configure): w_scale [N],
-// x_scale [M], bias [N].
-struct LtEpilogue {
-  const float* w_scale = nullptr;
-  const float* x_scale = nullptr;
-  const float* bias = nullptr;
-};
-
 class LtGemm {
  public:
   LtGemm() = default;
   LtGemm(const LtGemm&) = delete;
   LtGemm& operator=(const LtGemm&) = delete;
-  // scaled: FP8 only: Y[m, n] = w_scale[n] * x_scale[m] * sum_k (...)
-  // (+ bias[n] when `bias`), in the GEMM's epilogue (cuBLASLt's outer-vector
-  // scaling, f32 scales and bias); Run then takes an Epilogue.
   void Configure(cudaDataType_t w_type, cudaDataType_t x_type, cudaDataType_t y_type,
-                 cublasComputeType_t compute, bool fp8, bool scaled = false, bool bias = false);
-  using Epilogue = LtEpilogue;
+                 cublasComputeType_t compute, bool fp8);
   // ldw/ldx/ldy in elements; W is [N, ldw] rows when w_transposed, else
   // [K, ldw] rows.
   fp8_status_code_t Run(cublasLtHandle_t lt, cudaStream_t stream, void* workspace, const void* w,
                         int64_t ldw, bool w_transposed, const void* x, int64_t ldx, void* y,
                         int64_t ldy, int64_t M, int64_t N, int64_t K, float alpha, int batch,
-                        int64_t stride_w, int64_t stride_x, int64_t stride_y, fp8_error_t* err,
-                        const LtEpilogue& epilogue = LtEpilogue());
+                        int64_t stride_w, int64_t stride_x, int64_t stride_y, fp8_error_t* err);
   // What Run does first: the descriptors and an algorithm for this shape
   // and the operands' alignments in bytes (W, X, Y; powers of two, at most
   // 256), kept for the runs that match. Called at prepare with the largest
@@ -87,7 +74,7 @@ class LtGemm {
 
   cudaDataType_t w_type_ = CUDA_R_32F, x_type_ = CUDA_R_32F, y_type_ = CUDA_R_32F;
   cublasComputeType_t compute_ = CUBLAS_COMPUTE_32F;
-  bool fp8_ = false, scaled_ = false, bias_ = false;
+  bool fp8_ = false;
   backend::LruCache<Key, Prepared> plans_{kPlans};
 };
 
