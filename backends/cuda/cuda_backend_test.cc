@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "sdk/runtime/backend_registry.h"
@@ -94,6 +95,42 @@ TEST_F(CudaBackendTest, BertMatchesTheReferenceOnTheGpu) {
     EXPECT_LE(max_diff, bound * max_ref);
     std::printf("tiny BERT %s: max |diff| / max |ref| = %.3g (bound %.3g)\n", q ? "e4m3" : "fp32",
                 max_diff / max_ref, bound);
+  }
+}
+
+// Runs of one shape after the first replay the CUDA graph captured then:
+// each must read its own inputs (same places, new values) and give what a
+// session running launch by launch gives (float32 model: no FP8 rounding
+// boundaries to amplify a difference in summation order).
+TEST_F(CudaBackendTest, ReplayedGraphsReadEachRunsInputs) {
+  if (!HasGpu()) GTEST_SKIP() << "no CUDA GPU on this machine";
+  testing::TinyBertConfig c;
+  const Graph g = testing::BuildTinyBert(c, testing::MakeTinyBertWeights(c));
+  SessionOptions o;
+  o.device = FP8_DEVICE_CUDA;
+  o.strict_device = true;
+  o.max_batch = 2;
+  o.max_sequence = 16;
+  auto s = Session::Create(g, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::vector<float> previous;
+  for (uint32_t seed = 1; seed <= 4; ++seed) {  // run 1 captures, runs 2-4 replay
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const auto in = testing::MakeTinyBertInputs(c, 2, 16, seed);
+    const std::vector<float> got = testing::RunBertSession(s.value().get(), in);
+    setenv("FP8SDK_CUDA_GRAPHS", "0", 1);  // read when a session is made
+    const std::vector<float> direct = testing::RunBertGraph(g, in, FP8_DEVICE_CUDA);
+    unsetenv("FP8SDK_CUDA_GRAPHS");
+    ASSERT_EQ(got.size(), direct.size());
+    ASSERT_FALSE(got.empty());
+    double max_ref = 0, max_diff = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(static_cast<double>(direct[i])));
+      max_diff = std::max(max_diff, std::fabs(static_cast<double>(got[i]) - direct[i]));
+    }
+    EXPECT_LE(max_diff, 1e-5 * max_ref);
+    EXPECT_NE(got, previous) << "a replay gave the previous run's logits";
+    previous = got;
   }
 }
 
