@@ -9,8 +9,10 @@ namespace fp8sdk {
 namespace cuda {
 namespace {
 
-// Index arithmetic in I: 32 bits where the tensor fits (its division and
-// remainder are several times cheaper than 64-bit ones), else 64.
+// Index arithmetic in I: unsigned 32 bits where the tensor has under 2^31
+// elements (division and remainder several times cheaper than 64-bit ones;
+// the grid-stride step, under 2^30, cannot wrap past 2^32; the operands'
+// offsets stay under n: they broadcast into the output), else 64.
 template <typename I>
 __global__ void BinaryKernel(const float* a, const float* b, float* y, I n, Strides s, bool mul) {
   for (I i = blockIdx.x * static_cast<I>(blockDim.x) + threadIdx.x; i < n;
@@ -101,8 +103,8 @@ __global__ void QuantizeRowsKernel(const float* x, uint8_t* codes, int64_t M, in
       uint32_t packed = 0;  // past K (K is a multiple of 4 here): code 0
       if (k < K) {
         const float4 v = *reinterpret_cast<const float4*>(x + m * K + k);
-        packed = QuantCode(v.x, q) | QuantCode(v.y, q) << 8 | QuantCode(v.z, q) << 16 |
-                 QuantCode(v.w, q) << 24;
+        packed = (QuantCode(v.x, q) & 0xFFu) | (QuantCode(v.y, q) & 0xFFu) << 8 |
+                 (QuantCode(v.z, q) & 0xFFu) << 16 | (QuantCode(v.w, q) & 0xFFu) << 24;
       }
       *reinterpret_cast<uint32_t*>(out) = packed;
     } else {
@@ -179,8 +181,8 @@ void LaunchBinary(const float* a, const float* b, float* y, int64_t n, const Str
         reinterpret_cast<const float4*>(a), reinterpret_cast<const float4*>(b),
         reinterpret_cast<float4*>(y), n / 4, mul);
   } else if (n < (int64_t{1} << 31)) {
-    BinaryKernel<int32_t>
-        <<<GridFor(n), kThreads, 0, stream>>>(a, b, y, static_cast<int32_t>(n), s, mul);
+    BinaryKernel<uint32_t>
+        <<<GridFor(n), kThreads, 0, stream>>>(a, b, y, static_cast<uint32_t>(n), s, mul);
   } else {
     BinaryKernel<int64_t><<<GridFor(n), kThreads, 0, stream>>>(a, b, y, n, s, mul);
   }
@@ -199,7 +201,8 @@ void LaunchUnary(const float* x, float* y, int64_t n, int op, cudaStream_t strea
 void LaunchScaleBias(const float* acc, int64_t ld, const float* scale, bool per_column,
                      const float* bias, float* y, int64_t M, int64_t N, cudaStream_t stream) {
   if (M * N <= 0) return;
-  if (N % 4 == 0 && ld % 4 == 0 && Aligned16(acc) && Aligned16(scale) && Aligned16(y)) {
+  if (N % 4 == 0 && ld % 4 == 0 && Aligned16(acc) && (!per_column || Aligned16(scale)) &&
+      Aligned16(y)) {
     ScaleBiasKernel<4>
         <<<RowGrid(M, N, 4), kThreads, 0, stream>>>(acc, ld, scale, per_column, bias, y, M, N);
   } else {

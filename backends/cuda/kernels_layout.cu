@@ -48,12 +48,17 @@ __global__ void CopyKernel(const T* x, T* y, I n, Strides s) {
   }
 }
 
-// Index arithmetic in 32 bits where the tensor fits (cheaper division).
+// Index arithmetic in unsigned 32 bits (cheaper division) where every output
+// index and every source offset (a SLICE's source can be far larger than its
+// output) stays under 2^31: the grid-stride step (under 2^30) then cannot
+// wrap past 2^32.
 template <typename T>
 void Copy(const void* x, void* y, int64_t n, const Strides& s, cudaStream_t stream) {
-  if (n < (int64_t{1} << 31)) {
-    CopyKernel<T, int32_t><<<GridFor(n), kThreads, 0, stream>>>(
-        static_cast<const T*>(x), static_cast<T*>(y), static_cast<int32_t>(n), s);
+  int64_t max_src = 0;
+  for (int d = 0; d < s.rank; ++d) max_src += (s.dims[d] - 1) * s.a[d];
+  if (n < (int64_t{1} << 31) && max_src < (int64_t{1} << 31)) {
+    CopyKernel<T, uint32_t><<<GridFor(n), kThreads, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), static_cast<uint32_t>(n), s);
   } else {
     CopyKernel<T, int64_t>
         <<<GridFor(n), kThreads, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), n, s);
@@ -82,7 +87,7 @@ void LaunchCopy(const void* x, void* y, int64_t n, const Strides& s, int elem_by
   // MERGE_HEADS and most TRANSPOSEs of activations).
   const int last = s.rank - 1;
   const int per = 16 / elem_bytes;
-  bool vec = s.a[last] == 1 && s.dims[last] % per == 0 &&
+  bool vec = s.rank >= 1 && s.a[last] == 1 && s.dims[last] % per == 0 &&
              (reinterpret_cast<uintptr_t>(x) & 15u) == 0 &&
              (reinterpret_cast<uintptr_t>(y) & 15u) == 0;
   for (int d = 0; d < last && vec; ++d) vec = s.dims[d] == 1 || s.a[d] % per == 0;
