@@ -1,7 +1,7 @@
 // The FP8 GEMM's choice of product, packing and dispatch (fp8_gemm.h). Built
-// without ISA flags: everything here runs on any x86-64 CPU. The products
-// are x86 code: on other CPUs no product runs (Fp8GemmPathRuns is false) and
-// the backend's FP8 LINEARs take oneDNN's matmul.
+// without ISA flags: everything here runs on any x86-64 or AArch64 CPU. On
+// other CPUs no product runs (Fp8GemmPathRuns is false) and the backend's FP8
+// LINEARs take oneDNN's matmul.
 #include "backends/onednn/fp8_gemm.h"
 
 #if defined(__x86_64__)
@@ -67,6 +67,8 @@ const char* Fp8GemmPathName(Fp8GemmPath path) {
       return "f32";
     case Fp8GemmPath::kAvx2Fma:
       return "avx2";
+    case Fp8GemmPath::kNeonFma:
+      return "neon";
     case Fp8GemmPath::kAuto:
       break;
   }
@@ -82,6 +84,12 @@ bool Fp8GemmPathRuns(Fp8GemmPath path, const Fp8Format& format) {
       return cap >= CpuIsa::kAvx512 && Cpu().vbmi && Cpu().bf16 && SignMagnitude(format);
     case Fp8GemmPath::kAvx2Fma:
       return cap >= CpuIsa::kAvx2 && Cpu().f16c && (format == kE4M3 || format == kE5M2);
+    case Fp8GemmPath::kNeonFma:
+#if defined(__aarch64__)
+      return format == kE4M3 || format == kE5M2;  // Advanced SIMD: every AArch64 CPU
+#else
+      return false;
+#endif
     case Fp8GemmPath::kAuto:
       break;
   }
@@ -90,7 +98,8 @@ bool Fp8GemmPathRuns(Fp8GemmPath path, const Fp8Format& format) {
 
 Fp8GemmPath PreferredFp8GemmPath(const Fp8Format& format) {
   if (const char* env = std::getenv("FP8SDK_ONEDNN_FP8_GEMM")) {
-    for (Fp8GemmPath p : {Fp8GemmPath::kBf16Dot, Fp8GemmPath::kF32Fma, Fp8GemmPath::kAvx2Fma}) {
+    for (Fp8GemmPath p : {Fp8GemmPath::kBf16Dot, Fp8GemmPath::kF32Fma, Fp8GemmPath::kAvx2Fma,
+                          Fp8GemmPath::kNeonFma}) {
       if (std::strcmp(env, Fp8GemmPathName(p)) == 0 && Fp8GemmPathRuns(p, format)) return p;
     }
   }
@@ -101,6 +110,7 @@ Fp8GemmPath PreferredFp8GemmPath(const Fp8Format& format) {
 #endif
   if (Fp8GemmPathRuns(Fp8GemmPath::kF32Fma, format)) return Fp8GemmPath::kF32Fma;
   if (Fp8GemmPathRuns(Fp8GemmPath::kAvx2Fma, format)) return Fp8GemmPath::kAvx2Fma;
+  if (Fp8GemmPathRuns(Fp8GemmPath::kNeonFma, format)) return Fp8GemmPath::kNeonFma;
   return Fp8GemmPath::kAuto;
 }
 
@@ -121,7 +131,7 @@ void PackFp8Weight(const uint8_t* w, int64_t n, int64_t k, const Fp8Format& form
 
   const int64_t kp = out->kp;
   out->panels.assign(static_cast<size_t>(out->np * kp), 0);
-  if (out->path == Fp8GemmPath::kAvx2Fma) {
+  if (out->path == Fp8GemmPath::kAvx2Fma || out->path == Fp8GemmPath::kNeonFma) {
     // Panel p, sub-panel s (16 columns), column j, k at (s * kp + k) * 16 + j.
     for (int64_t col = 0; col < n; ++col) {
       uint8_t* dst = out->panels.data() + col / kFp8Panel * kp * kFp8Panel +
@@ -155,9 +165,12 @@ size_t Fp8GemmScratchPerThread(const Fp8PackedWeight& w) {
       return Fp8GemmAvx512ScratchPerThread(w);
     case Fp8GemmPath::kAvx2Fma:
       return Fp8GemmAvx2ScratchPerThread(w);
+    case Fp8GemmPath::kNeonFma:
     case Fp8GemmPath::kAuto:
       break;
   }
+#elif defined(__aarch64__)
+  if (w.path == Fp8GemmPath::kNeonFma) return Fp8GemmNeonScratchPerThread(w);
 #endif
   static_cast<void>(w);
   return 0;
@@ -176,9 +189,16 @@ void Fp8Gemm(const void* x, int64_t rows, const Fp8PackedWeight& w, const float*
       Fp8GemmAvx2(static_cast<const float*>(x), rows, w, scale, bias, y, scratch, threads,
                   prologue);
       return;
+    case Fp8GemmPath::kNeonFma:
     case Fp8GemmPath::kAuto:
       break;
   }
+#elif defined(__aarch64__)
+  if (w.path == Fp8GemmPath::kNeonFma) {
+    Fp8GemmNeon(static_cast<const float*>(x), rows, w, scale, bias, y, scratch, threads, prologue);
+    return;
+  }
+  if (w.path != Fp8GemmPath::kAuto) std::abort();  // an x86 product: never packed here
 #else
   // No product runs here (Fp8GemmPathRuns), so PackFp8Weight chose none and
   // no kernel calls this (MakeFp8LinearKernel returns none).

@@ -202,7 +202,7 @@ TEST_P(Fp8GemmTest, NanAndInfinityCodesPropagate) {
 // y = sum * scale[n] + bias[n] (two roundings). Bit for bit, at sizes that
 // span several K blocks, tiles of every height, a partial panel and the
 // GEMV (M = 1).
-// So are kAvx2Fma's.
+// So are kAvx2Fma's and kNeonFma's.
 class Fp8GemmF32Test : public ::testing::TestWithParam<std::tuple<int, Fp8GemmPath>> {
  protected:
   void SetUp() override { SKIP_UNLESS_RUNS(path()); }
@@ -255,15 +255,16 @@ std::string ThreadsAndPath(const ::testing::TestParamInfo<std::tuple<int, Fp8Gem
 INSTANTIATE_TEST_SUITE_P(ThreadsAndPaths, Fp8GemmF32Test,
                          ::testing::Combine(::testing::Values(1, 2),
                                             ::testing::Values(Fp8GemmPath::kF32Fma,
-                                                              Fp8GemmPath::kAvx2Fma)),
+                                                              Fp8GemmPath::kAvx2Fma,
+                                                              Fp8GemmPath::kNeonFma)),
                          ThreadsAndPath);
 
-INSTANTIATE_TEST_SUITE_P(ThreadsAndPaths, Fp8GemmTest,
-                         ::testing::Combine(::testing::Values(1, 2),
-                                            ::testing::Values(Fp8GemmPath::kBf16Dot,
-                                                              Fp8GemmPath::kF32Fma,
-                                                              Fp8GemmPath::kAvx2Fma)),
-                         ThreadsAndPath);
+INSTANTIATE_TEST_SUITE_P(
+    ThreadsAndPaths, Fp8GemmTest,
+    ::testing::Combine(::testing::Values(1, 2),
+                       ::testing::Values(Fp8GemmPath::kBf16Dot, Fp8GemmPath::kF32Fma,
+                                         Fp8GemmPath::kAvx2Fma, Fp8GemmPath::kNeonFma)),
+    ThreadsAndPath);
 
 }  // namespace
 }  // namespace onednn
