@@ -1,13 +1,13 @@
 // LINEAR with an FP8 weight and FP8-quantized activations on our own
-// GEMM (fp8_gemm.h; AVX-512 or AVX2) instead of oneDNN: oneDNN 2.6 has no FP8, and
+// GEMM (fp8_gemm.h; AVX-512, AVX2 or NEON) instead of oneDNN: oneDNN 2.6 has no FP8, and
 // decoding the weight to bf16 for its matmul doubles the weight's memory and
 // ran at 0.52-0.86x of oneDNN's bf16 matmul on reordered weights.
 // Numerics as in kernels_matmul.cc (LinearKernel): x_q exact in bf16, exact
-// products, f32 sums (in the reference's k order on the f32 and AVX2 paths,
+// products, f32 sums (in the reference's k order on the f32, AVX2 and NEON paths,
 // in pairs on the bf16 one), then y = acc * (s_x * s_w[n]) + b[n].
 //
 // FP8SDK_ONEDNN_FP8_GEMM (read at prepare): 0 keeps the oneDNN path, to
-// compare the two; bf16, f32 or avx2 picks the GEMM's product
+// compare the two; bf16, f32, avx2 or neon picks the GEMM's product
 // (PreferredFp8GemmPath), resolved here at prepare.
 #if defined(__x86_64__)
 #include <emmintrin.h>
