@@ -26,6 +26,7 @@ targets=(
   //backends/vulkan:vulkan_validation_test
   //converter:fp8conv
   //tools/fp8bench:fp8bench
+  //tools/fp8eval:fp8eval
 )
 bazel build --noshow_progress "${targets[@]}"
 mkdir -p "$out/lib" "$out/root" "$out/data/sst2" "$out/data/vocab"

@@ -8,10 +8,11 @@
 # cuda and vulkan). Everything goes to ${OUT:-/tmp/fp8sdk-device}/device.log;
 # the console gets each step's summary.
 #
-#   bash tools/device_run.sh [checks | tests | bench] [e2e [profile]] [ncu]
+#   bash tools/device_run.sh [checks | tests | bench] [e2e [profile]] [eval] [ncu]
 #
 # checks (the default) = tests (correctness) + bench (GEMM timings); profile
-# adds a per-operator profile to each e2e backend.
+# adds a per-operator profile to each e2e backend; eval scores the SST-2 demo
+# model in E4M3 and INT8 on every backend.
 # e2e takes E2E_BATCH (32), E2E_ITERATIONS (20) and E2E_BACKENDS ("cuda vulkan");
 # a model already at /tmp/fp8sdk-bert-base/e4m3.fp8 is used as it is. ncu lists
 # the FP8 GEMM's kernels under Nsight Compute.
@@ -139,6 +140,19 @@ if has e2e; then
     # Where the time goes: every operator timed on its own (profile).
     has profile && step "fp8bench_${be}_profile" 120 tools/fp8bench/fp8bench "$work/e4m3.fp8" \
       --backend "$be" --strict --batch "$batch" --seq 128 --iterations 5 --profile
+  done
+fi
+
+# eval: the SST-2 demo model (models/sst2_tiny) converted to E4M3 and INT8
+# here, then scored on the 872 dev sentences on every backend (fp8eval).
+if has eval; then
+  for fmt in e4m3 int8; do
+    step "fp8conv_sst2_$fmt" 120 converter/fp8conv convert "$repo/models/sst2_tiny" \
+      -o "/tmp/sst2_$fmt.fp8" -q --format "$fmt" --calib "$b/data/sst2/train.tsv" \
+      --vocab "$b/data/vocab/bert-base-uncased-vocab.txt" --samples 128 --eval-samples 0 --device cpu
+    FP8SDK_BACKEND_PATH="$root/backends/vulkan:$root/backends/cuda" STEP_GREP='^(onednn|cuda|vulkan|reference) ' \
+      step "fp8eval_sst2_$fmt" 180 tools/fp8eval/fp8eval "/tmp/sst2_$fmt.fp8" \
+      --data "$b/data/sst2/dev.tsv" --vocab "$b/data/vocab/bert-base-uncased-vocab.txt" --backend all
   done
 fi
 
