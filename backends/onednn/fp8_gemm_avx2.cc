@@ -34,7 +34,7 @@ constexpr int64_t kBlockK = 256;
 // Rows of x per work item: their f32 block (192 KiB) stays in L2.
 constexpr int64_t kBlockRows = 192;
 
-enum class Codes { kE5M2, kE4M3, kE4M3Nan };
+using Codes = FmaCodes;
 
 // 16 codes -> 16 f16 bit patterns (see the file comment).
 template <Codes C>
@@ -166,68 +166,19 @@ void DecodeBlock(const uint8_t* panel, int64_t kp, int64_t k0, int64_t nk, int64
   }
 }
 
-inline float* AsFloats(uint16_t* p) { return reinterpret_cast<float*>(p); }
-
-template <Codes C>
-void Run(const float* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
-         const float* bias, float* y, uint16_t* scratch, int threads,
-         const Fp8GemmPrologue& prologue) {
-  const float unscale = C == Codes::kE5M2 ? 1.0f : 256.0f;  // the decode's factor undone
-  const int64_t panels = w.np / kFp8Panel, N = w.n, kp = w.kp;
-  const int64_t panel_bytes = kp * kFp8Panel;
-  const uint8_t* packed = w.panels.data();
-  const size_t per_thread = Fp8GemmScratchPerThread(w);
-  if (rows == 1) {
-    ForEachPanelRun(panels, threads, prologue, [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) {
-        const int64_t n0 = p * kFp8Panel;
-        GemvPanel<C>(x, packed + p * panel_bytes, kp, unscale, scale + n0, bias + n0, y + n0,
-                     std::min(kFp8Panel, N - n0));
-      }
-    });
-    return;
-  }
-  // One work item: rows [m0, m1) against panel p, with the thread's scratch.
-  auto item = [&](uint16_t* mine, int64_t m0, int64_t m1, int64_t p) {
-    float* bf = AsFloats(mine);
-    const int64_t n0 = p * kFp8Panel;
-    const int64_t cols = std::min(kFp8Panel, N - n0);
-    const int64_t subs = (cols + kSub - 1) / kSub;
-    for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
-      const int64_t nk = std::min(kBlockK, kp - k0);
-      const bool first = k0 == 0, last = k0 + nk == kp;
-      DecodeBlock<C>(packed + p * panel_bytes, kp, k0, nk, subs, bf);
-      for (int64_t s = 0; s < subs; ++s) {
-        const int64_t j = n0 + s * kSub;
-        for (int64_t m = m0; m < m1; m += kRows) {
-          const int64_t r = std::min(kRows, m1 - m);
-          kTiles[r](x + m * kp + k0, kp, bf + s * nk * kSub, nk, unscale, scale + j, bias + j,
-                    y + m * N + j, N, std::min(kSub, cols - s * kSub), first, last);
-        }
-      }
-    }
-  };
-  ForEachRowBlockAndPanel(rows, kBlockRows, panels, scratch, per_thread, threads, prologue, item);
-}
-
 }  // namespace
 
-size_t Fp8GemmAvx2ScratchPerThread(const Fp8PackedWeight&) {
-  // A K block of a panel's sub-panels in f32, from 64 bytes on; in uint16_t
-  // elements.
-  return static_cast<size_t>(2 * kSubs * kBlockK * kSub + 32);
-}
+size_t Fp8GemmAvx2ScratchPerThread(const Fp8PackedWeight&) { return FmaScratchPerThread(kBlockK); }
 
 void Fp8GemmAvx2(const float* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
                  const float* bias, float* y, uint16_t* scratch, int threads,
                  const Fp8GemmPrologue& prologue) {
-  if (w.format == kE5M2) {
-    Run<Codes::kE5M2>(x, rows, w, scale, bias, y, scratch, threads, prologue);
-  } else if (w.has_nan) {
-    Run<Codes::kE4M3Nan>(x, rows, w, scale, bias, y, scratch, threads, prologue);
-  } else {
-    Run<Codes::kE4M3>(x, rows, w, scale, bias, y, scratch, threads, prologue);
-  }
+  WithFmaCodes(w, [&](auto codes) {
+    constexpr Codes C = decltype(codes)::value;
+    RunSubPanels<kSub, kRows, kBlockK, kBlockRows>(x, rows, w, scale, bias, y, scratch, threads,
+                                                   prologue, FmaUnscale(C), GemvPanel<C>,
+                                                   DecodeBlock<C>, kTiles);
+  });
 }
 
 }  // namespace onednn

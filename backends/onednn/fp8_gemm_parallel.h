@@ -1,5 +1,6 @@
 // The FP8 GEMM's parallel schedule, shared by its ISA files (fp8_gemm_avx512.cc,
-// fp8_gemm_avx2.cc; built with -fopenmp). Internal: include nowhere else.
+// fp8_gemm_avx2.cc, fp8_gemm_neon.cc; built with -fopenmp). Internal: include
+// nowhere else.
 #ifndef FP8SDK_BACKENDS_ONEDNN_FP8_GEMM_PARALLEL_H_
 #define FP8SDK_BACKENDS_ONEDNN_FP8_GEMM_PARALLEL_H_
 
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "backends/onednn/fp8_gemm.h"
 
@@ -57,6 +59,81 @@ void ForEachPanelRun(int64_t panels, int threads, const Fp8GemmPrologue& prologu
     const int64_t p0 = panels * t / n, p1 = panels * (t + 1) / n;
     if (p0 < p1) run(p0, p1);
   }
+}
+
+// How the FMA products decode codes: E5M2 (f16's high byte), E4M3 (a
+// shifted f16, the value / 256), E4M3 with NaN codes in the weight.
+enum class FmaCodes { kE5M2, kE4M3, kE4M3Nan };
+
+// f(std::integral_constant<FmaCodes, C>{}) for w's codes.
+template <class F>
+void WithFmaCodes(const Fp8PackedWeight& w, F f) {
+  if (w.format == kE5M2) {
+    f(std::integral_constant<FmaCodes, FmaCodes::kE5M2>{});
+  } else if (w.has_nan) {
+    f(std::integral_constant<FmaCodes, FmaCodes::kE4M3Nan>{});
+  } else {
+    f(std::integral_constant<FmaCodes, FmaCodes::kE4M3>{});
+  }
+}
+
+// The decode's factor undone at the store (E4M3 decodes to the value / 256).
+constexpr float FmaUnscale(FmaCodes c) { return c == FmaCodes::kE5M2 ? 1.0f : 256.0f; }
+
+// The FMA products' scratch per thread: a K block of a panel's sub-panels in
+// f32, from 64 bytes on; in uint16_t elements.
+constexpr size_t FmaScratchPerThread(int64_t block_k) {
+  return static_cast<size_t>(2 * kFp8Panel * block_k + 32);
+}
+
+// The FMA products' driver (kAvx2Fma, kNeonFma: panels of sub-panels of
+// kSub columns, k-major, fp8_gemm.h). M = 1: gemv(xf, panel, kp, unscale,
+// scale, bias, y, cols) per panel. M > 1: per work item and K block of
+// kBlockK, decode(panel, kp, k0, nk, subs, dst) writes the block's sub-panels
+// in f32 to the thread's scratch, then tiles[r] (r = 1..kRows rows) runs each
+// sub-panel against the rows, kRows at a time (Tile's signature in the ISA
+// files). Instantiated in each ISA file, with that file's flags.
+template <int64_t kSub, int64_t kRows, int64_t kBlockK, int64_t kBlockRows, class Gemv,
+          class Decode, class TileFn>
+void RunSubPanels(const float* x, int64_t rows, const Fp8PackedWeight& w, const float* scale,
+                  const float* bias, float* y, uint16_t* scratch, int threads,
+                  const Fp8GemmPrologue& prologue, float unscale, Gemv gemv, Decode decode,
+                  const TileFn (&tiles)[kRows + 1]) {
+  const int64_t panels = w.np / kFp8Panel, N = w.n, kp = w.kp;
+  const int64_t panel_bytes = kp * kFp8Panel;
+  const uint8_t* packed = w.panels.data();
+  const size_t per_thread = Fp8GemmScratchPerThread(w);
+  if (rows == 1) {
+    ForEachPanelRun(panels, threads, prologue, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t n0 = p * kFp8Panel;
+        gemv(x, packed + p * panel_bytes, kp, unscale, scale + n0, bias + n0, y + n0,
+             std::min(kFp8Panel, N - n0));
+      }
+    });
+    return;
+  }
+  // One work item: rows [m0, m1) against panel p, with the thread's scratch.
+  auto item = [&](uint16_t* mine, int64_t m0, int64_t m1, int64_t p) {
+    float* bf = reinterpret_cast<float*>(mine);
+    const int64_t n0 = p * kFp8Panel;
+    const int64_t cols = std::min(kFp8Panel, N - n0);
+    const int64_t subs = (cols + kSub - 1) / kSub;
+    for (int64_t k0 = 0; k0 < kp; k0 += kBlockK) {
+      const int64_t nk = std::min(kBlockK, kp - k0);
+      const bool first = k0 == 0, last = k0 + nk == kp;
+      decode(packed + p * panel_bytes, kp, k0, nk, subs, bf);
+      for (int64_t s = 0; s < subs; ++s) {
+        const int64_t j = n0 + s * kSub;
+        for (int64_t m = m0; m < m1; m += kRows) {
+          const int64_t r = std::min(kRows, m1 - m);
+          tiles[r](x + m * kp + k0, kp, bf + s * nk * kSub, nk, unscale, scale + j, bias + j,
+                   y + m * N + j, N, std::min(kSub, cols - s * kSub), first, last);
+        }
+      }
+    }
+  };
+  ForEachRowBlockAndPanel(rows, kBlockRows, panels, scratch, per_thread, threads, prologue, item);
 }
 
 }  // namespace onednn
