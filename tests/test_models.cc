@@ -575,6 +575,15 @@ std::vector<float> RunBertSession(Session* s, const TinyBertInputs& in, Status* 
   return std::vector<float>(p, p + v.size_bytes / sizeof(float));
 }
 
+double MaxRelDiff(const std::vector<float>& got, const std::vector<float>& want) {
+  double max_ref = 0, max_diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[i])));
+    max_diff = std::max(max_diff, std::fabs(static_cast<double>(got[i]) - want[i]));
+  }
+  return max_diff / std::max(max_ref, 1e-30);
+}
+
 std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& in,
                                 fp8_device_kind_t device) {
   SessionOptions o;

@@ -95,6 +95,9 @@ Status SetBertInputs(Session* s, const TinyBertInputs& inputs);
 std::vector<float> RunBertSession(Session* s, const TinyBertInputs& inputs,
                                   Status* status = nullptr);
 
+// max |got[i] - want[i]| / max |want[i]| (sizes equal).
+double MaxRelDiff(const std::vector<float>& got, const std::vector<float>& want);
+
 // Runs a BERT graph (inputs input_ids, token_type_ids, attention_mask) in a
 // fresh session and returns its first output, flattened.
 std::vector<float> RunBertGraph(const Graph& graph, const TinyBertInputs& inputs,

@@ -75,7 +75,7 @@ step() {
   fi
   [ "$limit" -gt "$left" ] && limit=$left
   local start=$SECONDS
-  (cd "$root" && timeout "$limit" "$@") >"$out/$name.step" 2>&1
+  (cd "$root" && timeout -k 10 "$limit" "$@") >"$out/$name.step" 2>&1
   local rc=$?
   {
     echo "== $name"
@@ -103,8 +103,12 @@ has() { [[ " $steps " == *" $1 "* ]]; }
 work=/tmp/fp8sdk-bert-base
 if has e2e && [ ! -f "$work/e4m3.fp8" ]; then
   (
-    [ -f "$work/model.safetensors" ] ||
-      step make_bert_base 120 python3 "$repo/models/make_bert_base.py" --no-onnx "$work"
+    # Written aside and renamed: a run cut short leaves no half model.
+    [ -f "$work/model.safetensors" ] || {
+      rm -rf "$work.part"
+      step make_bert_base 120 python3 "$repo/models/make_bert_base.py" --no-onnx "$work.part"
+      [ -f "$work.part/model.safetensors" ] && mv "$work.part" "$work"
+    }
     step fp8conv 180 converter/fp8conv convert "$work" -o "$work/e4m3.fp8" -q \
       --calib "$b/data/sst2/train.tsv" --vocab "$b/data/vocab/bert-base-uncased-vocab.txt" \
       --samples 32 --eval-samples 8 --device cpu --threads 8

@@ -193,6 +193,7 @@ void Fp8Gemm(const void* x, int64_t rows, const Fp8PackedWeight& w, const float*
     case Fp8GemmPath::kAuto:
       break;
   }
+  std::abort();  // kAuto or an AArch64 product: never packed here
 #elif defined(__aarch64__)
   if (w.path == Fp8GemmPath::kNeonFma) {
     Fp8GemmNeon(static_cast<const float*>(x), rows, w, scale, bias, y, scratch, threads, prologue);

@@ -76,7 +76,7 @@ inline float32x4_t Scaled(float32x4_t acc, float unscale, const float* scale, co
 struct RowView {
   float* y;
   int64_t cols;
-  float tmp[kSub];
+  float tmp[kSub] = {};
   float* Begin(bool load) {
     if (cols == kSub) return y;
     if (load) std::memcpy(tmp, y, static_cast<size_t>(cols) * 4);

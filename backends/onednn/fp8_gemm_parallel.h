@@ -15,6 +15,10 @@
 
 namespace fp8sdk {
 namespace onednn {
+// Internal linkage: each ISA file gets its own copies, compiled with its
+// flags, which the linker never merges (an AVX-512 copy must not serve an
+// AVX2-only CPU).
+namespace {  // NOLINT(build/namespaces)
 
 // A thread's scratch from 64 bytes on (vector loads of a decoded panel must
 // not straddle cache lines); Fp8GemmScratchPerThread leaves room for it.
@@ -136,6 +140,7 @@ void RunSubPanels(const float* x, int64_t rows, const Fp8PackedWeight& w, const 
   ForEachRowBlockAndPanel(rows, kBlockRows, panels, scratch, per_thread, threads, prologue, item);
 }
 
+}  // namespace
 }  // namespace onednn
 }  // namespace fp8sdk
 

@@ -91,7 +91,7 @@ std::vector<uint16_t> RandomBf16Rows(int64_t rows, int64_t k, int64_t kp,
     if (!Fp8GemmPathRuns(path, kE4M3)) {                                                  \
       GTEST_SKIP() << "this CPU does not run the " << Fp8GemmPathName(path)               \
                    << " product (f32: AVX-512 VBMI; bf16: also AVX512_BF16; avx2: AVX2, " \
-                      "FMA, F16C)";                                                       \
+                      "FMA, F16C; neon: AArch64)";                                        \
     }                                                                                     \
   } while (0)
 
@@ -200,8 +200,9 @@ TEST_P(Fp8GemmTest, NanAndInfinityCodesPropagate) {
 // kF32Fma's sums are the reference's: x[m, 0] * w[n, 0] + x[m, 1] * w[n, 1]
 // + ... in f32, each exact product added with one rounding, then
 // y = sum * scale[n] + bias[n] (two roundings). Bit for bit, at sizes that
-// span several K blocks, tiles of every height, a partial panel and the
-// GEMV (M = 1).
+// span several K blocks, a partial panel, the GEMV (M = 1) and every tile
+// height of the 6-row products: M = 7 (6 + 1), 2, 3, 4, 10 (6 + 4), 23
+// (3 x 6 + 5), 131 (21 x 6 + 5).
 // So are kAvx2Fma's and kNeonFma's.
 class Fp8GemmF32Test : public ::testing::TestWithParam<std::tuple<int, Fp8GemmPath>> {
  protected:
@@ -220,6 +221,10 @@ TEST_P(Fp8GemmF32Test, EqualsSequentialSumBitForBit) {
                          {1, 300, 390},
                          {1, 520, 77},
                          {2, 70, 13},
+                         {7, 64, 300},
+                         {3, 70, 300},
+                         {4, 130, 390},
+                         {10, 64, 520},
                          {23, 130, 1001},
                          {131, 64, 3072}}) {
     for (const Fp8Format& f : {kE4M3, kE5M2}) {

@@ -242,12 +242,21 @@ Case SimpleCase(const std::string& name, OpType op, const std::vector<std::vecto
   return c;
 }
 
-Case LayerNormCase(const std::vector<int64_t>& shape, bool beta) {
+// residual: LAYER_NORM(x + r), the ADD before it (which the CUDA backend
+// fuses into its LayerNorm kernel).
+Case LayerNormCase(const std::vector<int64_t>& shape, bool beta, bool residual = false) {
   Case c;
-  c.name = "layer_norm_C" + std::to_string(shape.back()) + (beta ? "_beta" : "");
+  c.name = std::string(residual ? "add_" : "") + "layer_norm_C" + std::to_string(shape.back()) +
+           (beta ? "_beta" : "");
   const int64_t C = shape.back();
   GraphBuilder b;
-  const int x = b.AddInput("x", DType::kF32, Fixed(shape));
+  int x = b.AddInput("x", DType::kF32, Fixed(shape));
+  if (residual) {
+    const int r = b.AddInput("r", DType::kF32, Fixed(shape));
+    const int sum = b.AddTensor("sum", DType::kF32);
+    b.AddNode(OpType::kADD, "add", {x, r}, {sum}, NodeAttrs{});
+    x = sum;
+  }
   const int g = b.AddConstantF32("gamma", {C}, Rand(static_cast<size_t>(C), 41, 0.5f, 1.5f));
   std::vector<int> ins = {x, g};
   // An absent optional input is -1 (the reference reads input 2 unconditionally).
@@ -260,6 +269,10 @@ Case LayerNormCase(const std::vector<int64_t>& shape, bool beta) {
   c.graph = b.Finish();
   c.runs.push_back(
       {MakeFeed("x", DType::kF32, shape, Rand(static_cast<size_t>(Prod(shape)), 43, -4, 4))});
+  if (residual) {
+    c.runs.back().push_back(
+        MakeFeed("r", DType::kF32, shape, Rand(static_cast<size_t>(Prod(shape)), 44, -4, 4)));
+  }
   c.tol = 1e-5;
   return c;
 }
@@ -463,9 +476,14 @@ std::vector<Case> AllCases() {
     cases.push_back(LayerNormCase({3, 17}, beta));
     cases.push_back(LayerNormCase({2, 5, 127}, beta));
     cases.push_back(LayerNormCase({4, 768}, beta));
+    // Rows past 1024 values (the CUDA backend's block-per-row kernels) and
+    // between 256 and 512 (its warp kernels' 16 values a lane).
+    cases.push_back(LayerNormCase({2, 300}, beta));
+    cases.push_back(LayerNormCase({2, 1500}, beta));
   }
+  for (int64_t C : {128, 1500}) cases.push_back(LayerNormCase({3, C}, true, true));
   for (MaskMode m : {MaskMode::kNone, MaskMode::kKeyPadding, MaskMode::kAdditive}) {
-    for (int64_t k : {1, 17, 64, 65}) cases.push_back(SoftmaxCase(m, k));
+    for (int64_t k : {1, 17, 64, 65, 300, 1100}) cases.push_back(SoftmaxCase(m, k));
   }
   for (DType dt : {DType::kINT32, DType::kUINT8, DType::kF32}) {
     for (int64_t k : {17, 65}) cases.push_back(SoftmaxCase(MaskMode::kKeyPadding, k, dt));

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -270,14 +271,7 @@ TEST_P(Conformance, GatherIndexOutOfRangeIsAnErrorNamingNodeAndIndex) {
 }
 
 // ---- End to end. ----
-double MaxRel(const std::vector<float>& got, const std::vector<float>& want) {
-  double max_ref = 0, max_diff = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[i])));
-    max_diff = std::max(max_diff, std::fabs(static_cast<double>(got[i]) - want[i]));
-  }
-  return max_diff / std::max(max_ref, 1e-30);
-}
+using testing::MaxRelDiff;
 
 std::vector<float> RunBert(const Graph& g, const testing::TinyBertInputs& in,
                            const std::string& backend) {
@@ -303,10 +297,10 @@ std::vector<float> RunBert(const Graph& g, const testing::TinyBertInputs& in,
 // quantization by a whole step (6 to 12% of the value): such flips, not the sums
 // themselves, make the logits differ. Backends whose FP8 sums are exact or
 // fp32-rounded stay within 1e-3 of the reference; cuBLASLt's FP8 GEMM on
-// Hopper does not (see kLooser), so its bound is that run's, with the
-// predicted labels still equal.
+// Hopper does not (see kLooser): its bound is three times the H200's worst
+// (0.065, 2026-12-04), and the predicted labels must still be equal.
 double EndToEndBound(const std::string& backend, const std::string& variant) {
-  return backend == "cuda" && variant == "e4m3" ? 0.1 : 1e-3;
+  return backend == "cuda" && variant == "e4m3" ? 0.2 : 1e-3;
 }
 
 TEST_P(Conformance, TinyBertMatchesTheReference) {
@@ -331,7 +325,7 @@ TEST_P(Conformance, TinyBertMatchesTheReference) {
       const std::vector<float> want = RunBert(g, in, "reference");
       ASSERT_EQ(got.size(), want.size());
       ASSERT_FALSE(got.empty());
-      const double rel = MaxRel(got, want);
+      const double rel = MaxRelDiff(got, want);
       const double bound = EndToEndBound(GetParam(), name);
       EXPECT_LE(rel, bound);
       std::printf("[%s] tiny BERT %s batch %d seq %d: max |diff| / max |ref| = %.3g (bound %.3g)\n",
@@ -385,7 +379,7 @@ TEST_P(Conformance, Sst2DemoModelGivesTheSameLabels) {
     const std::vector<float> got = RunBert(hf.value()->graph, in, GetParam());
     const std::vector<float> want = RunBert(hf.value()->graph, in, "reference");
     ASSERT_EQ(got.size(), want.size());
-    EXPECT_LE(MaxRel(got, want), 1e-3) << "batch at " << start;
+    EXPECT_LE(MaxRelDiff(got, want), 1e-3) << "batch at " << start;
     for (int r = 0; r < in.batch; ++r, ++rows) {
       same += (got[2 * r + 1] > got[2 * r]) == (want[2 * r + 1] > want[2 * r]);
     }
