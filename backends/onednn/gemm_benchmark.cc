@@ -163,6 +163,10 @@ void BM_Fp8GemmKernelF32(benchmark::State& state) {
 void BM_Fp8GemmKernelAvx2(benchmark::State& state) {
   Fp8GemmKernel(state, onednn::Fp8GemmPath::kAvx2Fma);
 }
+// The NEON product (the AVX2 layout), on 64-bit ARM.
+void BM_Fp8GemmKernelNeon(benchmark::State& state) {
+  Fp8GemmKernel(state, onednn::Fp8GemmPath::kNeonFma);
+}
 
 // oneDNN's matmul [M, K] x [K, N] in `type` -> f32, weights in the layout it
 // prefers; false (the benchmark skipped with oneDNN's message) where oneDNN
@@ -351,6 +355,7 @@ BENCHMARK(BM_OursFp8Linear)->Apply(Shapes);
 BENCHMARK(BM_Fp8GemmKernel)->Apply(Shapes);
 BENCHMARK(BM_Fp8GemmKernelF32)->Apply(Shapes);
 BENCHMARK(BM_Fp8GemmKernelAvx2)->Apply(Shapes);
+BENCHMARK(BM_Fp8GemmKernelNeon)->Apply(Shapes);
 BENCHMARK(BM_OursFp8LinearViaOnednn)->Apply(Shapes);
 BENCHMARK(BM_OursInt8Linear)->Apply(Shapes);
 BENCHMARK(BM_BertBaseGemvSweep)
