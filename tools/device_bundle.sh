@@ -69,6 +69,21 @@ if [ -f "$layer_json" ]; then
   cp "$layer_json" "$out/layers/"
   cp -L /usr/lib/x86_64-linux-gnu/libVkLayer_khronos_validation.so "$out/lib/"
 fi
+# The GL/Vulkan loader packages a bare GPU machine's image may lack (the
+# NVIDIA Vulkan driver needs libglvnd's dispatch library): Debian's amd64
+# debs, unpacked there by tools/device_run.sh when its loader lacks them.
+mkdir -p "$out/gl"
+lists=$(mktemp -d)
+apt_opts=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$lists")
+mkdir -p "$lists/partial"
+if apt-get "${apt_opts[@]}" update >/dev/null 2>&1 &&
+   (cd "$out/gl" && apt-get "${apt_opts[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 \
+      libgl1 libglx0 libgles2 >/dev/null 2>&1); then
+  :
+else
+  echo "device_bundle: could not download the GL/Vulkan loader debs (apt): the GPU machine must have them" >&2
+fi
+rm -rf "$lists"
 data="${FP8SDK_DATA:-../shared/data}"
 if [ -f "$data/sst2/dev.tsv" ]; then
   cp "$data/sst2/dev.tsv" "$out/data/sst2/"

@@ -10,7 +10,8 @@
 #
 #   bash tools/device_run.sh [checks | tests | bench] [e2e [profile]] [eval] [ncu]
 #
-# checks (the default) = tests (correctness) + bench (GEMM timings); profile
+# checks (the default, when no step is named) = tests (correctness) + bench
+# (GEMM timings); profile
 # adds a per-operator profile to each e2e backend; eval scores the SST-2 demo
 # model in E4M3 and INT8 on every backend.
 # e2e takes E2E_BATCH (32), E2E_ITERATIONS (20) and E2E_BACKENDS ("cuda vulkan");
@@ -37,6 +38,12 @@ if [ ! -d "$b/root" ] || [ "$(cat "$b/.bundle" 2>/dev/null)" != "$sum" ]; then
   echo "$sum" >"$b/.bundle"
 fi
 root=$b/root
+# The GL/Vulkan loaders from the bundle where the machine lacks them (a bare
+# GPU machine's image; commands run as root there).
+if ! ldconfig -p | grep -q 'libGLdispatch.so.0' && [ "$(id -u)" = 0 ] && ls "$b"/gl/*.deb >/dev/null 2>&1; then
+  for deb in "$b"/gl/*.deb; do dpkg -x "$deb" /; done
+  ldconfig
+fi
 # CUDA's libraries from the machine: the toolkit's, else the Python wheels'.
 cudalib=""
 for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
