@@ -114,7 +114,7 @@ if has e2e && [ ! -f "$work/e4m3.fp8" ]; then
     [ -f "$work/model.safetensors" ] || {
       rm -rf "$work.part"
       step make_bert_base 120 python3 "$repo/models/make_bert_base.py" --no-onnx "$work.part"
-      [ -f "$work.part/model.safetensors" ] && mv "$work.part" "$work"
+      [ -f "$work.part/model.safetensors" ] && rm -rf "$work" && mv "$work.part" "$work"
     }
     step fp8conv 180 converter/fp8conv convert "$work" -o "$work/e4m3.fp8" -q \
       --calib "$b/data/sst2/train.tsv" --vocab "$b/data/vocab/bert-base-uncased-vocab.txt" \
