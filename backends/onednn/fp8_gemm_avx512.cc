@@ -25,17 +25,20 @@ constexpr int kGroups = kFp8Panel / 16;  // zmm accumulators per tile row
 constexpr int64_t kRows = kGroups == 3 ? 8 : 6;
 constexpr int64_t kPairBytes = 2 * kFp8Panel;     // one K pair of a panel, in codes
 constexpr int64_t kCoupleBytes = 2 * kPairBytes;  // two K pairs: kGroups x 64 bytes
-// K pairs per block (48 KiB of decoded panel, L1-sized). Measured at M = 128
-// and 1024: 128 to 384 pairs within noise (+-10% on this machine), 64 slower.
-constexpr int64_t kBlockPairs = 192;
-// The f32 product's K block: the same K (96 to 384 measured alike), twice the
-// bytes decoded.
-constexpr int64_t kBlockK = 2 * kBlockPairs;
+// K pairs per block (96 KiB of decoded panel, in L2). Measured at M = 128,
+// BERT shapes: on an Intel Xeon 128 to 384 pairs within noise (+-10%), 64
+// slower; on AMD Zen 5 (interleaved runs) 384 and 768 at or ahead of 192, 96
+// and 128 behind it by 5-10% (each block stores and reloads the tile's
+// partial sums).
+constexpr int64_t kBlockPairs = 384;
+// The f32 product's K block (Intel cores; 96 to 384 measured alike there):
+// 96 KiB decoded.
+constexpr int64_t kBlockK = 384;
 
 inline float* AsFloats(uint16_t* p) { return reinterpret_cast<float*>(p); }
 
 // Rows of x per work item (a panel is decoded once per item): their part of
-// x in one K block (144 KiB in bf16, 288 KiB in f32) and their partial sums
+// x in one K block (288 KiB in bf16 and in f32) and their partial sums
 // (48 KiB) stay in L2.
 // Measured: 1024 rows (all of M) ran at half speed at M = 1024.
 constexpr int64_t kBlockRows = 192;
@@ -256,6 +259,31 @@ void DecodePanel(const uint8_t* panel, int64_t q0, int64_t pairs, const Decoder&
   }
 }
 
+// Brings the codes the next decode reads (the next K block of this panel, or
+// the next panel's first block) toward L2 while the current block's tiles
+// run, a share before each tile: the decode otherwise waits on its reads of
+// the panel (about half its time at M = 128, BERT shapes, AMD Zen 5).
+class NextBlockPrefetch {
+ public:
+  // `bytes` from packed + at (clipped to the weight's `total` bytes), over
+  // `steps` calls of Step().
+  NextBlockPrefetch(const uint8_t* packed, int64_t total, int64_t at, int64_t bytes, int64_t steps)
+      : p_(packed + at),
+        end_(packed + std::min(total, at + bytes)),
+        per_step_(
+            std::max<int64_t>(64, (bytes / std::max<int64_t>(1, steps) + 63) & ~int64_t{63})) {}
+  void Step() {
+    for (const uint8_t* stop = std::min(end_, p_ + per_step_); p_ < stop; p_ += 64) {
+      _mm_prefetch(reinterpret_cast<const char*>(p_), _MM_HINT_T1);
+    }
+  }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+  int64_t per_step_;
+};
+
 // The kF32Fma path. A decoded panel in f32, k-major: k, column j at
 // dst[(k - k0) * kFp8Panel + j], for k in [k0, k0 + nk) (k0, nk multiples of
 // 4). A dword of the decoder's output holds a column's two K of one pair:
@@ -426,7 +454,11 @@ void Fp8GemmAvx512(const void* x_in, int64_t rows, const Fp8PackedWeight& w, con
       const int64_t nq = std::min(kBlockPairs, pairs - q0);
       const bool first = q0 == 0, last = q0 + nq == pairs;
       DecodePanel(packed + p * panel_bytes, q0, nq, dec, b);  // this block, as for f32
+      NextBlockPrefetch ahead(packed, panel_bytes * panels,
+                              p * panel_bytes + (q0 + nq) * kPairBytes, kBlockPairs * kPairBytes,
+                              (m1 - m0 + kRows - 1) / kRows);
       for (int64_t m = m0; m < m1; m += kRows) {
+        ahead.Step();
         const int64_t r = std::min(kRows, m1 - m);
         kTiles[r](x + m * kp + 2 * q0, kp, b, nq, scale + n0, bias + n0, y + m * N + n0, N, cols,
                   first, last);
