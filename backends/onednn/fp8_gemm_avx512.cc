@@ -160,6 +160,25 @@ struct Decoder {
   }
 };
 
+// The GEMVs read each panel as one stream of couples; a prefetch this far
+// ahead in each stream (a few couples' worth of DRAM latency) keeps more
+// reads in flight than the hardware prefetcher did. AMD Zen 5, BERT-base
+// GEMV sweep (85 MB of weights, nothing cached between matrices; four
+// interleaved rounds): 2.6-3.2 -> 2.4-2.7 ms at 2 KiB (1 KiB less, 4 KiB as
+// 2 KiB; into L2 instead of L1 no gain), while one matrix run over and over
+// (in L3) runs ~5% slower for the extra instructions.
+constexpr int64_t kGemvPrefetchBytes = 2048;
+
+// The couple at pc + kGemvPrefetchBytes (kCoupleBytes = 4 cache lines) into
+// L1. Past a panel's end it reads the next panel or nothing (a prefetch does
+// not fault).
+inline void PrefetchCoupleAhead(const uint8_t* pc) {
+#pragma GCC unroll 4
+  for (int g = 0; g < kGroups; ++g) {
+    _mm_prefetch(reinterpret_cast<const char*>(pc + kGemvPrefetchBytes + 64 * g), _MM_HINT_T0);
+  }
+}
+
 // One row against one packed panel, decoding in registers. Two K streams
 // (pairs 2c and 2c + 1) with their own accumulators, unrolled twice, keep
 // enough vdpbf16ps chains in flight to hide their latency.
@@ -175,6 +194,7 @@ FP8_BF16 void GemvPanel(const uint16_t* x, const uint8_t* panel, int64_t couples
 #pragma GCC unroll 2
     for (int s = 0; s < 2; ++s) {
       const uint8_t* pc = panel + (c + s) * kCoupleBytes;
+      PrefetchCoupleAhead(pc);
       const __m512bh a0 = BroadcastPair(x + 4 * (c + s));
       const __m512bh a1 = BroadcastPair(x + 4 * (c + s) + 2);
 #pragma GCC unroll 4
@@ -224,6 +244,7 @@ FP8_BF16 void GemvTwoPanels(const uint16_t* x, const uint8_t* panels, int64_t pa
 #pragma GCC unroll 2
     for (int h = 0; h < 2; ++h) {
       const uint8_t* pc = panels + h * panel_bytes + c * kCoupleBytes;
+      PrefetchCoupleAhead(pc);
 #pragma GCC unroll 4
       for (int g = 0; g < kGroups; ++g) {
         __m512i e, o;
@@ -351,6 +372,7 @@ void GemvPanelsF32(const float* xf, const uint8_t* panels, int64_t panel_bytes, 
 #pragma GCC unroll 4
     for (int h = 0; h < P; ++h) {
       const uint8_t* pc = panels + h * panel_bytes + c * kCoupleBytes;
+      PrefetchCoupleAhead(pc);
 #pragma GCC unroll 4
       for (int g = 0; g < kGroups; ++g) {
         __m512i e, o;
