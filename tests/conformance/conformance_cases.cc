@@ -445,6 +445,11 @@ std::vector<Case> AllCases() {
       }
     }
   }
+  // K past the CPU backend's packed tail of B (256 rows) with a partial
+  // block of columns: that backend's row-by-row path.
+  for (bool q : {false, true}) {
+    for (bool tb : {false, true}) cases.push_back(BatchMatMulCase(q, tb, false, 3, 300, 70));
+  }
   cases.push_back(BatchMatMulCase(false, false, false, 4, 0, 5));  // K = 0: zeros
   cases.push_back(BatchMatMulCase(true, true, false, 4, 0, 5));
   for (bool tb : {false, true}) {
