@@ -1,13 +1,17 @@
 // ADD, MUL (numpy broadcasting), GELU (erf / tanh), TANH.
 //
-// GELU and TANH run oneDNN's eltwise primitive on fixed-size chunks of
-// kEltwiseChunk elements (an eltwise result does not depend on the shape, but
-// oneDNN 2.6's eltwise takes no run-time dimensions, so the primitive is
-// created for one chunk size at prepare; its memory handles are created once
-// and only re-pointed per chunk, so Run allocates nothing). The remainder
-// (< one chunk; all of a small tensor) runs the reference's formula with
-// libm in plain C++. oneDNN's erf/tanh are polynomial approximations: within
-// a few float32 ulps of libm's.
+// GELU and TANH run oneDNN's eltwise primitive on fixed-size chunks (an
+// eltwise result does not depend on the shape, but oneDNN 2.6's eltwise takes
+// no run-time dimensions, so the primitives are created for two chunk sizes
+// at prepare; their memory handles are created once and only re-pointed per
+// chunk, so Run allocates nothing). A tensor that is not a whole number of
+// chunks ends with one chunk that overlaps the one before (see
+// UnaryKernel::Run): before, that remainder ran libm's erf one value at a
+// time, and BERT-base's GELUs took 6.8-8.3 ms a run at sequence 100 against
+// 2.1-2.3 ms at 128; now 1.8 ms at 100 (AMD Zen 5, 2 threads). Tensors under
+// the smallest chunk run the reference's formula with libm in plain C++.
+// oneDNN's erf/tanh are polynomial approximations: within a few float32 ulps
+// of libm's.
 // ADD and MUL are plain C++ (a binary primitive would need the run's shapes).
 #include <omp.h>
 
@@ -92,7 +96,9 @@ class BinaryKernel : public Kernel {
   bool mul_;
 };
 
-constexpr int64_t kEltwiseChunk = 65536;  // 256 KiB of float32: stays in L2
+// Chunk sizes of the eltwise primitives: 256 KiB of float32 (stays in L2)
+// and, for tensors smaller than that (small models, short sequences), 16 KiB.
+constexpr int64_t kEltwiseChunks[2] = {65536, 4096};
 
 class UnaryKernel : public Kernel {
  public:
@@ -104,39 +110,78 @@ class UnaryKernel : public Kernel {
     const dnnl::algorithm alg = tanh_        ? dnnl::algorithm::eltwise_tanh
                                 : tanh_gelu_ ? dnnl::algorithm::eltwise_gelu_tanh
                                              : dnnl::algorithm::eltwise_gelu_erf;
-    const dnnl::memory::desc md({kEltwiseChunk}, dnnl::memory::data_type::f32,
-                                dnnl::memory::format_tag::a);
-    const dnnl::eltwise_forward::primitive_desc pd(
-        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, md, 0.0f, 0.0f), eng);
-    eltwise_ = dnnl::eltwise_forward(pd);
-    // Handles without buffers (DNNL_MEMORY_NONE); Run points them at data.
-    src_ = dnnl::memory(md, eng, DNNL_MEMORY_NONE);
-    dst_ = dnnl::memory(md, eng, DNNL_MEMORY_NONE);
+    const int64_t planned = g.PlanShape(g.Output(node)).NumElements();
+    for (size_t i = 0; i < 2; ++i) {
+      const int64_t size = kEltwiseChunks[i];
+      if (planned < size) continue;  // never used: a run has at most `planned`
+      const dnnl::memory::desc md({size}, dnnl::memory::data_type::f32,
+                                  dnnl::memory::format_tag::a);
+      const dnnl::eltwise_forward::primitive_desc pd(
+          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, md, 0.0f, 0.0f),
+          eng);
+      chunks_[i].size = size;
+      chunks_[i].eltwise = dnnl::eltwise_forward(pd);
+      // Handles without buffers (DNNL_MEMORY_NONE); Run points them at data.
+      chunks_[i].src = dnnl::memory(md, eng, DNNL_MEMORY_NONE);
+      chunks_[i].dst = dnnl::memory(md, eng, DNNL_MEMORY_NONE);
+    }
   }
 
+  // The tensor in whole chunks of the largest primitive it holds; the rest
+  // (< one chunk) as one more chunk that ends at the tensor's end, i.e.
+  // recomputes part of the previous chunk's elements into the same values
+  // (when x and y do not overlap); what no primitive covers (tensors under
+  // the smallest chunk, or x and y overlapping) runs the reference's formula
+  // with libm in plain C++.
   fp8_status_code_t Run(const ExecContext& c) override {
     const float* x = static_cast<const float*>(in(0).Data(c));
     float* y = static_cast<float*>(OutData(c));
     const int64_t total = OutShape(c).NumElements();
-    const int64_t full = total / kEltwiseChunk;
-    for (int64_t i = 0; i < full; ++i) {
-      const int64_t off = i * kEltwiseChunk;
-      dnnl_status_t st = dnnl_memory_set_data_handle(src_.get(), const_cast<float*>(x) + off);
-      if (st == dnnl_success) st = dnnl_memory_set_data_handle(dst_.get(), y + off);
-      if (st == dnnl_success) {
-        const dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, src_.get()}, {DNNL_ARG_DST, dst_.get()}};
-        st = dnnl_primitive_execute(eltwise_.get(), c.stream->get(), 2, args);
+    int64_t done = 0;
+    for (const Chunk& ch : chunks_) {
+      if (ch.size == 0 || total < ch.size) continue;
+      const int64_t full = total / ch.size * ch.size;
+      for (int64_t off = 0; off < full; off += ch.size) {
+        if (fp8_status_code_t st = Execute(c, ch, x + off, y + off)) return st;
       }
-      if (st == dnnl_success) st = dnnl_stream_wait(c.stream->get());
-      if (st != dnnl_success) return FailFromDnnlStatus(st, label_.c_str(), c.err);
+      done = full;
+      const bool apart = x + total <= y || y + total <= x;
+      if (full < total && apart) {
+        if (fp8_status_code_t st = Execute(c, ch, x + total - ch.size, y + total - ch.size)) {
+          return st;
+        }
+        done = total;
+      }
+      break;
     }
-    // The remainder in plain C++.
-    x += full * kEltwiseChunk;
-    y += full * kEltwiseChunk;
-    const int64_t n = total - full * kEltwiseChunk;
+    Formula(x + done, y + done, total - done, c.threads);
+    return FP8_STATUS_OK;
+  }
+
+ private:
+  struct Chunk {
+    int64_t size = 0;  // 0: not created
+    dnnl::eltwise_forward eltwise;
+    dnnl::memory src, dst;
+  };
+
+  fp8_status_code_t Execute(const ExecContext& c, const Chunk& ch, const float* x, float* y) {
+    dnnl_status_t st = dnnl_memory_set_data_handle(ch.src.get(), const_cast<float*>(x));
+    if (st == dnnl_success) st = dnnl_memory_set_data_handle(ch.dst.get(), y);
+    if (st == dnnl_success) {
+      const dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, ch.src.get()}, {DNNL_ARG_DST, ch.dst.get()}};
+      st = dnnl_primitive_execute(ch.eltwise.get(), c.stream->get(), 2, args);
+    }
+    if (st == dnnl_success) st = dnnl_stream_wait(c.stream->get());
+    if (st != dnnl_success) return FailFromDnnlStatus(st, label_.c_str(), c.err);
+    return FP8_STATUS_OK;
+  }
+
+  // n elements with libm (the reference's formulas).
+  void Formula(const float* x, float* y, int64_t n, int threads) const {
     const int64_t chunks = (n + kGrain - 1) / kGrain;
     const bool th = tanh_, tg = tanh_gelu_;
-#pragma omp parallel for num_threads(c.threads) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t ch = 0; ch < chunks; ++ch) {
       const int64_t begin = ch * kGrain, end = std::min(n, begin + kGrain);
       if (th) {
@@ -157,13 +202,10 @@ class UnaryKernel : public Kernel {
         }
       }
     }
-    return FP8_STATUS_OK;
   }
 
- private:
   bool tanh_, tanh_gelu_;
-  dnnl::eltwise_forward eltwise_;
-  dnnl::memory src_, dst_;
+  Chunk chunks_[2];
 };
 
 }  // namespace
