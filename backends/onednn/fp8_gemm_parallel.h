@@ -1,6 +1,6 @@
 // The FP8 GEMM's parallel schedule, shared by its ISA files (fp8_gemm_avx512.cc,
 // fp8_gemm_avx2.cc, fp8_gemm_neon.cc; built with -fopenmp). Internal: include
-// nowhere else.
+// nowhere else but its test (fp8_gemm_parallel_test.cc).
 #ifndef FP8SDK_BACKENDS_ONEDNN_FP8_GEMM_PARALLEL_H_
 #define FP8SDK_BACKENDS_ONEDNN_FP8_GEMM_PARALLEL_H_
 

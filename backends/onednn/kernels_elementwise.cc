@@ -127,11 +127,14 @@ class UnaryKernel : public Kernel {
     }
   }
 
-  // The tensor in whole chunks of the largest primitive it holds; the rest
-  // (< one chunk) as one more chunk that ends at the tensor's end, i.e.
+  // The tensor in whole chunks of the largest primitive it holds, and the
+  // rest (< one chunk) as one more chunk that ends at the tensor's end, i.e.
   // recomputes part of the previous chunk's elements into the same values
-  // (when x and y do not overlap); what no primitive covers (tensors under
-  // the smallest chunk, or x and y overlapping) runs the reference's formula
+  // (when x and y do not overlap): at most one execute more than whole
+  // chunks, each execute being a parallel region and ~4 allocations inside
+  // oneDNN 2.6 (tests/run_allocation_test.cc), where finishing with the small
+  // chunk would take up to 15. What no primitive covers (tensors under the
+  // smallest chunk, or x and y overlapping) runs the reference's formula
   // with libm in plain C++.
   fp8_status_code_t Run(const ExecContext& c) override {
     const float* x = static_cast<const float*>(in(0).Data(c));
@@ -140,21 +143,19 @@ class UnaryKernel : public Kernel {
     int64_t done = 0;
     for (const Chunk& ch : chunks_) {
       if (ch.size == 0 || total < ch.size) continue;
-      const int64_t full = total / ch.size * ch.size;
-      for (int64_t off = 0; off < full; off += ch.size) {
-        if (fp8_status_code_t st = Execute(c, ch, x + off, y + off)) return st;
+      for (; total - done >= ch.size; done += ch.size) {
+        if (fp8_status_code_t st = Execute(c, ch, x + done, y + done)) return st;
       }
-      done = full;
-      const bool apart = x + total <= y || y + total <= x;
-      if (full < total && apart) {
-        if (fp8_status_code_t st = Execute(c, ch, x + total - ch.size, y + total - ch.size)) {
-          return st;
-        }
+      const uintptr_t xa = reinterpret_cast<uintptr_t>(x), ya = reinterpret_cast<uintptr_t>(y);
+      const uintptr_t bytes = static_cast<uintptr_t>(total) * sizeof(float);
+      if (done < total && (xa + bytes <= ya || ya + bytes <= xa)) {
+        const int64_t at = total - ch.size;
+        if (fp8_status_code_t st = Execute(c, ch, x + at, y + at)) return st;
         done = total;
       }
       break;
     }
-    Formula(x + done, y + done, total - done, c.threads);
+    if (done < total) Formula(x + done, y + done, total - done, c.threads);
     return FP8_STATUS_OK;
   }
 

@@ -15,6 +15,7 @@
 // an f32 matmul on the decoded values.
 // The scale and bias are applied in a separate pass after the matmul: the
 // same two roundings as the reference, in the same order.
+#include <alloca.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -348,7 +349,7 @@ FP8SDK_CLONES_AVX512_AVX2 void MatMulBlock(const float* const* ar, const float* 
   }
 }
 
-// K rows of a thread's packed tail of B (BatchMatMulKernel): 64 KiB.
+// Most K rows of a thread's packed tail of B (BatchMatMulKernel): 64 KiB.
 constexpr int64_t kTailK = 256;
 
 class BatchMatMulKernel : public Kernel {
@@ -419,8 +420,9 @@ class BatchMatMulKernel : public Kernel {
     // registers (MatMulBlock). The last N % 64 columns (attention's Q K^T at
     // sequence lengths that are not multiples of 64, P V with heads narrower
     // than 64) are packed by each thread into 64 zero-padded columns on its
-    // stack, up to kTailK rows of K, and run in registers as well; beyond
-    // that, row by row (MatMulRow). With MatMulRow for all of them,
+    // stack (K x 256 bytes, only where there is such a tail, at most 64 KiB:
+    // up to kTailK rows of K), and run in registers as well; beyond that,
+    // row by row (MatMulRow). With MatMulRow for all of them,
     // BERT-base's BATCH_MATMULs took 5.2-5.9 ms a run at sequence 100
     // against 2.8-3.6 ms at 128; now 2.6-2.7 ms at 100 (AMD Zen 5, 2
     // threads). (Reserved in the workspace instead, the tail made the runs at
@@ -429,7 +431,11 @@ class BatchMatMulKernel : public Kernel {
     const bool pack_tail = N % 64 != 0 && K <= kTailK;
 #pragma omp parallel num_threads(c.threads)
     {
-      alignas(64) float tail[kTailK * 64];
+      float* tail = nullptr;
+      if (pack_tail) {
+        void* raw = alloca(static_cast<size_t>(K * 64) * sizeof(float) + 64);
+        tail = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(raw) + 63) & ~uintptr_t{63});
+      }
       const float* tail_of = nullptr;  // the B matrix `tail` holds
 #pragma omp for schedule(static)
       for (int64_t item = 0; item < batches * groups; ++item) {

@@ -456,8 +456,9 @@ std::vector<Case> AllCases() {
     cases.push_back(BatchMatMulCase(true, tb, false, 17, 3, 65, DType::kINT8));
     cases.push_back(BatchMatMulCase(true, tb, false, 9, 20, 130, DType::kINT8));
   }
-  // {65536} and {2, 40000}: GELU/TANH element counts at and past the oneDNN
-  // backend's eltwise chunk (65536), so that both of its paths are compared.
+  // GELU/TANH element counts around the oneDNN backend's eltwise chunks
+  // (65536 and 4096 elements: whole chunks, then one chunk overlapping the
+  // last; under 4096, libm): 8190, 8255, 65536 and 80000 take each path.
   for (const std::vector<int64_t>& s :
        {std::vector<int64_t>{1}, {3, 17}, {127, 65}, {2, 63, 65}, {65536}, {2, 40000}}) {
     const std::string tag = std::to_string(Prod(s));
