@@ -2,6 +2,9 @@
 // run them after all (FP8_STATUS_UNSUPPORTED: the CUDA backend when cuBLASLt
 // has no algorithm for a GEMM's shape) is left out: the session is made on
 // the other backends and says why, unless the caller insists on that device.
+// A backend is started only while operators are left for it: a session that
+// prefers the CPU never loads a GPU backend onto its device when the CPU
+// backends place every operator.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -9,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/model_writer.h"
 #include "fp8sdk/backend.h"
 #include "sdk/runtime/backend_registry.h"
 #include "sdk/runtime/session.h"
@@ -20,9 +24,11 @@ namespace {
 // Claims every node, holds its memory apart from the host's, and refuses
 // every partition at prepare.
 int prepares = 0;
+int creates = 0;
 
 fp8_status_code_t Create(const fp8_backend_config_t*, void** out, fp8_error_t*) {
   static int tag;
+  ++creates;
   *out = &tag;
   return FP8_STATUS_OK;
 }
@@ -102,6 +108,7 @@ class PrepareFallbackTest : public ::testing::Test {
     graph_ = testing::BuildTinyBert(config_, weights_);
     inputs_ = testing::MakeTinyBertInputs(config_, 2, 11, 3);
     prepares = 0;
+    creates = 0;
   }
   std::vector<float> Logits(Session* s) {
     Status st;
@@ -148,6 +155,42 @@ TEST_F(PrepareFallbackTest, InsistingOnTheDeviceFailsWithTheReason) {
   EXPECT_NE(s.status().message().find("backend 'unpreparable' could not prepare"),
             std::string::npos)
       << s.status().ToString();
+}
+
+TEST_F(PrepareFallbackTest, BackendsAfterEveryOperatorIsPlacedAreNotStarted) {
+  // The CPU backends run every operator of the model: the GPU backend is
+  // never created.
+  SessionOptions o;
+  o.device = FP8_DEVICE_CPU;
+  auto s = Session::Create(graph_, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(creates, 0);
+  const std::string& d = s.value()->Describe();
+  EXPECT_NE(d.find("backend 'unpreparable' not started: every operator is placed"),
+            std::string::npos)
+      << d;
+  // Under AUTO it is offered the graph first (its priority is the highest).
+  o.device = FP8_DEVICE_AUTO;
+  ASSERT_TRUE(Session::Create(graph_, o).ok());
+  EXPECT_GT(creates, 0);
+
+  // A LINEAR whose weight is an activation: the oneDNN backend declines it,
+  // so the CPU-preferring session starts the next backend for it (which
+  // claims it and fails to prepare; the reference declines it too).
+  creates = 0;
+  GraphBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {FixedDim(3), FixedDim(5)});
+  const int w = b.AddInput("w", DType::kF32, {FixedDim(4), FixedDim(5)});
+  const int y = b.AddTensor("y", DType::kF32);
+  b.AddNode(OpType::kLINEAR, "linear", {x, w}, {y});
+  b.AddOutput(y);
+  o.device = FP8_DEVICE_CPU;
+  auto left = Session::Create(b.Finish(), o);
+  ASSERT_FALSE(left.ok());
+  EXPECT_GT(creates, 0);
+  EXPECT_NE(left.status().message().find("'linear' (LINEAR) cannot run on any backend"),
+            std::string::npos)
+      << left.status().ToString();
 }
 
 }  // namespace

@@ -151,7 +151,6 @@ Status Session::Init(const SessionOptions& o) {
     input_buffers_[i].resize(
         TensorBytes(g.tensors[static_cast<size_t>(t)], plan_shapes_[static_cast<size_t>(t)]) + 64);
   }
-  FP8_RETURN_IF_ERROR(CreateSlots(o));
   FP8_RETURN_IF_ERROR(AssignNodes(o));
   FP8_RETURN_IF_ERROR(BuildSteps());
   FP8_RETURN_IF_ERROR(PlanAndAllocate());
@@ -160,14 +159,28 @@ Status Session::Init(const SessionOptions& o) {
   return Status::Ok();
 }
 
-Status Session::CreateSlots(const SessionOptions& o) {
+// The backends in the order they are offered the graph: the preferred kind
+// first (stable: priority order within), then the rest.
+std::vector<BackendEntry> Session::OrderedBackends(const SessionOptions& o) {
   std::vector<BackendEntry> entries = BackendRegistry::Global().Backends();
   for (const std::string& m : BackendRegistry::Global().Messages()) notes_.push_back(m);
-  // Preferred kind first (stable: priority order within), then the rest.
   if (o.device != FP8_DEVICE_AUTO) {
     std::stable_partition(entries.begin(), entries.end(),
                           [&](const BackendEntry& e) { return e.vtable->kind == o.device; });
   }
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [&](const BackendEntry& e) {
+                                 return (o.device == FP8_DEVICE_REFERENCE &&
+                                         e.vtable->kind != FP8_DEVICE_REFERENCE) ||
+                                        left_out_.count(e.vtable->name) > 0;  // failed a try
+                               }),
+                entries.end());
+  return entries;
+}
+
+// Creates the backend's instance and a slot per device; a backend that
+// cannot start (no driver, no device) leaves a note why.
+void Session::StartBackend(const BackendEntry& e, const SessionOptions& o) {
   fp8_backend_config_t config{};
   config.struct_size = sizeof(config);
   config.num_threads = o.num_threads > 0
@@ -176,62 +189,55 @@ Status Session::CreateSlots(const SessionOptions& o) {
   config.preferred_kind = o.device;
   config.device_hint = o.device_hint.c_str();
   config.device_memory_limit = o.device_memory_limit;
-  domains_.push_back(Domain{});  // domain 0: host memory
-  for (const BackendEntry& e : entries) {
-    const fp8_backend_vtable_t* vt = e.vtable;
-    if (o.device == FP8_DEVICE_REFERENCE && vt->kind != FP8_DEVICE_REFERENCE) continue;
-    if (left_out_.count(vt->name)) continue;  // failed a previous try (Create)
-    void* inst = nullptr;
-    fp8_error_t err{};
-    const fp8_status_code_t st = vt->create(&config, &inst, &err);
-    if (st != FP8_STATUS_OK) {
-      notes_.push_back(StrFormat("backend '%s' unavailable: %s", vt->name, err.message));
-      continue;
-    }
-    // Destroys the instance unless a slot took it: an early exit or an
-    // exception on the way (std::bad_alloc) must not leak a device context.
-    struct InstanceGuard {
-      const fp8_backend_vtable_t* vt;
-      void* inst;
-      bool taken = false;
-      ~InstanceGuard() {
-        if (!taken) vt->destroy(inst);
-      }
-    } guard{vt, inst};
-    const uint32_t n = vt->device_count(inst);
-    if (n == 0) {
-      notes_.push_back(StrFormat("backend '%s': no devices", vt->name));
-      continue;
-    }
-    for (uint32_t d = 0; d < n; ++d) {
-      auto slot = std::make_unique<Slot>();
-      slot->entry = e;
-      slot->instance = inst;
-      slot->owns_instance = d == 0;
-      slot->device = d;
-      slot->info.struct_size = sizeof(slot->info);
-      fp8_error_t derr{};
-      if (vt->device_info(inst, d, &slot->info, &derr) != FP8_STATUS_OK) {
-        notes_.push_back(StrFormat("backend '%s' device %u: %s", vt->name, d, derr.message));
-        if (d == 0) break;
-        continue;
-      }
-      if (slot->info.host_memory) {
-        slot->domain = 0;
-      } else {
-        Domain dom;
-        dom.host = false;
-        dom.slot = static_cast<int>(slots_.size());
-        slot->domain = static_cast<int>(domains_.size());
-        domains_.push_back(dom);
-      }
-      const bool owner = slot->owns_instance;
-      slots_.push_back(std::move(slot));
-      if (owner) guard.taken = true;  // ~Session destroys it now
-    }
+  const fp8_backend_vtable_t* vt = e.vtable;
+  void* inst = nullptr;
+  fp8_error_t err{};
+  const fp8_status_code_t st = vt->create(&config, &inst, &err);
+  if (st != FP8_STATUS_OK) {
+    notes_.push_back(StrFormat("backend '%s' unavailable: %s", vt->name, err.message));
+    return;
   }
-  if (slots_.empty()) return BackendError("no backend could be started");
-  return Status::Ok();
+  // Destroys the instance unless a slot took it: an early exit or an
+  // exception on the way (std::bad_alloc) must not leak a device context.
+  struct InstanceGuard {
+    const fp8_backend_vtable_t* vt;
+    void* inst;
+    bool taken = false;
+    ~InstanceGuard() {
+      if (!taken) vt->destroy(inst);
+    }
+  } guard{vt, inst};
+  const uint32_t n = vt->device_count(inst);
+  if (n == 0) {
+    notes_.push_back(StrFormat("backend '%s': no devices", vt->name));
+    return;
+  }
+  for (uint32_t d = 0; d < n; ++d) {
+    auto slot = std::make_unique<Slot>();
+    slot->entry = e;
+    slot->instance = inst;
+    slot->owns_instance = d == 0;
+    slot->device = d;
+    slot->info.struct_size = sizeof(slot->info);
+    fp8_error_t derr{};
+    if (vt->device_info(inst, d, &slot->info, &derr) != FP8_STATUS_OK) {
+      notes_.push_back(StrFormat("backend '%s' device %u: %s", vt->name, d, derr.message));
+      if (d == 0) break;
+      continue;
+    }
+    if (slot->info.host_memory) {
+      slot->domain = 0;
+    } else {
+      Domain dom;
+      dom.host = false;
+      dom.slot = static_cast<int>(slots_.size());
+      slot->domain = static_cast<int>(domains_.size());
+      domains_.push_back(dom);
+    }
+    const bool owner = slot->owns_instance;
+    slots_.push_back(std::move(slot));
+    if (owner) guard.taken = true;  // ~Session destroys it now
+  }
 }
 
 namespace {
@@ -248,27 +254,48 @@ void OnDecline(void* ctx, size_t node, const char* reason) {
 }
 }  // namespace
 
+// Offers the graph to the backends in order (OrderedBackends), each device's
+// claims taking the operators no earlier device took. A backend is started
+// only while operators are left: one placed after the preferred backends
+// took every operator is never loaded onto its device (a GPU driver's
+// probe costs a CPU-only session ~55 MB resident and ~0.1 s with Mesa's
+// lavapipe installed).
 Status Session::AssignNodes(const SessionOptions& o) {
   const size_t nn = graph_.nodes.size();
   node_slot_.assign(nn, -1);
   std::vector<uint8_t> claimed(nn);
-  for (size_t s = 0; s < slots_.size(); ++s) {
-    Slot& slot = *slots_[s];
-    std::fill(claimed.begin(), claimed.end(), 0);
-    DeclineContext ctx{&declines_, &graph_, slot.entry.vtable->name};
-    fp8_error_t err{};
-    const fp8_status_code_t st =
-        slot.entry.vtable->claim(slot.instance, slot.device, &graph_view_, GraphApi(),
-                                 claimed.data(), OnDecline, &ctx, &err);
-    if (st != FP8_STATUS_OK) {
+  domains_.push_back(Domain{});  // domain 0: host memory
+  size_t placed = 0;
+  size_t next = 0;  // the first slot that has not claimed yet
+  for (const BackendEntry& e : OrderedBackends(o)) {
+    if (!slots_.empty() && placed == nn) {
       notes_.push_back(
-          StrFormat("backend '%s' claim failed: %s", slot.entry.vtable->name, err.message));
+          StrFormat("backend '%s' not started: every operator is placed", e.vtable->name));
       continue;
     }
-    for (size_t n = 0; n < nn; ++n) {
-      if (claimed[n] && node_slot_[n] < 0) node_slot_[n] = static_cast<int>(s);
+    StartBackend(e, o);
+    for (; next < slots_.size(); ++next) {
+      Slot& slot = *slots_[next];
+      std::fill(claimed.begin(), claimed.end(), 0);
+      DeclineContext ctx{&declines_, &graph_, slot.entry.vtable->name};
+      fp8_error_t err{};
+      const fp8_status_code_t st =
+          slot.entry.vtable->claim(slot.instance, slot.device, &graph_view_, GraphApi(),
+                                   claimed.data(), OnDecline, &ctx, &err);
+      if (st != FP8_STATUS_OK) {
+        notes_.push_back(
+            StrFormat("backend '%s' claim failed: %s", slot.entry.vtable->name, err.message));
+        continue;
+      }
+      for (size_t n = 0; n < nn; ++n) {
+        if (claimed[n] && node_slot_[n] < 0) {
+          node_slot_[n] = static_cast<int>(next);
+          ++placed;
+        }
+      }
     }
   }
+  if (slots_.empty()) return BackendError("no backend could be started");
   for (size_t n = 0; n < nn; ++n) {
     const int s = node_slot_[n];
     const bool off_device =

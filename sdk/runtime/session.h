@@ -105,7 +105,8 @@ class Session {
 
   explicit Session(const Graph& graph);
   Status Init(const SessionOptions& options);
-  Status CreateSlots(const SessionOptions& options);
+  std::vector<BackendEntry> OrderedBackends(const SessionOptions& options);
+  void StartBackend(const BackendEntry& entry, const SessionOptions& options);
   Status AssignNodes(const SessionOptions& options);
   Status BuildSteps();
   Status PlanAndAllocate();
