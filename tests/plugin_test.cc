@@ -12,7 +12,6 @@
 #include <cstdlib>
 
 #include "backends/reference/reference_backend.h"
-#include "formats/model_writer.h"
 #include "fp8sdk/fp8sdk.h"
 #include "sdk/runtime/backend_registry.h"
 #include "sdk/runtime/session.h"
@@ -109,13 +108,7 @@ TEST_F(PluginTest, StrictDeviceNamesTheNodeThatCannotRunThere) {
   // Both CPU backends (the example plugin and the built-in oneDNN one)
   // decline a LINEAR whose weight is an activation; with a strict CPU device
   // the session names it.
-  GraphBuilder b;
-  const int x = b.AddInput("x", DType::kF32, {FixedDim(3), FixedDim(5)});
-  const int w = b.AddInput("w", DType::kF32, {FixedDim(4), FixedDim(5)});
-  const int y = b.AddTensor("y", DType::kF32);
-  b.AddNode(OpType::kLINEAR, "linear", {x, w}, {y});
-  b.AddOutput(y);
-  const Graph g = b.Finish();
+  const Graph g = testing::BuildLinearOfActivations();
   SessionOptions o;
   o.device = FP8_DEVICE_CPU;
   o.strict_device = true;

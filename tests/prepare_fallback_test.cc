@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "formats/model_writer.h"
 #include "fp8sdk/backend.h"
 #include "sdk/runtime/backend_registry.h"
 #include "sdk/runtime/session.h"
@@ -178,14 +177,9 @@ TEST_F(PrepareFallbackTest, BackendsAfterEveryOperatorIsPlacedAreNotStarted) {
   // so the CPU-preferring session starts the next backend for it (which
   // claims it and fails to prepare; the reference declines it too).
   creates = 0;
-  GraphBuilder b;
-  const int x = b.AddInput("x", DType::kF32, {FixedDim(3), FixedDim(5)});
-  const int w = b.AddInput("w", DType::kF32, {FixedDim(4), FixedDim(5)});
-  const int y = b.AddTensor("y", DType::kF32);
-  b.AddNode(OpType::kLINEAR, "linear", {x, w}, {y});
-  b.AddOutput(y);
   o.device = FP8_DEVICE_CPU;
-  auto left = Session::Create(b.Finish(), o);
+  const Graph linear = testing::BuildLinearOfActivations();
+  auto left = Session::Create(linear, o);
   ASSERT_FALSE(left.ok());
   EXPECT_GT(creates, 0);
   EXPECT_NE(left.status().message().find("'linear' (LINEAR) cannot run on any backend"),

@@ -236,6 +236,16 @@ class TinyBertBuilder {
 
 }  // namespace
 
+Graph BuildLinearOfActivations() {
+  GraphBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {FixedDim(3), FixedDim(5)});
+  const int w = b.AddInput("w", DType::kF32, {FixedDim(4), FixedDim(5)});
+  const int y = b.AddTensor("y", DType::kF32);
+  b.AddNode(OpType::kLINEAR, "linear", {x, w}, {y});
+  b.AddOutput(y);
+  return b.Finish();
+}
+
 Graph BuildTinyBert(const TinyBertConfig& config, const TinyBertWeights& weights,
                     const TinyBertQuant* quant) {
   return TinyBertBuilder(config, weights, quant).Build();

@@ -58,6 +58,10 @@ struct TinyBertQuant {
 Graph BuildTinyBert(const TinyBertConfig& config, const TinyBertWeights& weights,
                     const TinyBertQuant* quant = nullptr);
 
+// y = LINEAR(x [3, 5], w [4, 5]) with w an input, not a constant: an
+// operator the CPU backends decline.
+Graph BuildLinearOfActivations();
+
 // Names of the encoder's Linear weights (the ones TinyBertQuant applies to).
 std::vector<std::string> TinyBertLinearNames(const TinyBertConfig& config);
 
