@@ -185,6 +185,16 @@ TEST_F(PrepareFallbackTest, BackendsAfterEveryOperatorIsPlacedAreNotStarted) {
   EXPECT_NE(left.status().message().find("'linear' (LINEAR) cannot run on any backend"),
             std::string::npos)
       << left.status().ToString();
+
+  // Insisting on the CPU: another kind could not help, so none is started.
+  creates = 0;
+  o.strict_device = true;
+  auto strict = Session::Create(linear, o);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(creates, 0);
+  EXPECT_NE(strict.status().message().find("'linear' (LINEAR) cannot run on the requested device"),
+            std::string::npos)
+      << strict.status().ToString();
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // A session: one model prepared for execution on the backends available.
 //
 // Create: bind symbolic dimensions to the session's limits and infer the
-// planning shapes; create backend instances; let backends claim nodes in
-// priority order (the reference backend takes the rest); cut contiguous
+// planning shapes; offer the nodes to the backends in priority order (the
+// preferred device kind first), starting each backend only while nodes are
+// left for it (the reference backend takes the rest); cut contiguous
 // partitions; place every tensor in a memory domain (host memory is one
 // domain shared by host backends, each device another) and insert copies at
 // domain boundaries; plan one arena per domain by tensor lifetimes; prepare
