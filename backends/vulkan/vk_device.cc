@@ -55,6 +55,12 @@ const uint32_t kGemmLargeSpv[] =
 const uint32_t kGemmCoopSpv[] =
 #include "backends/vulkan/shaders/gemm_coop.spv.inc"
     ;
+const uint32_t kPackRows16Spv[] =
+#include "backends/vulkan/shaders/pack_rows16.spv.inc"
+    ;
+const uint32_t kGemmLarge16Spv[] =
+#include "backends/vulkan/shaders/gemm_large16.spv.inc"
+    ;
 
 // A pipeline: its module and the values of specialization constants 0, 1, 2
 // (ignored by shaders without them).
@@ -107,6 +113,11 @@ const ShaderBuild kBuilds[] = {  // in Shader order
     {FP8SDK_SPV(kPackRowsSpv), {0, 1, 1}, "pack_rows_vec_b"},
     {FP8SDK_SPV(kPackRowsSpv), {1, 1, 1}, "pack_rows_vec_b_fp8"},
     {FP8SDK_SPV(kPackRowsSpv), {2, 1, 1}, "pack_rows_vec_b_int8"},
+    {FP8SDK_SPV(kPackRows16Spv), {1, 0}, "pack_rows16_fp8"},        // halves out
+    {FP8SDK_SPV(kPackRows16Spv), {2, 0}, "pack_rows16_int8"},
+    {FP8SDK_SPV(kPackRows16Spv), {1, 0, 1}, "pack_rows16_vec_fp8"},
+    {FP8SDK_SPV(kPackRows16Spv), {2, 0, 1}, "pack_rows16_vec_int8"},
+    {FP8SDK_SPV(kGemmLarge16Spv), {}, "gemm_large16"},                // halves in
 };
 // clang-format on
 #undef FP8SDK_SPV
@@ -243,6 +254,8 @@ bool CpuOnly(int shader) {
          (shader >= kSoftmaxRows && shader <= kSoftmaxRowsAdditive);
 }
 
+bool Storage16Only(int shader) { return shader >= kPackRows16Fp8 && shader <= kGemmLarge16; }
+
 // True when `physical` has every extension in `names`.
 bool HasExtensions(VkPhysicalDevice physical, const char* const* names, size_t count) {
   uint32_t n = 0;
@@ -356,6 +369,17 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   d->cpu_kernels_ = CpuKernelsUsable(physical, d->props_);
   d->coop_n_ = CoopMatrixUsable(instance, physical, d->props_);
   d->coop_matrix_ = d->coop_n_ > 0;
+  VkPhysicalDevice16BitStorageFeatures storage16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  {
+    VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+    f2.pNext = &storage16;
+    vkGetPhysicalDeviceFeatures2(physical, &f2);  // Vulkan 1.1 core
+    d->storage16_ = storage16.storageBuffer16BitAccess == VK_TRUE;
+    storage16 = VkPhysicalDevice16BitStorageFeatures{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+    storage16.storageBuffer16BitAccess = d->storage16_ ? VK_TRUE : VK_FALSE;
+  }
   vkGetPhysicalDeviceMemoryProperties(physical, &d->mem_props_);
   VkPhysicalDeviceMaintenance3Properties m3{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
@@ -384,17 +408,24 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   VkDeviceCreateInfo ci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   ci.queueCreateInfoCount = 1;
   ci.pQueueCreateInfos = &q;
-  CoopFeatures coop;  // for gemm_coop.comp
+  // The features asked for: 16-bit storage (Vulkan 1.1 core) in front of
+  // gemm_coop.comp's (extensions).
+  const auto chain = [&](void* rest) {
+    storage16.pNext = rest;
+    ci.pNext = d->storage16_ ? static_cast<void*>(&storage16) : rest;
+  };
+  chain(nullptr);
+  CoopFeatures coop;
   if (d->coop_matrix_) {
     coop.Chain(true);
-    ci.pNext = &coop.coop;
+    chain(&coop.coop);
     ci.enabledExtensionCount = static_cast<uint32_t>(std::size(CoopFeatures::kExtensions));
     ci.ppEnabledExtensionNames = CoopFeatures::kExtensions;
   }
   VkResult r = vkCreateDevice(physical, &ci, nullptr, &d->device_);
   if (r != VK_SUCCESS && d->coop_matrix_) {  // the device without them, then
     d->coop_matrix_ = false;
-    ci.pNext = nullptr;
+    chain(nullptr);
     ci.enabledExtensionCount = 0;
     ci.ppEnabledExtensionNames = nullptr;
     r = vkCreateDevice(physical, &ci, nullptr, &d->device_);
@@ -434,6 +465,7 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   for (int s = 0; s < kShaderCount; ++s) {
     if (CpuOnly(s) && !d->cpu_kernels_) continue;      // never used there
     if (s == kGemmCoop && !d->coop_matrix_) continue;  // needs the extension
+    if (Storage16Only(s) && !d->storage16_) continue;  // and these the feature
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     mi.codeSize = kBuilds[s].bytes;
     mi.pCode = kBuilds[s].code;

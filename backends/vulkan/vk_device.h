@@ -65,6 +65,13 @@ enum Shader : int {
   kPackRowsVecIn1,
   kPackRowsVecIn1Fp8,
   kPackRowsVecIn1Int8,
+  // With 16-bit storage (Device::storage16): kPackRowsFp8, kPackRowsInt8 and
+  // their VEC forms writing the rows as halves; gemm_large.comp reading them.
+  kPackRows16Fp8,
+  kPackRows16Int8,
+  kPackRowsVec16Fp8,
+  kPackRowsVec16Int8,
+  kGemmLarge16,
   kShaderCount
 };
 
@@ -109,6 +116,10 @@ class Device {
   bool coop_matrix() const { return coop_matrix_; }
   // Its matrices' N: 16, or 8 on devices that list 16 x 8 x 16 only.
   uint32_t coop_n() const { return coop_n_; }
+  // storageBuffer16BitAccess (enabled at device creation where the device
+  // reports it): the large GEMM's packed rows may be halves
+  // (kPackRows16Fp8.., kGemmLarge16).
+  bool storage16() const { return storage16_; }
   // Device buffers get texel views (Buffer::texels): on CPU devices, where
   // shaders run SSBO loads lane by lane with a branch each (lavapipe) but
   // texel fetches as vector gathers, twice as fast in gemm_direct.comp's
@@ -148,6 +159,7 @@ class Device {
   bool cpu_kernels_ = false;
   bool coop_matrix_ = false;
   uint32_t coop_n_ = 0;  // gemm_coop.comp's matrix N (16 or 8)
+  bool storage16_ = false;
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
   uint32_t family_ = 0;

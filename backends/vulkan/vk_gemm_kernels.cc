@@ -1,6 +1,7 @@
 // The Vulkan backend's GEMM operators: LINEAR and BATCH_MATMUL, and the
 // pack_rows.comp dispatch that prepares their operands.
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -36,15 +37,34 @@ struct PackedRows {
   int64_t batches = 1, rows = 0, k = 0, kp = 0;
   uint32_t x_word = 0, out_off = 0;
   int64_t row_stride = 0, k_stride = 1, batch_stride = 0;
+  // The rows as halves (pack_rows16; binding 3 from half 2 * out_off), for
+  // gemm_large16.comp: a quantizing `q` of operand 0 only.
+  bool half = false;
 };
+
+// True when each of `table`'s values is zero or a normal half-precision
+// number, or NaN: the rows pass through half precision unchanged on every
+// device (one that flushes half subnormals in conversions too). E4M3 and
+// INT8 values are; E5M2's subnormals (below 2^-14) are not.
+bool NormalInHalf(const std::vector<float>& table) {
+  for (float v : table) {
+    if (v != 0.0f && std::fabs(v) < 0x1p-14f) return false;
+  }
+  return backend::ExactInHalf(table);
+}
 
 void PlanPackRows(const RunContext& c, const QuantOperand& q, const PackedRows& r, Dispatch* d) {
   // Four values an invocation where rows are contiguous and every row's
   // start, length and padded length are whole uvec4s.
   const bool vec = r.k_stride == 1 && r.k % 4 == 0 && r.kp % 4 == 0 && r.x_word % 4 == 0 &&
                    r.row_stride % 4 == 0 && r.batch_stride % 4 == 0 && r.out_off % 4 == 0;
-  d->shader = static_cast<Shader>((vec ? kPackRowsVec : kPackRows) + 3 * r.input +
-                                  static_cast<int>(q.mode));
+  if (r.half) {  // the host asks only for operand 0 quantized (mode 1 or 2)
+    d->shader = static_cast<Shader>((vec ? kPackRowsVec16Fp8 : kPackRows16Fp8) +
+                                    static_cast<int>(q.mode) - 1);
+  } else {
+    d->shader = static_cast<Shader>((vec ? kPackRowsVec : kPackRows) + 3 * r.input +
+                                    static_cast<int>(q.mode));
+  }
   PushWriter(d)
       .U(r.rows)
       .U(r.k)
@@ -132,10 +152,6 @@ class LinearKernel : public Kernel {
         ops_[1].const_word = AddFloatWeight(src, wt, 1, kp_, np_, pool);
         b_kind_ = 0;
       }
-      // The large GEMMs' packed input rows (pack_rows.comp).
-      if (!traits.cpu && max_m >= traits.large_gemm_min_rows) {
-        scratch_words_ = static_cast<uint64_t>(max_m * kp_);
-      }
     }
     a_ = AddActQuant(g.ActQuant(node, 0), pool);
     // Cooperative matrices multiply in half precision: only where both
@@ -143,9 +159,18 @@ class LinearKernel : public Kernel {
     // custom FP8 format).
     coop_ = traits.coop_matrix && !direct_ && b_kind_ == 2 && a_.mode != 0 &&
             backend::ExactInHalf(backend::CodeTable(wt, wq.format));
-    if (coop_ && a_.mode == 1) {
-      const backend::ActQuantView aq = g.ActQuant(node, 0);
+    const backend::ActQuantView aq = g.ActQuant(node, 0);
+    if (coop_ && a_.mode == 1)
       coop_ = backend::ExactInHalf(backend::CodeTable(aq.dtype, aq.format));
+    // gemm_large.comp's packed rows as halves with 16-bit storage (half the
+    // scratch and of the GEMM's loads of A), where that changes no value
+    // (gemm_coop.comp reads f32 rows).
+    half_rows_ =
+        traits.storage16 && !direct_ && !coop_ && a_.mode != 0 &&
+        NormalInHalf(backend::CodeTable(a_.mode == 2 ? DType::kINT8 : aq.dtype, aq.format));
+    // The large GEMMs' packed input rows (pack_rows.comp).
+    if (!direct_ && !traits.cpu && max_m >= traits.large_gemm_min_rows) {
+      scratch_words_ = PackedWords(max_m);
     }
     // y = acc * (s_x * s_w[n]) + bias[n] (the reference's products); a power
     // of two folded into the scale changes no bits.
@@ -169,7 +194,7 @@ class LinearKernel : public Kernel {
     const bool large = !direct_ && scratch_words_ > 0 && m >= large_min_rows_ &&
                        (coop_ || tiles >= large_min_tiles_) && m * kp_ < (int64_t{1} << 31);
     if (direct_ || large) {
-      if (static_cast<uint64_t>(m * kp_) > scratch_words_) {
+      if ((direct_ ? static_cast<uint64_t>(m * kp_) : PackedWords(m)) > scratch_words_) {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
       }
       PackedRows r;
@@ -178,6 +203,7 @@ class LinearKernel : public Kernel {
       r.kp = kp_;
       r.x_word = WordOf(c, ops_[0]);
       r.row_stride = k_;
+      r.half = large && half_rows_;
       PlanPackRows(c, a_, r, &d[0]);
     }
     if (direct_) {
@@ -203,7 +229,7 @@ class LinearKernel : public Kernel {
       return FP8_STATUS_OK;
     }
     if (large) {
-      d[1].shader = coop_ ? kGemmCoop : kGemmLarge;
+      d[1].shader = coop_ ? kGemmCoop : half_rows_ ? kGemmLarge16 : kGemmLarge;
       PushWriter(&d[1])
           .U(m)
           .U(n_)
@@ -265,6 +291,12 @@ class LinearKernel : public Kernel {
   }
 
  private:
+  // Words of `rows` packed rows for the large GEMMs (Kp, a multiple of 32,
+  // floats or halves each).
+  uint64_t PackedWords(int64_t rows) const {
+    return static_cast<uint64_t>(rows * kp_) / (half_rows_ ? 2 : 1);
+  }
+
   // An F32 / F16 / BF16 weight, in f32, regrouped (KMajorGroups) into the
   // pool; returns its word offset.
   uint32_t AddFloatWeight(const void* src, DType wt, int64_t group, int64_t k_padded,
@@ -280,7 +312,8 @@ class LinearKernel : public Kernel {
   int64_t np_ = 0;  // N padded to 4 (not direct)
   int64_t large_min_rows_ = 128, large_min_tiles_ = 48;
   bool direct_ = false;
-  bool coop_ = false;  // the large GEMM is gemm_coop.comp
+  bool coop_ = false;       // the large GEMM is gemm_coop.comp
+  bool half_rows_ = false;  // else gemm_large16.comp, its rows as halves
   uint32_t format_ = 0;
   uint32_t b_kind_ = 1, ldb_ = 0, lut_b_ = 0;
   QuantOperand a_;

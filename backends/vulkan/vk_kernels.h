@@ -146,6 +146,10 @@ struct DeviceTraits {
   // Cooperative matrices (Device::coop_matrix): those LINEARs run
   // gemm_coop.comp instead when weights and activations are FP8 or INT8.
   bool coop_matrix = false;
+  // 16-bit storage (Device::storage16): gemm_large.comp's packed rows are
+  // halves where the activations' values are all exact in half precision.
+  // FP8SDK_VULKAN_STORAGE16=0: never (the 32-bit path, on any device).
+  bool storage16 = false;
   // Most workgroups of the dispatches whose shaders loop over their items
   // (grid-stride loops: elementwise, copies, rows of LayerNorm / Softmax,
   // pack_rows). 65535 on GPUs, which need many workgroups in flight. CPU

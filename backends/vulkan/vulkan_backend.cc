@@ -284,6 +284,8 @@ fp8_status_code_t Prepare(void* instance, uint32_t device, const fp8_graph_t* gr
   DeviceTraits traits;
   traits.cpu = dev->cpu_kernels();
   traits.coop_matrix = dev->coop_matrix();
+  const char* storage16 = std::getenv("FP8SDK_VULKAN_STORAGE16");
+  traits.storage16 = dev->storage16() && !(storage16 && std::strcmp(storage16, "0") == 0);
   if (dev->properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
     traits.max_groups = 4 * std::max(1u, std::thread::hardware_concurrency());
   }

@@ -122,6 +122,54 @@ TEST_F(VulkanValidationTest, ProfileTimesEveryDispatch) {
   }
 }
 
+// With 16-bit storage (lavapipe has it), gemm_large.comp's packed rows are
+// halves where every value the activations take is a normal half (E4M3,
+// INT8): the same logits bit for bit as with 32-bit rows
+// (FP8SDK_VULKAN_STORAGE16=0), under the validation layer (which checks the
+// feature is enabled for the modules that use it). E5M2 activations, whose
+// subnormals are half subnormals (flushed by some devices), keep 32-bit rows.
+TEST_F(VulkanValidationTest, HalfPrecisionRowsChangeNoBit) {
+  std::string why;
+  vulkan::Device* dev = vulkan::Context::Get(&why)->device(0, &why);
+  ASSERT_NE(dev, nullptr) << why;
+  if (!dev->storage16()) GTEST_SKIP() << "the device has no storageBuffer16BitAccess";
+  if (dev->timestamp_bits() == 0) GTEST_SKIP() << "the compute queue has no timestamps";
+  testing::TinyBertConfig c;
+  const auto w = testing::MakeTinyBertWeights(c);
+  const auto in = testing::MakeTinyBertInputs(c, 3, 33, 5);
+  setenv("FP8SDK_VULKAN_GEMM", "large", 1);  // the large GEMM for every LINEAR, on any device
+  setenv("FP8SDK_VULKAN_PROFILE", "1", 1);   // names the pipelines that ran
+  for (DType act : {DType::kFP8_E4M3, DType::kINT8, DType::kFP8_E5M2}) {
+    SCOPED_TRACE(DTypeName(act));
+    testing::TinyBertQuant q;
+    q.input_dtype = act;
+    const Graph g = testing::BuildTinyBert(c, w, &q);
+    std::vector<float> logits[2];
+    for (int half = 0; half < 2; ++half) {
+      setenv("FP8SDK_VULKAN_STORAGE16", half ? "1" : "0", 1);  // read at prepare
+      ::testing::internal::CaptureStderr();
+      logits[half] = RunOnVulkan(g, in);  // the profile is printed as the session ends
+      const std::string out = ::testing::internal::GetCapturedStderr();
+      const bool want_half = half && act != DType::kFP8_E5M2;
+      // The quantized LINEARs' rows packed as halves, or as floats (the
+      // pooler and classifier, not quantized, always as floats).
+      const std::string pack32 =
+          act == DType::kINT8 ? "  pack_rows_vec_int8 " : "  pack_rows_vec_fp8 ";
+      EXPECT_EQ(out.find("  gemm_large16 ") != std::string::npos, want_half) << out;
+      EXPECT_EQ(out.find("  pack_rows16_") != std::string::npos, want_half) << out;
+      EXPECT_EQ(out.find(pack32) != std::string::npos, !want_half) << out;
+    }
+    ASSERT_FALSE(logits[0].empty());
+    EXPECT_EQ(logits[1], logits[0]);
+  }
+  unsetenv("FP8SDK_VULKAN_STORAGE16");
+  unsetenv("FP8SDK_VULKAN_PROFILE");
+  unsetenv("FP8SDK_VULKAN_GEMM");
+  for (const std::string& m : vulkan::Context::ValidationMessages()) {
+    ADD_FAILURE() << "validation: " << m;
+  }
+}
+
 // FP8SDK_VULKAN_MAX_BINDING lowers the most one descriptor covers (as on
 // phones and lavapipe, 128 MiB, against a model's arenas): activations in an
 // arena past it are bound from near each tensor, with the same results,

@@ -15,12 +15,22 @@
 // accumulation; s per column (scale_off) or one value.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#ifdef HALF_A
+// Built a second time with HALF_A (gemm_large16): A's rows as IEEE halves
+// (pack_rows16; exact values), half the bytes of its loads and of the
+// scratch, on devices with 16-bit storage.
+#extension GL_EXT_shader_16bit_storage : require
+#endif
 #include "common.glsl"
 
 layout(local_size_x = 256) in;
 
 layout(std430, set = 0, binding = 0) buffer Out { uint y[]; };
+#ifdef HALF_A
+layout(std430, set = 0, binding = 3) readonly buffer Packed { float16_t a[]; };
+#else
 layout(std430, set = 0, binding = 3) readonly buffer Packed { float a[]; };
+#endif
 layout(std430, set = 0, binding = 4) readonly buffer Consts { uint c[]; };
 layout(std430, set = 0, binding = 4) readonly buffer Consts4 { uvec4 c4[]; };
 
@@ -58,7 +68,7 @@ Loaded Load(uint m0, uint n0, uint k0, uint tid) {
   const uint k = tid & 7u, g = tid >> 3u;
   [[unroll]] for (uint i = 0u; i < 4u; ++i) {
     const uint row = m0 + 4u * g + i;
-    l.a[i] = row < p.M ? a[row * p.Kp + k0 + k] : 0.0;
+    l.a[i] = row < p.M ? float(a[row * p.Kp + k0 + k]) : 0.0;
   }
   l.b = uvec4(0u);
   if (p.b_kind == 2u) {

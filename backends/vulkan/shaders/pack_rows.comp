@@ -11,6 +11,14 @@
 // are B's columns.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#ifdef HALF_OUT
+// Built a second time with HALF_OUT (pack_rows16): the rows as IEEE halves,
+// Kp to a row from half out_off * 2, for gemm_large16.comp on devices with
+// 16-bit storage (storageBuffer16BitAccess). Only for quantizing modes, whose
+// values the host has checked are exact in half precision (FP8 formats
+// within its range, INT8): the GEMM then multiplies the same values.
+#extension GL_EXT_shader_16bit_storage : require
+#endif
 #include "common.glsl"
 
 // What the operator does to this operand, a pipeline each (a branch on a
@@ -30,10 +38,15 @@ layout(local_size_x = 64) in;
 
 layout(std430, set = 0, binding = 1) readonly buffer In0 { uint x0[]; };
 layout(std430, set = 0, binding = 2) readonly buffer In1 { uint x1[]; };
-layout(std430, set = 0, binding = 3) buffer Packed { uint a[]; };
 layout(std430, set = 0, binding = 1) readonly buffer In0v { uvec4 x0v[]; };
 layout(std430, set = 0, binding = 2) readonly buffer In1v { uvec4 x1v[]; };
+#ifdef HALF_OUT
+layout(std430, set = 0, binding = 3) buffer Packed { float16_t a[]; };
+layout(std430, set = 0, binding = 3) buffer Packed4 { f16vec4 a4[]; };
+#else
+layout(std430, set = 0, binding = 3) buffer Packed { uint a[]; };
 layout(std430, set = 0, binding = 3) buffer Packed4 { uvec4 a4[]; };
+#endif
 layout(std430, set = 0, binding = 4) readonly buffer Consts { uint c[]; };
 
 layout(push_constant) uniform Params {
@@ -52,6 +65,16 @@ float Quantized(float v, Fp8Grid g) {
   return v;
 }
 
+// A value (vector) as binding 3 stores it. Written in place: 16-bit values
+// outside a buffer (a function's result) would need the Float16 capability.
+#ifdef HALF_OUT
+#define STORED(v) float16_t(v)
+#define STORED4(v) f16vec4(v)
+#else
+#define STORED(v) floatBitsToUint(v)
+#define STORED4(v) floatBitsToUint(v)
+#endif
+
 void main() {
   Fp8Grid g;
   if (MODE == 1u) {
@@ -65,7 +88,11 @@ void main() {
   for (uint b = gl_WorkGroupID.z; b < p.batches; b += gl_NumWorkGroups.z) {
     for (uint row = gl_WorkGroupID.y; row < p.M; row += gl_NumWorkGroups.y) {
       const uint in_row = p.x_off + b * p.batch_stride + row * p.row_stride;
+#ifdef HALF_OUT
+      const uint out_row = 2u * p.out_off + (b * p.M + row) * p.Kp;  // in halves
+#else
       const uint out_row = p.out_off + (b * p.M + row) * p.Kp;
+#endif
       if (VEC == 1u) {
         for (uint k4 = gl_GlobalInvocationID.x; k4 < p.Kp / 4u; k4 += gl_NumWorkGroups.x * 64u) {
           vec4 v = vec4(0.0);
@@ -74,7 +101,7 @@ void main() {
             v = uintBitsToFloat(INPUT == 1u ? x1v[i] : x0v[i]);
             [[unroll]] for (uint j = 0u; j < 4u; ++j) v[j] = Quantized(v[j], g);
           }
-          a4[out_row / 4u + k4] = floatBitsToUint(v);
+          a4[out_row / 4u + k4] = STORED4(v);
         }
         continue;
       }
@@ -89,7 +116,7 @@ void main() {
           }
           v = Quantized(v, g);
         }
-        a[out_row + k] = floatBitsToUint(v);
+        a[out_row + k] = STORED(v);
       }
     }
   }
