@@ -371,7 +371,7 @@ std::unique_ptr<Device> Device::Create(VkInstance instance, VkPhysicalDevice phy
   d->coop_matrix_ = d->coop_n_ > 0;
   VkPhysicalDevice16BitStorageFeatures storage16{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
-  {
+  if (d->props_.apiVersion >= VK_API_VERSION_1_1) {
     VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
     f2.pNext = &storage16;
     vkGetPhysicalDeviceFeatures2(physical, &f2);  // Vulkan 1.1 core
