@@ -18,7 +18,9 @@
 #ifdef HALF_A
 // Built a second time with HALF_A (gemm_large16): A's rows as IEEE halves
 // (pack_rows16; exact values), half the bytes of its loads and of the
-// scratch, on devices with 16-bit storage.
+// scratch, on devices with 16-bit storage. Read as 16-bit integers and
+// widened in integer arithmetic (see pack_rows.comp on half conversions;
+// unpackHalf2x16 of the value is compiled to the same failing conversion).
 #extension GL_EXT_shader_16bit_storage : require
 #endif
 #include "common.glsl"
@@ -27,9 +29,20 @@ layout(local_size_x = 256) in;
 
 layout(std430, set = 0, binding = 0) buffer Out { uint y[]; };
 #ifdef HALF_A
-layout(std430, set = 0, binding = 3) readonly buffer Packed { float16_t a[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Packed { uint16_t a[]; };
+// The half h as a float: zero, NaN or a normal half (pack_rows16 writes no
+// other), so the exponent rebiased and the mantissa shifted are exact.
+float HalfValue(uint h) {
+  const uint sign = (h & 0x8000u) << 16;
+  const uint mag = h & 0x7FFFu;
+  if (mag == 0u) return uintBitsToFloat(sign);
+  if (mag >= 0x7C00u) return uintBitsToFloat(sign | 0x7FC00000u);  // NaN
+  return uintBitsToFloat(sign | ((mag << 13) + ((127u - 15u) << 23)));
+}
+#define A_VALUE(i) HalfValue(uint(a[i]))
 #else
 layout(std430, set = 0, binding = 3) readonly buffer Packed { float a[]; };
+#define A_VALUE(i) a[i]
 #endif
 layout(std430, set = 0, binding = 4) readonly buffer Consts { uint c[]; };
 layout(std430, set = 0, binding = 4) readonly buffer Consts4 { uvec4 c4[]; };
@@ -68,7 +81,7 @@ Loaded Load(uint m0, uint n0, uint k0, uint tid) {
   const uint k = tid & 7u, g = tid >> 3u;
   [[unroll]] for (uint i = 0u; i < 4u; ++i) {
     const uint row = m0 + 4u * g + i;
-    l.a[i] = row < p.M ? float(a[row * p.Kp + k0 + k]) : 0.0;
+    l.a[i] = row < p.M ? A_VALUE(row * p.Kp + k0 + k) : 0.0;
   }
   l.b = uvec4(0u);
   if (p.b_kind == 2u) {

@@ -14,9 +14,12 @@
 #ifdef HALF_OUT
 // Built a second time with HALF_OUT (pack_rows16): the rows as IEEE halves,
 // Kp to a row from half out_off * 2, for gemm_large16.comp on devices with
-// 16-bit storage (storageBuffer16BitAccess). Only for quantizing modes, whose
-// values the host has checked are exact in half precision (FP8 formats
-// within its range, INT8): the GEMM then multiplies the same values.
+// 16-bit storage (storageBuffer16BitAccess). Only for quantizing modes whose
+// every value the host has checked is zero, NaN or a normal half (E4M3,
+// INT8): the GEMM then multiplies the same values. The halves are 16-bit
+// integers made here in integer arithmetic (HalfBits), not half-precision
+// conversions: lavapipe on 64-bit ARM (Mesa 22.3, LLVM 15) aborts the
+// process compiling a conversion of a 16-bit buffer value to float.
 #extension GL_EXT_shader_16bit_storage : require
 #endif
 #include "common.glsl"
@@ -41,8 +44,8 @@ layout(std430, set = 0, binding = 2) readonly buffer In1 { uint x1[]; };
 layout(std430, set = 0, binding = 1) readonly buffer In0v { uvec4 x0v[]; };
 layout(std430, set = 0, binding = 2) readonly buffer In1v { uvec4 x1v[]; };
 #ifdef HALF_OUT
-layout(std430, set = 0, binding = 3) buffer Packed { float16_t a[]; };
-layout(std430, set = 0, binding = 3) buffer Packed4 { f16vec4 a4[]; };
+layout(std430, set = 0, binding = 3) buffer Packed { uint16_t a[]; };
+layout(std430, set = 0, binding = 3) buffer Packed4 { u16vec4 a4[]; };
 #else
 layout(std430, set = 0, binding = 3) buffer Packed { uint a[]; };
 layout(std430, set = 0, binding = 3) buffer Packed4 { uvec4 a4[]; };
@@ -66,10 +69,20 @@ float Quantized(float v, Fp8Grid g) {
 }
 
 // A value (vector) as binding 3 stores it. Written in place: 16-bit values
-// outside a buffer (a function's result) would need the Float16 capability.
+// outside a buffer (a function's result) would need the Int16 capability.
 #ifdef HALF_OUT
-#define STORED(v) float16_t(v)
-#define STORED4(v) f16vec4(v)
+// The half with v's value: zero, NaN or a normal half (the host's check), so
+// the float's exponent rebiased and its mantissa's top 10 bits are exact.
+uint HalfBits(float v) {
+  const uint u = floatBitsToUint(v);
+  const uint sign = (u >> 16) & 0x8000u;
+  const uint a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return sign | 0x7E00u;  // NaN
+  if (a == 0u) return sign;
+  return sign | ((a - ((127u - 15u) << 23)) >> 13);
+}
+#define STORED(v) uint16_t(HalfBits(v))
+#define STORED4(v) u16vec4(uvec4(HalfBits(v.x), HalfBits(v.y), HalfBits(v.z), HalfBits(v.w)))
 #else
 #define STORED(v) floatBitsToUint(v)
 #define STORED4(v) floatBitsToUint(v)
