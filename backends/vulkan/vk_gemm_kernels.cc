@@ -135,7 +135,7 @@ class LinearKernel : public Kernel {
       }
       if (wt == DType::kFP8_E4M3) decode_scale = 256.0f;
       kp_ = k16;
-      scratch_words_ = static_cast<uint64_t>(max_m * k16);
+      scratch_words_ = PackedWords(max_m);
     } else {
       // K padded to gemm_coop's step of 32 (gemm_large's is 8), N to 4 (their
       // 16-byte loads); the pads are code 0 or 0.0f, which add +0.
@@ -194,7 +194,7 @@ class LinearKernel : public Kernel {
     const bool large = !direct_ && scratch_words_ > 0 && m >= large_min_rows_ &&
                        (coop_ || tiles >= large_min_tiles_) && m * kp_ < (int64_t{1} << 31);
     if (direct_ || large) {
-      if ((direct_ ? static_cast<uint64_t>(m * kp_) : PackedWords(m)) > scratch_words_) {
+      if (PackedWords(m) > scratch_words_) {
         return Fail(c, FP8_STATUS_OUT_OF_RANGE, "input larger than planned");
       }
       PackedRows r;
@@ -291,8 +291,8 @@ class LinearKernel : public Kernel {
   }
 
  private:
-  // Words of `rows` packed rows for the large GEMMs (Kp, a multiple of 32,
-  // floats or halves each).
+  // Words of `rows` packed rows (pack_rows.comp): Kp floats each, or Kp
+  // halves for gemm_large16 (Kp even there: a multiple of 32).
   uint64_t PackedWords(int64_t rows) const {
     return static_cast<uint64_t>(rows * kp_) / (half_rows_ ? 2 : 1);
   }

@@ -33,6 +33,11 @@ const char* DeviceKindName(fp8_device_kind_t k) {
   }
 }
 
+// The session insists on one device kind: no operator may run elsewhere.
+bool InsistsOnKind(const SessionOptions& o) {
+  return o.strict_device && o.device != FP8_DEVICE_AUTO;
+}
+
 }  // namespace
 
 Session::Session(const Graph& graph) : graph_(graph) {}
@@ -81,7 +86,7 @@ Result<std::unique_ptr<Session>> Session::Create(const Graph& graph,
     if (st.ok()) return s;
     const std::string failed = s->failed_backend_;
     const bool insisted =
-        options.strict_device && options.device != FP8_DEVICE_AUTO &&
+        InsistsOnKind(options) &&
         std::any_of(s->slots_.begin(), s->slots_.end(), [&](const std::unique_ptr<Slot>& x) {
           return failed == x->entry.vtable->name && x->entry.vtable->kind == options.device;
         });
@@ -169,15 +174,14 @@ std::vector<BackendEntry> Session::OrderedBackends(const SessionOptions& o) {
     std::stable_partition(entries.begin(), entries.end(),
                           [&](const BackendEntry& e) { return e.vtable->kind == o.device; });
   }
-  entries.erase(
-      std::remove_if(entries.begin(), entries.end(),
-                     [&](const BackendEntry& e) {
-                       const bool other_kind = e.vtable->kind != o.device;
-                       return (o.device == FP8_DEVICE_REFERENCE && other_kind) ||
-                              (o.strict_device && o.device != FP8_DEVICE_AUTO && other_kind) ||
-                              left_out_.count(e.vtable->name) > 0;  // failed a try
-                     }),
-      entries.end());
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [&](const BackendEntry& e) {
+                                 const bool other_kind = e.vtable->kind != o.device;
+                                 return (o.device == FP8_DEVICE_REFERENCE && other_kind) ||
+                                        (InsistsOnKind(o) && other_kind) ||
+                                        left_out_.count(e.vtable->name) > 0;  // failed a try
+                               }),
+                entries.end());
   return entries;
 }
 
@@ -301,7 +305,7 @@ Status Session::AssignNodes(const SessionOptions& o) {
   }
   // A strict session without a backend of its kind goes on to name the
   // operators it cannot run and why (no plugin of that kind loaded, ...).
-  const bool strict = o.strict_device && o.device != FP8_DEVICE_AUTO;
+  const bool strict = InsistsOnKind(o);
   if (slots_.empty() && !strict) return BackendError("no backend could be started");
   for (size_t n = 0; n < nn; ++n) {
     const int s = node_slot_[n];
